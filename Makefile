@@ -1,0 +1,43 @@
+# Consent Ledger — the two commands are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench browser clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+## run: create .venv, set up a SQLite database with a demo site, serve on 127.0.0.1:5000
+run: $(STAMP)
+	$(BIN)/consent demo
+
+## browser: install Debian's chromium when missing (needs root or sudo)
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+## test: lint, then the whole suite (SQLite, plus PostgreSQL when CONSENT_TEST_DATABASE_URL is set)
+test: $(STAMP) browser lint
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+lint: $(STAMP)
+	$(BIN)/ruff check consent tests
+	$(BIN)/ruff format --check consent tests
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix consent tests
+	$(BIN)/ruff format consent tests
+
+bench: $(STAMP)
+	@echo "no benchmarks yet (see the benchmarks issue)"
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

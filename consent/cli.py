@@ -1,0 +1,237 @@
+"""Command line: ``flask --app consent <command>`` and the ``consent`` script."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import sys
+from datetime import timedelta
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from .accounts import create_api_token, upsert_user
+from .catalog import VENDORS
+from .errors import ConsentError
+from .extensions import db
+from .ledger import erase_subject, purge_contexts, verify_chain
+from .models import Site, utcnow
+from .policy import normalize_origin, validate_https_url, validate_vendors
+from .sites import create_site
+from .texts import LANGUAGES
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+
+
+def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
+    click.echo(json.dumps(data) if as_json else text)
+
+
+def _site(site_key: str) -> Site:
+    site = db.session.scalar(select(Site).where(Site.site_key == site_key))
+    if site is None:
+        raise click.ClickException(f"unknown site {site_key!r}")
+    return site
+
+
+def _fail(error: ConsentError) -> click.ClickException:
+    field = error.details.get("field")
+    return click.ClickException(f"{field}: {error.message}" if field else error.message)
+
+
+def init_db() -> None:
+    """Apply every migration (works on an empty database)."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@click.command("init-db")
+@with_appcontext
+@json_option
+def init_db_command(as_json: bool) -> None:
+    """Create or migrate the schema."""
+    init_db()
+    _emit(as_json, {"ok": True}, "database schema is up to date")
+
+
+def parse_vendor_options(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Turn ``--vendor id[=setting]`` options into a validated vendor map."""
+    vendors: dict[str, dict[str, Any]] = {}
+    for value in values:
+        vendor_id, _, setting = value.partition("=")
+        vendor = VENDORS.get(vendor_id)
+        if vendor is None:
+            raise click.BadParameter(f"unknown vendor {vendor_id!r}", param_hint="--vendor")
+        settings = {vendor.settings[0].name: setting} if setting and vendor.settings else {}
+        if setting and not vendor.settings:
+            raise click.BadParameter(f"{vendor_id} takes no setting", param_hint="--vendor")
+        vendors[vendor_id] = {"category": vendor.category, "settings": settings}
+    try:
+        return validate_vendors(vendors)
+    except ConsentError as error:
+        raise _fail(error) from error
+
+
+@click.command("create-site")
+@with_appcontext
+@click.option("--name", required=True)
+@click.option("--origin", "origins", multiple=True, required=True)
+@click.option("--vendor", "vendors", multiple=True)
+@click.option("--language", default="en", type=click.Choice(LANGUAGES))
+@click.option("--privacy-url", default=None)
+@json_option
+def create_site_command(
+    name: str,
+    origins: tuple[str, ...],
+    vendors: tuple[str, ...],
+    language: str,
+    privacy_url: str | None,
+    as_json: bool,
+) -> None:
+    """Create a site and publish its policy version 1 with the default texts."""
+    try:
+        clean = sorted({normalize_origin(o, f"--origin[{i}]") for i, o in enumerate(origins)})
+        url = validate_https_url(privacy_url or f"{clean[0]}/privacy", "--privacy-url")
+    except ConsentError as error:
+        raise _fail(error) from error
+    if not name.strip() or len(name) > 200:
+        raise click.BadParameter("must be 1 to 200 characters", param_hint="--name")
+    site = create_site(
+        name=name.strip(),
+        origins=clean,
+        vendors=parse_vendor_options(vendors),
+        language=language,
+        privacy_url=url,
+    )
+    db.session.commit()
+    _emit(as_json, {"site_key": site.site_key}, site.site_key)
+
+
+@click.command("create-token")
+@with_appcontext
+@click.option("--site", "site_key", required=True)
+@click.option("--role", required=True, type=click.Choice(["owner", "auditor"]))
+@click.option("--label", default="")
+@json_option
+def create_token_command(site_key: str, role: str, label: str, as_json: bool) -> None:
+    """Mint an API token for a site (shown only now)."""
+    _row, token = create_api_token(_site(site_key), role, label or f"cli {role}")
+    db.session.commit()
+    _emit(as_json, {"token": token}, token)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["owner", "auditor"]))
+@click.option("--site", "site_key", default=None)
+@json_option
+def create_user_command(email: str, role: str, site_key: str | None, as_json: bool) -> None:
+    """Create a user; the password is read from stdin or prompted for."""
+    site = _site(site_key) if site_key else None
+    if role == "auditor" and site is None:
+        raise click.BadParameter("an auditor needs --site", param_hint="--site")
+    try:
+        user = upsert_user(email, role, _read_password(), site)
+    except ConsentError as error:
+        raise _fail(error) from error
+    db.session.commit()
+    _emit(as_json, {"email": user.email, "role": role, "site_key": site_key}, user.email)
+
+
+@click.command("verify-ledger")
+@with_appcontext
+@click.option("--site", "site_key", default=None)
+@json_option
+def verify_ledger_command(site_key: str | None, as_json: bool) -> None:
+    """Walk each site's hash chain; exit 1 naming the first bad seq."""
+    sites = [_site(site_key)] if site_key else db.session.scalars(select(Site).order_by(Site.id))
+    results = [{"site_key": s.site_key, **verify_chain(s.id).as_dict()} for s in sites]
+    lines = [
+        f"{r['site_key']}: ok, {r['receipts']} receipts, head {r['head']}"
+        if r["ok"]
+        else f"{r['site_key']}: BROKEN at seq {r['first_bad_seq']} ({r['reason']})"
+        for r in results
+    ]
+    _emit(as_json, {"sites": results}, "\n".join(lines) or "no sites")
+    if not all(r["ok"] for r in results):
+        sys.exit(1)
+
+
+_DURATION = re.compile(r"([1-9][0-9]{0,4})d")
+
+
+@click.command("purge")
+@with_appcontext
+@click.option("--older-than", default=None, help="e.g. 365d; default: each site's retention")
+@json_option
+def purge_command(older_than: str | None, as_json: bool) -> None:
+    """Delete personal context past retention; receipts are never deleted."""
+    fixed = None
+    if older_than is not None:
+        match = _DURATION.fullmatch(older_than)
+        if match is None:
+            raise click.BadParameter("use a number of days like 365d", param_hint="--older-than")
+        fixed = int(match.group(1))
+    purged = {}
+    for site in db.session.scalars(select(Site).order_by(Site.id)).all():
+        days = fixed if fixed is not None else site.retention_days
+        purged[site.site_key] = purge_contexts(site.id, utcnow() - timedelta(days=days))
+    total = sum(purged.values())
+    _emit(as_json, {"purged": total, "sites": purged}, f"purged the context of {total} receipts")
+
+
+@click.command("erase-subject")
+@with_appcontext
+@click.option("--site", "site_key", required=True)
+@click.option("--subject", required=True)
+@json_option
+def erase_subject_command(site_key: str, subject: str, as_json: bool) -> None:
+    """Erase one subject's personal context on request; the erasure is recorded."""
+    erasure = erase_subject(_site(site_key).id, subject, "cli")
+    data = {
+        "subject_id": subject,
+        "erased_at": erasure.erased_at.isoformat(),
+        "receipts": erasure.receipts,
+    }
+    _emit(as_json, data, f"erased the personal context of {erasure.receipts} receipts")
+
+
+def init_app(app: Flask) -> None:
+    """Register every command on ``app.cli``."""
+    from .demo import demo_command, seed_receipts_command
+
+    for command in (
+        init_db_command,
+        create_site_command,
+        create_token_command,
+        create_user_command,
+        verify_ledger_command,
+        purge_command,
+        erase_subject_command,
+        seed_receipts_command,
+        demo_command,
+    ):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the ``consent`` console script."""
+    from . import create_app
+
+    FlaskGroup(create_app=create_app, add_default_commands=True)(prog_name="consent")
+
+
+def random_password() -> str:
+    """A password for demo users, printed once."""
+    return secrets.token_urlsafe(12)

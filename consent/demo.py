@@ -1,0 +1,165 @@
+"""The demo: a sample owner page that embeds the banner, and the ``demo`` command."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+
+import click
+from flask import Blueprint, Response, current_app, render_template
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from .catalog import CATEGORIES
+from .extensions import db
+from .ledger import Choice, new_subject_id, seed_receipts
+from .models import Site
+from .sites import create_site, site_state
+
+bp = Blueprint("demo", __name__)
+
+DEMO_NAME = "Demo: Example Bakery"
+DEMO_VENDORS = {
+    "google-analytics": {"category": "performance", "settings": {"measurement_id": "G-DEMO1234"}},
+    "linkedin-insight": {"category": "targeting", "settings": {"partner_id": "1234567"}},
+    "meta-pixel": {"category": "targeting", "settings": {"pixel_id": "123456789012345"}},
+    "hubspot": {"category": "targeting", "settings": {}},
+    "vimeo": {"category": "functionality", "settings": {}},
+    "twitter": {"category": "social", "settings": {}},
+}
+
+#: The owner page's own CSP: strict, but letting the vendors it uses load once allowed.
+OWNER_CSP = (
+    "default-src 'self'; script-src 'self' https://www.googletagmanager.com "
+    "https://snap.licdn.com https://connect.facebook.net https://js.hs-scripts.com "
+    "https://platform.twitter.com; style-src 'self'; img-src 'self' data: https:; "
+    "connect-src 'self' https:; frame-src https:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+@bp.get("/<site_key>")
+def owner_page(site_key: str) -> Response:
+    """A sample owner page with the one script tag, blocked tags and a cookie-settings link."""
+    site = site_state(site_key)
+    body = render_template("demo/owner.html", site=site, snippet_src=f"/embed/{site.site_key}.js")
+    response = Response(body, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = OWNER_CSP
+    return response
+
+
+def ensure_demo_site(origin: str) -> Site:
+    """The demo site, created with version 1 on first use."""
+    site = db.session.scalar(select(Site).where(Site.name == DEMO_NAME))
+    if site is None:
+        origins = sorted({origin, origin.replace("127.0.0.1", "localhost")})
+        site = create_site(
+            name=DEMO_NAME,
+            origins=origins,
+            vendors=DEMO_VENDORS,
+            language="en",
+            privacy_url=f"{origin}/demo/privacy",
+        )
+        db.session.commit()
+    return site
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Set up and print, but do not serve.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def demo_command(host: str, port: int, no_serve: bool, as_json: bool) -> None:
+    """Create the database, a demo site, users and an auditor token; serve the demo."""
+    from .accounts import create_api_token, upsert_user
+    from .cli import init_db, random_password
+
+    init_db()
+    public = current_app.config["CONSENT_PUBLIC_URL"]
+    site = ensure_demo_site(public)
+    _row, auditor_token = create_api_token(site, "auditor", "demo auditor")
+    passwords = {"owner@example.com": random_password(), "auditor@example.com": random_password()}
+    upsert_user("owner@example.com", "owner", passwords["owner@example.com"], site)
+    upsert_user("auditor@example.com", "auditor", passwords["auditor@example.com"], site)
+    db.session.commit()
+    info = {
+        "service": public,
+        "demo_page": f"{public}/demo/{site.site_key}",
+        "site_key": site.site_key,
+        "snippet": f'<script src="{public}/embed/{site.site_key}.js"></script>',
+        "auditor_token": auditor_token,
+        "users": passwords,
+    }
+    if as_json:
+        click.echo(json.dumps(info))
+    else:
+        _print_info(info)
+    if not no_serve:
+        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _print_info(info: dict) -> None:  # type: ignore[type-arg]
+    key, token, base = info["site_key"], info["auditor_token"], info["service"]
+    click.echo(
+        f"""
+Consent Ledger demo
+  Demo owner page (the banner):  {info["demo_page"]}
+  Service:                       {base}
+  Site key:                      {key}
+  Snippet for an owner's <head>: {info["snippet"]}
+  Auditor API token:             {token}
+  Users (password shown once):   """
+        + "\n                                 ".join(f"{e} / {p}" for e, p in info["users"].items())
+        + f"""
+
+Try:
+  curl -s '{base}/api/v1/sites/{key}/config?lang=nl'
+  curl -s '{base}/api/v1/sites/{key}/gate?vendors=google-analytics,meta-pixel'
+  curl -s -H 'Authorization: Bearer {token}' {base}/api/v1/audit/sites/{key}/verify
+"""
+    )
+
+
+@click.command("seed-receipts")
+@with_appcontext
+@click.option("--site", "site_key", required=True)
+@click.option("--count", required=True, type=click.IntRange(1, 10_000_000))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def seed_receipts_command(site_key: str, count: int, as_json: bool) -> None:
+    """Append COUNT valid, chained receipts with varied choices (for benchmarks)."""
+    site = site_state(site_key)
+    added = seed_receipts(site, _random_choices(site.gate.policy_version, count))
+    click.echo(json.dumps({"site_key": site_key, "added": added}) if as_json else f"added {added}")
+
+
+def _random_choices(version: int, count: int) -> Iterator[Choice]:
+    rng = random.Random(count)
+    subjects = [new_subject_id() for _ in range(max(1, count // 3))]
+    for _ in range(count):
+        action = rng.choice(("accept_all", "reject_all", "custom", "custom", "withdraw"))
+        categories = {c: c == "necessary" or (action == "accept_all") for c in CATEGORIES}
+        if action == "custom":
+            categories.update({c: rng.random() < 0.5 for c in CATEGORIES[1:]})
+        yield Choice(
+            subject_id=rng.choice(subjects),
+            action=action,
+            categories=categories,
+            policy_version=version,
+            language=rng.choice(("en", "nl")),
+            signals={"gpc": rng.random() < 0.1, "dnt": rng.random() < 0.05},
+            context={
+                "page_url": "https://www.example.com/",
+                "ip_prefix": f"203.0.{rng.randrange(256)}.0/24",
+                "user_agent": "Mozilla/5.0 (seed-receipts)",
+            },
+        )
+
+
+@bp.get("/privacy")
+def privacy() -> Response:
+    """The demo site's privacy policy, linked from its banner."""
+    response = Response(render_template("demo/privacy.html"), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = OWNER_CSP
+    return response

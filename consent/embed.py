@@ -1,0 +1,65 @@
+"""Blueprint /embed/…: the loader and banner for one site, with its config inlined."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from .errors import NotFound
+from .sites import site_state
+
+bp = Blueprint("embed", __name__)
+
+_DIST = Path(__file__).resolve().parent.parent / "static" / "banner" / "dist"
+_PLACEHOLDER = "__CONSENT_CONFIG__"
+_NOT_FOUND_JS = "/* Consent Ledger: unknown site key; nothing to do. */\n"
+
+
+@cache
+def _asset(name: str) -> str:
+    return (_DIST / name).read_text(encoding="utf-8")
+
+
+def inline_json(value: Any) -> str:
+    """JSON safe to inline in a script: ``<``, U+2028 and U+2029 escaped."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _script(body: str, status: int = 200, max_age: int = 300) -> Response:
+    response = Response(body, status=status, mimetype="text/javascript")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+@bp.get("/<site_key>.js")
+def loader(site_key: str) -> Response:
+    """The whole loader + banner for the site, config included (one request)."""
+    try:
+        site = site_state(site_key)
+    except NotFound:
+        return _script(_NOT_FOUND_JS, status=404, max_age=60)
+    config = site.config(site.default_language)
+    config["api_base"] = current_app.config["CONSENT_PUBLIC_URL"]
+    config["translations"] = site.current["texts"]
+    body = _asset("consent.js").replace(_PLACEHOLDER, inline_json(config), 1)
+    response = _script(body, max_age=60)
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
+    return response.make_conditional(request)
+
+
+@bp.get("/banner.css")
+def stylesheet() -> Response:
+    """The banner's stylesheet, loaded into the banner's shadow root."""
+    body = _asset("banner.css")
+    response = Response(body, mimetype="text/css")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
+    return response.make_conditional(request)

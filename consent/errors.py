@@ -1,0 +1,118 @@
+"""The error hierarchy and the one handler that turns errors into responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class ConsentError(Exception):
+    """Base of every error the service reports to a client."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        #: Extra members of the JSON error object (``field`` for 422).
+        self.details = details
+
+
+class MalformedJSON(ConsentError):
+    """The body is not I-JSON."""
+
+    status, code = 400, "malformed_json"
+
+
+class Unauthorized(ConsentError):
+    """Missing or invalid credentials."""
+
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(ConsentError):
+    """Authenticated, but not allowed to do this."""
+
+    status, code = 403, "forbidden"
+
+
+class NotFound(ConsentError):
+    """Unknown resource, or one the caller may not know exists."""
+
+    status, code = 404, "not_found"
+
+
+class UnsupportedMediaType(ConsentError):
+    """The body is not ``application/json``."""
+
+    status, code = 415, "unsupported_media_type"
+
+
+class InvalidField(ConsentError):
+    """A value is well-formed but not acceptable; names the field."""
+
+    status, code = 422, "invalid_field"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, field=field)
+        self.field = field
+
+
+class Unavailable(ConsentError):
+    """The database cannot be reached."""
+
+    status, code = 503, "unavailable"
+
+
+#: Werkzeug's HTTP errors mapped onto our stable codes.
+_HTTP_CODES = {
+    400: "malformed_json",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def error_response(status: int, code: str, message: str, **details: Any) -> Response:
+    """Build the JSON error response, or an HTML page for browsers on UI pages."""
+    if _wants_html():
+        body = render_template("error.html", status=status, message=message)
+        response = Response(body, status=status, mimetype="text/html")
+    else:
+        response = jsonify({"error": {"code": code, "message": message, **details}})
+        response.status_code = status
+    if status == 401 and request.path.startswith("/api/"):
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _wants_html() -> bool:
+    ui = request.path.startswith(("/admin", "/audit", "/demo"))
+    return ui and request.accept_mimetypes.accept_html
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers that turn every error into ``{"error": {...}}``."""
+
+    @app.errorhandler(ConsentError)
+    def _consent_error(error: ConsentError) -> Response:
+        return error_response(error.status, error.code, error.message, **error.details)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        response = error_response(
+            status, _HTTP_CODES.get(status, "error"), error.description or error.name
+        )
+        for name, value in error.get_headers():
+            if name in ("Allow", "Retry-After"):
+                response.headers[name] = value
+        return response

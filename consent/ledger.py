@@ -1,0 +1,266 @@
+"""The only code that writes receipts: append, verify, purge and erase.
+
+Receipts are never updated or deleted. Personal context lives in a side table so it
+can be purged or erased while the hash chain still verifies.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from .canonical import digest, salted_digest
+from .extensions import db
+from .models import Erasure, Receipt, ReceiptContext, utcnow
+from .sites import SiteState, iso_now
+
+GENESIS = "0" * 64
+
+#: The hashed fields of a receipt, in the order the API shows them.
+HASHED_FIELDS: tuple[str, ...] = (
+    "receipt_id",
+    "site_key",
+    "seq",
+    "subject_id",
+    "created_at",
+    "policy_version",
+    "policy_hash",
+    "language",
+    "action",
+    "categories",
+    "vendors",
+    "signals",
+    "context_digest",
+    "prev_hash",
+)
+
+#: Advisory-lock namespace for per-site appends on PostgreSQL.
+_LOCK_NAMESPACE = 0x436C  # "Cl"
+
+_R = Receipt.__table__
+_C = ReceiptContext.__table__
+
+
+def receipt_hash(body: dict[str, Any]) -> str:
+    """SHA-256 hex of the RFC 8785 JSON of a receipt's hashed fields."""
+    return digest({name: body[name] for name in HASHED_FIELDS})
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A visitor's choice as the visitor API validated it."""
+
+    subject_id: str
+    action: str
+    categories: dict[str, bool]
+    policy_version: int
+    language: str
+    signals: dict[str, bool]
+    context: dict[str, Any]
+
+
+def new_subject_id() -> str:
+    """A random pseudonymous visitor id."""
+    return secrets.token_hex(16)
+
+
+def append_receipt(site: SiteState, choice: Choice) -> dict[str, Any]:
+    """Append one receipt to the site's chain and return it as the API shows it."""
+    (body,) = _append(site, [choice])
+    return {
+        **{name: body[name] for name in HASHED_FIELDS},
+        "context": choice.context,
+        "hash": body["hash"],
+    }
+
+
+def seed_receipts(site: SiteState, choices: Iterable[Choice], batch: int = 5000) -> int:
+    """Append many receipts in batches (benchmarks and demos); same chain rules as one."""
+    count = 0
+    pending: list[Choice] = []
+    for choice in choices:
+        pending.append(choice)
+        if len(pending) == batch:
+            count += len(_append(site, pending))
+            pending = []
+    if pending:
+        count += len(_append(site, pending))
+    return count
+
+
+def _append(site: SiteState, choices: list[Choice]) -> list[dict[str, Any]]:
+    """Chain and insert receipts in one transaction, serialised per site."""
+    with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+        _lock_site(conn, site.site_id)
+        head = conn.execute(
+            select(_R.c.seq, _R.c.hash)
+            .where(_R.c.site_id == site.site_id)
+            .order_by(_R.c.seq.desc())
+            .limit(1)
+        ).first()
+        seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS)
+        bodies, salts = [], []
+        for choice in choices:
+            salt = secrets.token_bytes(16)
+            seq += 1
+            body = _body(site, choice, seq, prev, salt)
+            prev = body["hash"]
+            bodies.append(body)
+            salts.append(salt)
+        pks = (
+            conn.execute(
+                insert(_R).returning(_R.c.id, sort_by_parameter_order=True),
+                [{"site_id": site.site_id, **body} for body in bodies],
+            )
+            .scalars()
+            .all()
+        )
+        now = utcnow()
+        conn.execute(
+            insert(_C),
+            [
+                {"receipt_pk": pk, "salt": salt, "created_at": now, **_context_columns(c.context)}
+                for pk, salt, c in zip(pks, salts, choices, strict=True)
+            ],
+        )
+    return bodies
+
+
+def _body(site: SiteState, choice: Choice, seq: int, prev: str, salt: bytes) -> dict[str, Any]:
+    version = site.versions[choice.policy_version]
+    body: dict[str, Any] = {
+        "receipt_id": str(uuid.uuid4()),
+        "site_key": site.site_key,
+        "seq": seq,
+        "subject_id": choice.subject_id,
+        "created_at": iso_now(),
+        "policy_version": choice.policy_version,
+        "policy_hash": version.policy_hash,
+        "language": choice.language,
+        "action": choice.action,
+        "categories": choice.categories,
+        "vendors": {
+            vid: choice.categories[cat] for vid, cat in sorted(version.vendor_categories.items())
+        },
+        "signals": choice.signals,
+        "context_digest": salted_digest(salt, choice.context),
+        "prev_hash": prev,
+    }
+    body["hash"] = receipt_hash(body)
+    return body
+
+
+def _context_columns(context: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "page_url": context["page_url"],
+        "ip_prefix": context["ip_prefix"],
+        "user_agent": context["user_agent"],
+    }
+
+
+def _lock_site(conn: Connection, site_id: int) -> None:
+    """Serialise appends per site: an advisory lock on PostgreSQL, BEGIN IMMEDIATE on SQLite."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NAMESPACE, site_id))
+
+
+def receipt_dict(row: Any) -> dict[str, Any]:
+    """A stored receipt (joined with its context, if any) as the API shows it."""
+    out = {name: getattr(row, name) for name in HASHED_FIELDS}
+    page_url = getattr(row, "page_url", None)
+    out["context"] = (
+        None
+        if page_url is None
+        else {"page_url": page_url, "ip_prefix": row.ip_prefix, "user_agent": row.user_agent}
+    )
+    out["hash"] = row.hash
+    return out
+
+
+def receipts_query(site_id: int):  # type: ignore[no-untyped-def]
+    """SELECT of a site's receipts joined with their (possibly erased) context."""
+    return (
+        select(_R, _C.c.page_url, _C.c.ip_prefix, _C.c.user_agent)
+        .outerjoin(_C, _C.c.receipt_pk == _R.c.id)
+        .where(_R.c.site_id == site_id)
+    )
+
+
+def subject_receipts(site_id: int, subject_id: str) -> list[dict[str, Any]]:
+    """Every receipt of one subject on one site, oldest first."""
+    rows = db.session.execute(
+        receipts_query(site_id).where(_R.c.subject_id == subject_id).order_by(_R.c.seq)
+    )
+    return [receipt_dict(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of walking a site's chain."""
+
+    ok: bool
+    receipts: int
+    head: str | None = None
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of DESIGN.md's verify endpoint."""
+        if self.ok:
+            return {"ok": True, "receipts": self.receipts, "head": self.head}
+        return {"ok": False, "first_bad_seq": self.first_bad_seq, "reason": self.reason}
+
+
+def verify_chain(site_id: int) -> Verification:
+    """Walk the chain in seq order; report the first receipt that does not fit."""
+    columns = [_R.c[name] for name in HASHED_FIELDS] + [_R.c.hash]
+    query = select(*columns).where(_R.c.site_id == site_id).order_by(_R.c.seq)
+    with (
+        db.engine.connect() as conn,
+        conn.execution_options(yield_per=2000).execute(query) as result,
+    ):
+        return _walk(row._mapping for row in result)
+
+
+def _walk(rows: Iterator[Any]) -> Verification:
+    expected_seq, prev, count = 1, GENESIS, 0
+    for body in rows:
+        if body["seq"] != expected_seq:
+            return Verification(False, count, first_bad_seq=expected_seq, reason="gap")
+        if receipt_hash(body) != body["hash"]:
+            return Verification(False, count, first_bad_seq=body["seq"], reason="hash_mismatch")
+        if body["prev_hash"] != prev:
+            return Verification(False, count, first_bad_seq=body["seq"], reason="broken_link")
+        prev, expected_seq, count = body["hash"], expected_seq + 1, count + 1
+    return Verification(True, count, head=prev if count else None)
+
+
+def purge_contexts(site_id: int, before: datetime) -> int:
+    """Delete personal context recorded before ``before`` (retention); receipts stay."""
+    ids = select(_R.c.id).where(_R.c.site_id == site_id)
+    result = db.session.execute(
+        delete(ReceiptContext).where(
+            ReceiptContext.receipt_pk.in_(ids), ReceiptContext.created_at < before
+        )
+    )
+    db.session.commit()
+    return int(result.rowcount or 0)
+
+
+def erase_subject(site_id: int, subject_id: str, requested_by: str) -> Erasure:
+    """Erase one subject's personal context on request and record the erasure."""
+    ids = select(_R.c.id).where(_R.c.site_id == site_id, _R.c.subject_id == subject_id)
+    count = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    db.session.execute(delete(ReceiptContext).where(ReceiptContext.receipt_pk.in_(ids)))
+    erasure = Erasure(
+        site_id=site_id, subject_id=subject_id, requested_by=requested_by, receipts=count
+    )
+    db.session.add(erasure)
+    db.session.commit()
+    return erasure

@@ -1,0 +1,172 @@
+"""Typed database mappings. Receipts are append-only: nothing here updates them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class User(db.Model):
+    """A person who signs in to /admin/ or /audit/."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: The role the user was created with; per-site roles live in ``memberships``.
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Site(db.Model):
+    """A tenant: one website with its banner, vendors and ledger."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    origins: Mapped[list[str]] = mapped_column(JSON)
+    default_language: Mapped[str] = mapped_column(String(8))
+    choice_lifetime_days: Mapped[int] = mapped_column(Integer, default=182)
+    retention_days: Mapped[int] = mapped_column(Integer, default=365)
+    #: The draft the next policy version is published from.
+    draft: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Bumped on every change a worker's cached state must notice.
+    state_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    policies: Mapped[list[PolicyVersion]] = relationship(
+        back_populates="site", order_by="PolicyVersion.version"
+    )
+
+
+class Membership(db.Model):
+    """A user's role on one site."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class PolicyVersion(db.Model):
+    """A published banner and vendor set; immutable once written."""
+
+    __tablename__ = "policy_versions"
+    __table_args__ = (UniqueConstraint("site_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[str] = mapped_column(String(24))
+    privacy_policy_url: Mapped[str] = mapped_column(String(2048))
+    cookie_statement_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    vendors: Mapped[dict[str, Any]] = mapped_column(JSON)
+    requires_reconsent: Mapped[bool] = mapped_column(Boolean)
+    policy_hash: Mapped[str] = mapped_column(String(64))
+
+    site: Mapped[Site] = relationship(back_populates="policies")
+
+
+class Receipt(db.Model):
+    """One ledger entry: the hashed fields of a consent receipt."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (
+        UniqueConstraint("site_id", "seq"),
+        UniqueConstraint("site_id", "prev_hash"),
+        Index("ix_receipts_site_subject", "site_id", "subject_id"),
+        Index("ix_receipts_site_created", "site_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    receipt_id: Mapped[str] = mapped_column(String(40), unique=True)
+    site_key: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    #: ISO 8601 UTC with milliseconds and ``Z``: stored as hashed, sortable as text.
+    created_at: Mapped[str] = mapped_column(String(24))
+    policy_version: Mapped[int] = mapped_column(Integer)
+    policy_hash: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    action: Mapped[str] = mapped_column(String(16))
+    categories: Mapped[dict[str, bool]] = mapped_column(JSON)
+    vendors: Mapped[dict[str, bool]] = mapped_column(JSON)
+    signals: Mapped[dict[str, bool]] = mapped_column(JSON)
+    context_digest: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ReceiptContext(db.Model):
+    """The personal context of a receipt, kept apart so that it can be erased."""
+
+    __tablename__ = "receipt_contexts"
+
+    receipt_pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("receipts.id"), primary_key=True
+    )
+    salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+    page_url: Mapped[str] = mapped_column(Text)
+    ip_prefix: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    user_agent: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class ApiToken(db.Model):
+    """A bearer token for the auditor and owner APIs; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Erasure(db.Model):
+    """A record that a subject's personal context was erased on request."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    subject_id: Mapped[str] = mapped_column(String(64))
+    erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(254))
+    receipts: Mapped[int] = mapped_column(Integer)

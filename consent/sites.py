@@ -1,0 +1,286 @@
+"""Sites and their published policy versions, and the per-worker cache of site state."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .canonical import digest
+from .catalog import CATEGORIES, VENDORS
+from .errors import NotFound, Unavailable
+from .extensions import db
+from .gate import SitePolicy
+from .models import PolicyVersion, Site
+from .texts import DEFAULT_TEXTS
+
+
+def iso_now() -> str:
+    """UTC now as ISO 8601 with milliseconds and ``Z`` — the ledger's time format."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def policy_hash(
+    texts: dict[str, Any],
+    vendors: dict[str, dict[str, Any]],
+    privacy_policy_url: str,
+    cookie_statement_url: str | None = None,
+) -> str:
+    """SHA-256 of exactly what the banner shows: texts, categories, vendors, links."""
+    shown: dict[str, Any] = {
+        "texts": texts,
+        "categories": list(CATEGORIES),
+        "vendors": {vid: {"category": v["category"]} for vid, v in vendors.items()},
+        "privacy_policy_url": privacy_policy_url,
+    }
+    if cookie_statement_url:
+        shown["cookie_statement_url"] = cookie_statement_url
+    return digest(shown)
+
+
+_KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def new_site_key() -> str:
+    """A random, URL-safe, unguessable public site key (22 alphanumerics, ~131 bits)."""
+    return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(22))
+
+
+def default_draft(privacy_url: str, vendors: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A draft with the default en/nl texts."""
+    return {
+        "privacy_policy_url": privacy_url,
+        "cookie_statement_url": None,
+        "texts": copy.deepcopy(DEFAULT_TEXTS),
+        "vendors": vendors,
+    }
+
+
+def create_site(
+    *,
+    name: str,
+    origins: list[str],
+    vendors: dict[str, dict[str, Any]],
+    language: str = "en",
+    privacy_url: str,
+) -> Site:
+    """Create a site and publish its policy version 1 with the default texts."""
+    site = Site(
+        site_key=new_site_key(),
+        name=name,
+        origins=origins,
+        default_language=language,
+        choice_lifetime_days=182,
+        retention_days=365,
+        draft=default_draft(privacy_url, vendors),
+        state_version=1,
+    )
+    db.session.add(site)
+    db.session.flush()
+    publish(site, requires_reconsent=False)
+    return site
+
+
+def publish(site: Site, *, requires_reconsent: bool) -> PolicyVersion:
+    """Freeze the site's draft as the next policy version; the caller commits."""
+    draft = site.draft
+    latest = db.session.scalar(
+        select(PolicyVersion.version)
+        .where(PolicyVersion.site_id == site.id)
+        .order_by(PolicyVersion.version.desc())
+        .limit(1)
+    )
+    version = PolicyVersion(
+        site_id=site.id,
+        version=(latest or 0) + 1,
+        published_at=iso_now(),
+        privacy_policy_url=draft["privacy_policy_url"],
+        cookie_statement_url=draft.get("cookie_statement_url"),
+        texts=copy.deepcopy(draft["texts"]),
+        vendors=copy.deepcopy(draft["vendors"]),
+        requires_reconsent=requires_reconsent,
+        policy_hash=policy_hash(
+            draft["texts"],
+            draft["vendors"],
+            draft["privacy_policy_url"],
+            draft.get("cookie_statement_url"),
+        ),
+    )
+    db.session.add(version)
+    site.state_version = (site.state_version or 0) + 1
+    return version
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """What the visitor API needs to know of any published version."""
+
+    version: int
+    policy_hash: str
+    vendor_categories: dict[str, str]
+    languages: frozenset[str]
+
+
+@dataclass(frozen=True)
+class SiteState:
+    """A worker's snapshot of one site: enough to answer the gate, config and embed."""
+
+    site_id: int
+    site_key: str
+    name: str
+    origins: frozenset[str]
+    default_language: str
+    choice_lifetime_days: int
+    state_version: int
+    current: dict[str, Any]
+    versions: dict[int, PublishedVersion]
+    gate: SitePolicy
+
+    def language(self, wanted: str | None) -> str:
+        """The primary subtag of ``wanted`` if the banner has texts for it, else the default."""
+        primary = (wanted or "").split("-", 1)[0].lower()
+        return primary if primary in self.current["texts"] else self.default_language
+
+    def config(self, language: str) -> dict[str, Any]:
+        """The banner configuration for one language (GET …/config)."""
+        current = self.current
+        return {
+            "site_key": self.site_key,
+            "policy_version": current["version"],
+            "policy_hash": current["policy_hash"],
+            "language": language,
+            "default_language": self.default_language,
+            "languages": sorted(current["texts"]),
+            "texts": current["texts"][language],
+            "privacy_policy_url": current["privacy_policy_url"],
+            "cookie_statement_url": current["cookie_statement_url"],
+            "choice_lifetime_days": self.choice_lifetime_days,
+            "categories": [
+                {
+                    "id": cat,
+                    "locked": cat == "necessary",
+                    "vendors": [v for v, c in self.gate.vendor_categories.items() if c == cat],
+                }
+                for cat in CATEGORIES
+            ],
+            "vendors": {
+                vid: {
+                    "name": VENDORS[vid].name,
+                    "category": entry["category"],
+                    "settings": entry["settings"],
+                    "cookies": list(VENDORS[vid].cookies),
+                    "kind": VENDORS[vid].kind,
+                }
+                for vid, entry in current["vendors"].items()
+            },
+        }
+
+
+def _load(site: Site) -> SiteState:
+    versions = list(site.policies)
+    if not versions:
+        raise NotFound("unknown site")
+    latest = versions[-1]
+    published = {
+        v.version: PublishedVersion(
+            v.version,
+            v.policy_hash,
+            {vid: entry["category"] for vid, entry in v.vendors.items()},
+            frozenset(v.texts),
+        )
+        for v in versions
+    }
+    reconsent = max((v.version for v in versions if v.requires_reconsent), default=0)
+    return SiteState(
+        site_id=site.id,
+        site_key=site.site_key,
+        name=site.name,
+        origins=frozenset(site.origins),
+        default_language=site.default_language,
+        choice_lifetime_days=site.choice_lifetime_days,
+        state_version=site.state_version,
+        current={
+            "version": latest.version,
+            "policy_hash": latest.policy_hash,
+            "texts": latest.texts,
+            "vendors": latest.vendors,
+            "privacy_policy_url": latest.privacy_policy_url,
+            "cookie_statement_url": latest.cookie_statement_url,
+            "published_at": latest.published_at,
+        },
+        versions=published,
+        gate=SitePolicy(
+            site_key=site.site_key,
+            policy_version=latest.version,
+            reconsent_version=reconsent,
+            choice_lifetime_days=site.choice_lifetime_days,
+            vendor_categories=published[latest.version].vendor_categories,
+        ),
+    )
+
+
+class SiteCache:
+    """Per-worker site state, re-validated at most once per TTL with one indexed read.
+
+    When the database is down, cached sites keep being served (the gate, config and
+    embed must keep answering); unknown ones get 503.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[SiteState, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, site_key: str) -> SiteState:
+        """The state of ``site_key``; raises :class:`NotFound` or :class:`Unavailable`."""
+        entry = self._entries.get(site_key)
+        now = time.monotonic()
+        if entry is not None and now - entry[1] < self.ttl:
+            return entry[0]
+        if len(site_key) > 64:
+            raise NotFound("unknown site")
+        try:
+            state = self._refresh(site_key, entry[0] if entry else None)
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            if entry is None:
+                raise Unavailable("the consent database is unavailable") from error
+            state = entry[0]
+        if state is None:
+            self._entries.pop(site_key, None)
+            raise NotFound("unknown site")
+        with self._lock:
+            self._entries[site_key] = (state, now)
+        return state
+
+    def forget(self, site_key: str) -> None:
+        """Drop a site so the next request reloads it (used after local changes)."""
+        self._entries.pop(site_key, None)
+
+    def _refresh(self, site_key: str, cached: SiteState | None) -> SiteState | None:
+        version = db.session.scalar(select(Site.state_version).where(Site.site_key == site_key))
+        if version is None:
+            db.session.rollback()
+            return None
+        if cached is not None and cached.state_version == version:
+            db.session.rollback()
+            return cached
+        site = db.session.scalar(select(Site).where(Site.site_key == site_key))
+        state = _load(site) if site is not None else None
+        db.session.rollback()
+        return state
+
+
+def site_state(site_key: str) -> SiteState:
+    """The cached state of a site for this worker."""
+    cache: SiteCache = current_app.extensions["consent_sites"]
+    return cache.get(site_key)

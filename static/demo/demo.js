@@ -1,0 +1,29 @@
+// Demo owner page helper: shows the visitor's current choice; no tracking of its own.
+(function () {
+  "use strict";
+  function show() {
+    var out = document.getElementById("demo-choice");
+    if (!out || !window.Consent) return;
+    var choice = window.Consent.get();
+    out.textContent = choice ? JSON.stringify(choice, null, 2) : "no choice yet";
+  }
+  function onClick(id, fn) {
+    var el = document.getElementById(id);
+    if (el) el.addEventListener("click", function (event) { event.preventDefault(); fn(); });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.Consent) return;
+    window.Consent.on("change", show);
+    show();
+    onClick("demo-withdraw", function () { window.Consent.withdraw(); });
+    onClick("demo-history", function () {
+      var match = document.cookie.match(/(?:^|; )consent_token=([^;]+)/);
+      if (!match) { alert("No consent recorded yet."); return; }
+      var src = document.querySelector("script[src*='/embed/']").src;
+      var base = src.slice(0, src.indexOf("/embed/"));
+      var key = src.slice(src.lastIndexOf("/") + 1, -3);
+      window.location.href = base + "/api/v1/sites/" + key + "/me?format=csv&token=" +
+        encodeURIComponent(decodeURIComponent(match[1]));
+    });
+  });
+})();

@@ -1,0 +1,163 @@
+"""The command line, as DESIGN.md documents it (text and --json)."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.security import check_password_hash
+
+from consent.extensions import db
+from tests.helpers import Visitor
+
+
+def invoke(runner: FlaskCliRunner, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(args=list(args), input=input, catch_exceptions=False)
+
+
+def test_init_db_is_idempotent(runner: FlaskCliRunner) -> None:
+    result = invoke(runner, "init-db", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == {"ok": True}
+
+
+def test_create_site(app: Flask, client: FlaskClient, runner: FlaskCliRunner) -> None:
+    result = invoke(
+        runner,
+        "create-site", "--name", "Belco", "--origin", "https://www.belco.example/",
+        "--origin", "http://localhost:8000", "--vendor", "google-analytics=G-BELCO1",
+        "--vendor", "linkedin-insight=123", "--vendor", "leadinfo", "--language", "nl",
+        "--privacy-url", "https://www.belco.example/privacy", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    site_key = json.loads(result.stdout)["site_key"]
+    config = Visitor(client, site_key, origin="https://www.belco.example").config()
+    assert config["policy_version"] == 1 and config["language"] == "nl"
+    assert config["vendors"]["google-analytics"]["settings"] == {"measurement_id": "G-BELCO1"}
+    assert config["vendors"]["leadinfo"]["category"] == "targeting"
+    assert config["privacy_policy_url"] == "https://www.belco.example/privacy"
+    with app.app_context():
+        origins = db.session.execute(sa.text("SELECT origins FROM sites")).scalar_one()
+    assert sorted(json.loads(origins) if isinstance(origins, str) else origins) == [
+        "http://localhost:8000",
+        "https://www.belco.example",
+    ]
+
+
+def test_create_site_rejects_bad_input(runner: FlaskCliRunner) -> None:
+    cases = [
+        ["--origin", "http://shop.example"],
+        ["--origin", "https://shop.example/path"],
+        ["--origin", "https://a.example", "--vendor", "google-analytics=UA-1"],
+        ["--origin", "https://a.example", "--vendor", "google-analytics"],
+        ["--origin", "https://a.example", "--vendor", "tiktok"],
+        ["--origin", "https://a.example", "--privacy-url", "javascript:alert(1)"],
+    ]
+    for extra in cases:
+        result = runner.invoke(args=["create-site", "--name", "X", *extra])
+        assert result.exit_code != 0, extra
+        assert "Traceback" not in result.output
+
+
+def test_create_token_and_user(app: Flask, runner: FlaskCliRunner, site: str) -> None:
+    token = json.loads(
+        invoke(runner, "create-token", "--site", site, "--role", "auditor", "--json").stdout
+    )
+    assert token["token"].startswith("cl_")
+    args = ["create-user", "--email", "DPO@Example.com", "--role", "auditor", "--site", site]
+    result = invoke(runner, *args, "--json", input="correct horse battery\n")
+    assert json.loads(result.stdout) == {
+        "email": "dpo@example.com",
+        "role": "auditor",
+        "site_key": site,
+    }
+    with app.app_context():
+        stored = db.session.execute(sa.text("SELECT token_hash FROM api_tokens")).scalar_one()
+        password_hash = db.session.execute(sa.text("SELECT password_hash FROM users")).scalar_one()
+    assert token["token"] not in stored
+    assert check_password_hash(password_hash, "correct horse battery")
+    short = runner.invoke(
+        args=["create-user", "--email", "a@b.example", "--role", "owner"], input="short\n"
+    )
+    assert short.exit_code != 0
+
+
+def test_verify_ledger(app: Flask, client: FlaskClient, runner: FlaskCliRunner, site: str) -> None:
+    visitor = Visitor(client, site)
+    visitor.choose("accept_all")
+    head = visitor.choose("withdraw")["hash"]
+    result = invoke(runner, "verify-ledger", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "sites": [{"site_key": site, "ok": True, "receipts": 2, "head": head}]
+    }
+    with app.app_context(), db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        else:
+            conn.execute(sa.text("DROP TRIGGER receipts_no_update"))
+        conn.execute(sa.text("UPDATE receipts SET language = 'nl' WHERE seq = 2"))
+    broken = runner.invoke(args=["verify-ledger", "--site", site, "--json"])
+    assert broken.exit_code == 1
+    assert json.loads(broken.stdout) == {
+        "sites": [{"site_key": site, "ok": False, "first_bad_seq": 2, "reason": "hash_mismatch"}]
+    }
+    text = runner.invoke(args=["verify-ledger", "--site", site])
+    assert "seq 2" in text.stdout and text.exit_code == 1
+
+
+def test_purge_and_erase(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, site: str
+) -> None:
+    visitor = Visitor(client, site)
+    subject = visitor.choose("accept_all")["subject_id"]
+    assert json.loads(invoke(runner, "purge", "--json").stdout)["purged"] == 0
+    assert runner.invoke(args=["purge", "--older-than", "soon"]).exit_code != 0
+    erased = json.loads(
+        invoke(runner, "erase-subject", "--site", site, "--subject", subject, "--json").stdout
+    )
+    assert erased["subject_id"] == subject and erased["receipts"] == 1
+    me = client.get(f"/api/v1/sites/{site}/me", query_string={"token": visitor.token}).json
+    assert me["items"][0]["context"] is None
+    assert json.loads(invoke(runner, "verify-ledger", "--json").stdout)["sites"][0]["ok"] is True
+
+
+def test_seed_receipts(runner: FlaskCliRunner, site: str) -> None:
+    result = invoke(runner, "seed-receipts", "--site", site, "--count", "1200", "--json")
+    assert json.loads(result.stdout) == {"site_key": site, "added": 1200}
+    verified = json.loads(invoke(runner, "verify-ledger", "--json").stdout)["sites"][0]
+    assert verified["ok"] is True and verified["receipts"] == 1200
+
+
+def test_demo_sets_up_and_prints(app: Flask, runner: FlaskCliRunner) -> None:
+    result = invoke(runner, "demo", "--no-serve", "--json")
+    info = json.loads(result.stdout)
+    assert info["auditor_token"].startswith("cl_")
+    assert info["demo_page"].endswith(f"/demo/{info['site_key']}")
+    assert set(info["users"]) == {"owner@example.com", "auditor@example.com"}
+    again = json.loads(invoke(runner, "demo", "--no-serve", "--json").stdout)
+    assert again["site_key"] == info["site_key"]  # the demo site is reused
+
+
+def test_console_script_has_the_commands() -> None:
+    from consent.cli import main
+
+    del main  # importable as the console script's entry point
+    from flask.cli import FlaskGroup
+
+    from consent import create_app
+
+    group = FlaskGroup(create_app=lambda: create_app({"TESTING": True, "SECRET_KEY": "x"}))
+    result = CliRunner().invoke(group, ["--help"])
+    for command in (
+        "init-db",
+        "create-site",
+        "create-token",
+        "create-user",
+        "verify-ledger",
+        "purge",
+        "demo",
+    ):
+        assert command in result.output

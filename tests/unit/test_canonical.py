@@ -1,0 +1,77 @@
+"""Canonical JSON and receipt hashing."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from consent.canonical import canonical, digest, salted_digest
+from consent.catalog import CATEGORIES
+from consent.ledger import GENESIS, HASHED_FIELDS, receipt_hash
+
+text = st.text(max_size=40)
+receipts = st.fixed_dictionaries(
+    {
+        "receipt_id": st.uuids().map(str),
+        "site_key": st.text(alphabet="abcXYZ019", min_size=1, max_size=22),
+        "seq": st.integers(1, 2**53 - 1),
+        "subject_id": text,
+        "created_at": st.just("2026-11-23T09:00:00.123Z"),
+        "policy_version": st.integers(1, 10_000),
+        "policy_hash": st.just("a" * 64),
+        "language": st.sampled_from(["en", "nl"]),
+        "action": st.sampled_from(["accept_all", "reject_all", "custom", "withdraw"]),
+        "categories": st.fixed_dictionaries({c: st.booleans() for c in CATEGORIES}),
+        "vendors": st.dictionaries(text, st.booleans(), max_size=8),
+        "signals": st.fixed_dictionaries({"gpc": st.booleans(), "dnt": st.booleans()}),
+        "context_digest": st.just("b" * 64),
+        "prev_hash": st.just(GENESIS),
+    }
+)
+
+
+def test_known_vector() -> None:
+    # RFC 8785 sorts keys by UTF-16 code units and writes no whitespace.
+    assert (
+        canonical({"b": [1, True, None], "a": "é\u2028"})
+        == '{"a":"é\u2028","b":[1,true,null]}'.encode()
+    )
+    assert digest({}) == "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+
+
+@given(receipts)
+def test_hash_ignores_key_order_and_extra_fields(body: dict) -> None:  # type: ignore[type-arg]
+    reordered = dict(reversed(list(body.items())))
+    assert receipt_hash(reordered) == receipt_hash(body)
+    assert receipt_hash({**body, "hash": "x", "context": {"page_url": "p"}}) == receipt_hash(body)
+
+
+@given(receipts)
+def test_canonical_matches_sorted_compact_json(body: dict) -> None:  # type: ignore[type-arg]
+    # The documented fast path is byte-identical for every receipt shape (no floats).
+    fast = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if all(ord(ch) < 0xD800 for ch in fast):  # sort order differs only past the BMP
+        assert canonical(body) == fast.encode()
+
+
+@given(receipts, st.sampled_from(HASHED_FIELDS))
+def test_every_hashed_field_changes_the_hash(body: dict, field: str) -> None:  # type: ignore[type-arg]
+    changed = dict(body)
+    value = body[field]
+    changed[field] = (
+        not value
+        if isinstance(value, bool)
+        else value + 1
+        if isinstance(value, int)
+        else {**value, "zz-extra": True}
+        if isinstance(value, dict)
+        else value + "x"
+    )
+    assert receipt_hash(changed) != receipt_hash(body)
+
+
+def test_salted_digest_depends_on_salt() -> None:
+    context = {"page_url": "https://a.example/", "ip_prefix": None, "user_agent": "x"}
+    assert salted_digest(b"\0" * 16, context) != salted_digest(b"\1" * 16, context)

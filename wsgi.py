@@ -1,0 +1,5 @@
+"""Gunicorn entry point: ``gunicorn wsgi:app``."""
+
+from consent import create_app
+
+app = create_app()
