@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import config as settings
 
     settings.load(app, config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # fields keep the documented order
 
     from . import errors, service
     from .extensions import csrf, db, limiter, migrate, tune_sqlite

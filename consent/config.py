@@ -51,12 +51,15 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
         CONSENT_STATE_TTL=1.0,
         MAX_CONTENT_LENGTH=MAX_BODY,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
-        JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
     if overrides:
         app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Fail fast when PostgreSQL is down: visitors get a quick 503, not a hang.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        options.setdefault("connect_args", {}).setdefault("connect_timeout", 3)
     if not app.config["SECRET_KEY"]:
         if not _may_generate_secret(app):
             raise ConfigError("CONSENT_SECRET_KEY must be set (outside debug and demo mode)")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import click
 from flask import Blueprint, Response, current_app, render_template
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from .catalog import CATEGORIES
 from .extensions import db
@@ -52,8 +55,12 @@ def owner_page(site_key: str) -> Response:
 def ensure_demo_site(origin: str) -> Site:
     """The demo site, created with version 1 on first use."""
     site = db.session.scalar(select(Site).where(Site.name == DEMO_NAME))
+    origins = sorted({origin, origin.replace("127.0.0.1", "localhost")})
+    if site is not None and not set(origins) <= set(site.origins):
+        site.origins = sorted({*site.origins, *origins})  # served on another address
+        site.state_version += 1
+        db.session.commit()
     if site is None:
-        origins = sorted({origin, origin.replace("127.0.0.1", "localhost")})
         site = create_site(
             name=DEMO_NAME,
             origins=origins,
@@ -77,6 +84,8 @@ def demo_command(host: str, port: int, no_serve: bool, as_json: bool) -> None:
     from .cli import init_db, random_password
 
     init_db()
+    if "CONSENT_PUBLIC_URL" not in os.environ:
+        current_app.config["CONSENT_PUBLIC_URL"] = f"http://{host}:{port}"
     public = current_app.config["CONSENT_PUBLIC_URL"]
     site = ensure_demo_site(public)
     _row, auditor_token = create_api_token(site, "auditor", "demo auditor")
@@ -97,7 +106,19 @@ def demo_command(host: str, port: int, no_serve: bool, as_json: bool) -> None:
     else:
         _print_info(info)
     if not no_serve:
-        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        run_simple(host, port, app, threaded=True, request_handler=_PathOnlyLog)
+
+
+class _PathOnlyLog(WSGIRequestHandler):
+    """Log method, path and status only: query strings may carry consent tokens."""
+
+    def address_string(self) -> str:
+        return "-"  # a full client address is never logged
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = urlsplit(self.path).path
+        self.log("info", '"%s %s" %s %s', self.command, path, getattr(code, "value", code), size)
 
 
 def _print_info(info: dict) -> None:  # type: ignore[type-arg]
@@ -117,7 +138,6 @@ Consent Ledger demo
 Try:
   curl -s '{base}/api/v1/sites/{key}/config?lang=nl'
   curl -s '{base}/api/v1/sites/{key}/gate?vendors=google-analytics,meta-pixel'
-  curl -s -H 'Authorization: Bearer {token}' {base}/api/v1/audit/sites/{key}/verify
 """
     )
 
