@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # the package stays importable without Flask (consent.offline)
+    from flask import Flask
 
 _ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, error handlers."""
+    from flask import Flask
+
     app = Flask(
         __name__,
         static_folder=str(_ROOT / "static"),
@@ -23,15 +26,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.load(app, config)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # fields keep the documented order
 
-    from . import errors, service
-    from .extensions import csrf, db, limiter, migrate, tune_sqlite
+    from . import errors, limits, service
+    from .extensions import csrf, db, migrate, tune_sqlite
     from .sites import SiteCache
 
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
-    limiter.init_app(app)
+    limits.init_app(app)
     csrf.init_app(app)
     app.extensions["consent_sites"] = SiteCache(app.config["CONSENT_STATE_TTL"])
     errors.init_app(app)

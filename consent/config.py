@@ -44,7 +44,7 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
         CONSENT_RATELIMIT_CONSENTS=env.get("CONSENT_RATELIMIT_CONSENTS", "60/minute"),
         CONSENT_RATELIMIT_AUTH=env.get("CONSENT_RATELIMIT_AUTH", "30/minute"),
         RATELIMIT_STORAGE_URI=env.get("CONSENT_REDIS_URL") or "memory://",
-        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_KEY_PREFIX="consent",
         CONSENT_LOG_KEY=env.get("CONSENT_LOG_KEY"),
         CONSENT_LOG_KEY_RETIRED=_env_list("CONSENT_LOG_KEY_RETIRED"),
         #: Seconds a worker trusts its cached site state before re-checking its version.

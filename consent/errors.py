@@ -104,7 +104,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ConsentError)
     def _consent_error(error: ConsentError) -> Response:
-        return error_response(error.status, error.code, error.message, **error.details)
+        response = error_response(error.status, error.code, error.message, **error.details)
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -28,7 +27,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
-limiter = Limiter(key_func=lambda: "global", default_limits=[])
 
 
 def tune_sqlite(engine: Engine) -> None:

@@ -8,48 +8,24 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from .canonical import digest, salted_digest
+from .canonical import salted_digest
+from .chain import GENESIS, HASHED_FIELDS, Verification, receipt_hash, walk_chain
 from .extensions import db
 from .models import Erasure, Receipt, ReceiptContext, utcnow
 from .sites import SiteState, iso_now
-
-GENESIS = "0" * 64
-
-#: The hashed fields of a receipt, in the order the API shows them.
-HASHED_FIELDS: tuple[str, ...] = (
-    "receipt_id",
-    "site_key",
-    "seq",
-    "subject_id",
-    "created_at",
-    "policy_version",
-    "policy_hash",
-    "language",
-    "action",
-    "categories",
-    "vendors",
-    "signals",
-    "context_digest",
-    "prev_hash",
-)
 
 #: Advisory-lock namespace for per-site appends on PostgreSQL.
 _LOCK_NAMESPACE = 0x436C  # "Cl"
 
 _R = Receipt.__table__
 _C = ReceiptContext.__table__
-
-
-def receipt_hash(body: dict[str, Any]) -> str:
-    """SHA-256 hex of the RFC 8785 JSON of a receipt's hashed fields."""
-    return digest({name: body[name] for name in HASHED_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -200,23 +176,6 @@ def subject_receipts(site_id: int, subject_id: str) -> list[dict[str, Any]]:
     return [receipt_dict(row) for row in rows]
 
 
-@dataclass(frozen=True)
-class Verification:
-    """The result of walking a site's chain."""
-
-    ok: bool
-    receipts: int
-    head: str | None = None
-    first_bad_seq: int | None = None
-    reason: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of DESIGN.md's verify endpoint."""
-        if self.ok:
-            return {"ok": True, "receipts": self.receipts, "head": self.head}
-        return {"ok": False, "first_bad_seq": self.first_bad_seq, "reason": self.reason}
-
-
 def verify_chain(site_id: int) -> Verification:
     """Walk the chain in seq order; report the first receipt that does not fit."""
     columns = [_R.c[name] for name in HASHED_FIELDS] + [_R.c.hash]
@@ -225,20 +184,7 @@ def verify_chain(site_id: int) -> Verification:
         db.engine.connect() as conn,
         conn.execution_options(yield_per=2000).execute(query) as result,
     ):
-        return _walk(row._mapping for row in result)
-
-
-def _walk(rows: Iterator[Any]) -> Verification:
-    expected_seq, prev, count = 1, GENESIS, 0
-    for body in rows:
-        if body["seq"] != expected_seq:
-            return Verification(False, count, first_bad_seq=expected_seq, reason="gap")
-        if receipt_hash(body) != body["hash"]:
-            return Verification(False, count, first_bad_seq=body["seq"], reason="hash_mismatch")
-        if body["prev_hash"] != prev:
-            return Verification(False, count, first_bad_seq=body["seq"], reason="broken_link")
-        prev, expected_seq, count = body["hash"], expected_seq + 1, count + 1
-    return Verification(True, count, head=prev if count else None)
+        return walk_chain(row._mapping for row in result)
 
 
 def purge_contexts(site_id: int, before: datetime) -> int:

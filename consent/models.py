@@ -170,3 +170,33 @@ class Erasure(db.Model):
     erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     requested_by: Mapped[str] = mapped_column(String(254))
     receipts: Mapped[int] = mapped_column(Integer)
+
+
+class AccessLogEntry(db.Model):
+    """One read (or change) by an auditor or owner; append-only, like receipts."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_site_id_id", "site_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    #: ISO 8601 UTC with milliseconds and ``Z``.
+    created_at: Mapped[str] = mapped_column(String(24))
+    #: Who: ``user:<email>`` or ``token:<id>``.
+    actor: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(1000))
+    #: The query as asked (filters), never a token.
+    query: Mapped[str] = mapped_column(Text, default="")
+
+
+class LogTile(db.Model):
+    """A C2SP tlog tile of one site's Merkle tree: up to 256 hashes, 32 bytes each."""
+
+    __tablename__ = "log_tiles"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)

@@ -12,11 +12,10 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import tokens
+from . import limits, tokens
 from .bodies import json_body
 from .catalog import CATEGORIES
 from .errors import Forbidden, InvalidField, Unauthorized, Unavailable
-from .extensions import limiter
 from .gate import Choice as GateChoice
 from .gate import TokenInput, decide
 from .ledger import Choice, append_receipt, new_subject_id, subject_receipts
@@ -84,18 +83,15 @@ def config(site_key: str) -> Response:
     return jsonify(site.config(site.language(request.args.get("lang"))))
 
 
-def _consent_limit_key() -> str:
-    site_key = (request.view_args or {}).get("site_key", "")
-    return f"consents:{site_key}:{ip_prefix(request.remote_addr)}"
-
-
 @bp.post("/<site_key>/consents")
-@limiter.limit(
-    lambda: current_app.config["CONSENT_RATELIMIT_CONSENTS"], key_func=_consent_limit_key
-)
 def consents(site_key: str) -> tuple[Response, int]:
     """Record a choice as a receipt; answer with the receipt and a fresh token."""
     site = _site(site_key, origin_required=True)
+    limits.hit(
+        "consents",
+        current_app.config["CONSENT_RATELIMIT_CONSENTS"],
+        f"{site.site_key}:{ip_prefix(request.remote_addr)}",
+    )
     body = json_body()
     choice = _validate_consent(site, body)
     try:

@@ -13,15 +13,24 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from consent import create_app
 from consent.cli import init_db
 from consent.extensions import db
 from consent.sites import create_site
 
+# No timing in tests: a loaded 2-core machine must not turn into a failure.
+settings.register_profile(
+    "consent", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=100
+)
+settings.load_profile("consent")
+
 PG_URL = os.environ.get("CONSENT_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 TABLES = (
+    "access_log",
+    "log_tiles",
     "receipt_contexts",
     "receipts",
     "erasures",

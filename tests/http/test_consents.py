@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consent.catalog import CATEGORIES
+from consent.chain import GENESIS, receipt_hash
 from consent.extensions import db
-from consent.ledger import GENESIS, receipt_hash
 from tests.helpers import ORIGIN, Visitor
 
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

@@ -112,7 +112,7 @@ def test_deleted_row_is_a_gap(app: Flask, client: FlaskClient, site: str) -> Non
 
 
 def test_recomputed_hash_breaks_the_link(app: Flask, client: FlaskClient, site: str) -> None:
-    from consent.ledger import receipt_hash
+    from consent.chain import receipt_hash
 
     receipts = record(client, site, 4)
     forged = {

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from consent.canonical import canonical, digest, salted_digest
 from consent.catalog import CATEGORIES
-from consent.ledger import GENESIS, HASHED_FIELDS, receipt_hash
+from consent.chain import GENESIS, HASHED_FIELDS, receipt_hash
 
 text = st.text(max_size=40)
 receipts = st.fixed_dictionaries(
