@@ -40,13 +40,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     service.init_app(app)
 
-    from . import demo, embed, visitor
+    from . import demo, embed, openapi, visitor
 
     for blueprint in (visitor.bp,):
         csrf.exempt(blueprint)
     app.register_blueprint(embed.bp, url_prefix="/embed")
     app.register_blueprint(visitor.bp, url_prefix="/api/v1/sites")
     app.register_blueprint(demo.bp, url_prefix="/demo")
+    app.register_blueprint(openapi.bp)
 
     from . import cli
 

@@ -31,10 +31,11 @@ def inline_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _script(body: str, status: int = 200, max_age: int = 300) -> Response:
+def _script(body: str, status: int = 200) -> Response:
     response = Response(body, status=status, mimetype="text/javascript")
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    # Revalidate every time (a cheap 304): a publish must reach visitors at once.
+    response.headers["Cache-Control"] = "public, no-cache"
     return response
 
 
@@ -44,12 +45,12 @@ def loader(site_key: str) -> Response:
     try:
         site = site_state(site_key)
     except NotFound:
-        return _script(_NOT_FOUND_JS, status=404, max_age=60)
+        return _script(_NOT_FOUND_JS, status=404)
     config = site.config(site.default_language)
     config["api_base"] = current_app.config["CONSENT_PUBLIC_URL"]
     config["translations"] = site.current["texts"]
     body = _asset("consent.js").replace(_PLACEHOLDER, inline_json(config), 1)
-    response = _script(body, max_age=60)
+    response = _script(body)
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
     return response.make_conditional(request)
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.serializer import Serializer
 
 from .catalog import CATEGORIES
 
@@ -30,10 +32,17 @@ class ConsentClaims:
     issued_at: int
 
 
+class _PlainSerializer(URLSafeSerializer):
+    """URL-safe, but never zlib-compressed: the loader reads its own choice from the token."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
 def _serializer() -> URLSafeSerializer:
     # Oldest to newest: itsdangerous signs with the last key and verifies with any of them.
     keys = [*current_app.config["SECRET_KEY_FALLBACKS"], current_app.config["SECRET_KEY"]]
-    return URLSafeSerializer(keys, salt=CONSENT_SALT)
+    return _PlainSerializer(keys, salt=CONSENT_SALT)
 
 
 def issue(claims: ConsentClaims) -> str:

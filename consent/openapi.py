@@ -1,0 +1,376 @@
+"""The OpenAPI 3.1 document of the whole HTTP API, served at /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from .catalog import CATEGORIES
+
+bp = Blueprint("openapi", __name__)
+
+_BOOL_MAP = {"type": "object", "additionalProperties": {"type": "boolean"}}
+_CATEGORY_MAP = {
+    "type": "object",
+    "properties": {c: {"type": "boolean"} for c in CATEGORIES},
+    "required": list(CATEGORIES),
+}
+_HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_B64_LIST = {"type": "array", "items": {"type": "string"}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "field": {"type": "string"},
+                },
+            }
+        },
+    },
+    "Context": {
+        "type": ["object", "null"],
+        "properties": {
+            "page_url": {"type": "string"},
+            "ip_prefix": {"type": ["string", "null"]},
+            "user_agent": {"type": "string"},
+        },
+    },
+    "Receipt": {
+        "type": "object",
+        "required": [
+            "receipt_id",
+            "site_key",
+            "seq",
+            "subject_id",
+            "created_at",
+            "policy_version",
+            "policy_hash",
+            "language",
+            "action",
+            "categories",
+            "vendors",
+            "signals",
+            "context_digest",
+            "prev_hash",
+            "hash",
+        ],
+        "properties": {
+            "receipt_id": {"type": "string"},
+            "site_key": {"type": "string"},
+            "seq": {"type": "integer", "minimum": 1},
+            "subject_id": {"type": "string"},
+            "created_at": {"type": "string"},
+            "policy_version": {"type": "integer"},
+            "policy_hash": _HEX64,
+            "language": {"type": "string"},
+            "action": {"enum": ["accept_all", "reject_all", "custom", "withdraw"]},
+            "categories": _CATEGORY_MAP,
+            "vendors": _BOOL_MAP,
+            "signals": {
+                "type": "object",
+                "properties": {"gpc": {"type": "boolean"}, "dnt": {"type": "boolean"}},
+            },
+            "context": _ref("Context"),
+            "context_digest": _HEX64,
+            "prev_hash": _HEX64,
+            "hash": _HEX64,
+            "proof": _ref("Proof"),
+        },
+    },
+    "Texts": {"type": "object", "additionalProperties": True},
+    "Config": {
+        "type": "object",
+        "required": [
+            "site_key",
+            "policy_version",
+            "policy_hash",
+            "language",
+            "texts",
+            "categories",
+            "vendors",
+        ],
+        "properties": {
+            "site_key": {"type": "string"},
+            "policy_version": {"type": "integer"},
+            "policy_hash": _HEX64,
+            "language": {"type": "string"},
+            "default_language": {"type": "string"},
+            "languages": {"type": "array", "items": {"type": "string"}},
+            "texts": _ref("Texts"),
+            "privacy_policy_url": {"type": "string"},
+            "cookie_statement_url": {"type": ["string", "null"]},
+            "choice_lifetime_days": {"type": "integer"},
+            "categories": {"type": "array", "items": {"type": "object"}},
+            "vendors": {"type": "object", "additionalProperties": {"type": "object"}},
+        },
+    },
+    "ConsentRequest": {
+        "type": "object",
+        "required": ["action", "policy_version", "policy_hash", "language", "page_url"],
+        "additionalProperties": False,
+        "properties": {
+            "action": {"enum": ["accept_all", "reject_all", "custom", "withdraw"]},
+            "categories": _BOOL_MAP,
+            "policy_version": {"type": "integer"},
+            "policy_hash": {"type": "string"},
+            "language": {"type": "string"},
+            "page_url": {"type": "string", "maxLength": 2048},
+            "token": {"type": "string"},
+            "signals": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"gpc": {"type": "boolean"}, "dnt": {"type": "boolean"}},
+            },
+        },
+    },
+    "ConsentResponse": {
+        "type": "object",
+        "required": ["receipt", "token"],
+        "properties": {
+            "receipt": _ref("Receipt"),
+            "token": {"type": "string"},
+            "checkpoint": {"type": "string"},
+            "inclusion": _ref("Proof"),
+        },
+    },
+    "GateRequest": {
+        "type": "object",
+        "required": ["vendors"],
+        "properties": {
+            "vendors": {
+                "type": "array",
+                "items": {"type": "string"},
+                "minItems": 1,
+                "maxItems": 50,
+            },
+            "token": {"type": "string"},
+        },
+    },
+    "GateResponse": {
+        "type": "object",
+        "required": [
+            "site_key",
+            "policy_version",
+            "decisions",
+            "consent_mode",
+            "categories",
+            "show_banner",
+        ],
+        "properties": {
+            "site_key": {"type": "string"},
+            "policy_version": {"type": "integer"},
+            "decisions": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["allowed", "category", "reason"],
+                    "properties": {
+                        "allowed": {"type": "boolean"},
+                        "category": {"type": ["string", "null"]},
+                        "reason": {
+                            "enum": [
+                                "consented",
+                                "refused",
+                                "necessary",
+                                "no_consent",
+                                "invalid_token",
+                                "expired",
+                                "outdated_policy",
+                                "unknown_vendor",
+                                "vendor_disabled",
+                                "gpc",
+                            ]
+                        },
+                    },
+                },
+            },
+            "consent_mode": {
+                "type": "object",
+                "additionalProperties": {"enum": ["granted", "denied"]},
+            },
+            "categories": {"oneOf": [_CATEGORY_MAP, {"type": "null"}]},
+            "show_banner": {"type": "boolean"},
+        },
+    },
+    "History": {
+        "type": "object",
+        "required": ["subject_id", "items"],
+        "properties": {
+            "subject_id": {"type": "string"},
+            "items": {"type": "array", "items": _ref("Receipt")},
+        },
+    },
+    "Proof": {
+        "type": "object",
+        "required": ["leaf_index", "tree_size", "inclusion", "checkpoint"],
+        "properties": {
+            "leaf_index": {"type": "integer"},
+            "tree_size": {"type": "integer"},
+            "inclusion": _B64_LIST,
+            "checkpoint": {"type": "string"},
+        },
+    },
+    "Consistency": {
+        "type": "object",
+        "required": ["from", "to", "proof"],
+        "properties": {"from": {"type": "integer"}, "to": {"type": "integer"}, "proof": _B64_LIST},
+    },
+    "Health": {"type": "object", "properties": {"status": {"type": "string"}}},
+}
+
+_ERROR = {"description": "error", "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _json(schema: str, description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(status): _ERROR for status in statuses}
+
+
+def _param(
+    name: str, where: str = "query", required: bool = False, **schema: Any
+) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required, "schema": schema or {"type": "string"}}
+
+
+SITE_KEY = _param("site_key", "path", True)
+
+PATHS: dict[str, Any] = {
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "responses": {
+                "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}
+            },
+        }
+    },
+    "/healthz": {
+        "get": {"summary": "Process alive (no I/O)", "responses": {"200": _json("Health")}}
+    },
+    "/readyz": {
+        "get": {
+            "summary": "Database reachable",
+            "responses": {"200": _json("Health"), "503": _json("Health", "database unreachable")},
+        }
+    },
+    "/embed/{site_key}.js": {
+        "get": {
+            "summary": "The loader and banner for one site, config included",
+            "parameters": [SITE_KEY],
+            "responses": {
+                "200": {"description": "JavaScript", "content": {"text/javascript": {}}},
+                "304": {"description": "Not modified"},
+                "404": {
+                    "description": "Unknown site: JavaScript that does nothing",
+                    "content": {"text/javascript": {}},
+                },
+            },
+        }
+    },
+    "/embed/banner.css": {
+        "get": {
+            "summary": "The banner's stylesheet",
+            "responses": {
+                "200": {"description": "CSS", "content": {"text/css": {}}},
+                "304": {"description": "Not modified"},
+            },
+        }
+    },
+    "/api/v1/sites/{site_key}/config": {
+        "get": {
+            "summary": "Banner configuration, policy version and hash",
+            "parameters": [SITE_KEY, _param("lang")],
+            "responses": {"200": _json("Config"), **_errors(403, 404, 503)},
+        }
+    },
+    "/api/v1/sites/{site_key}/consents": {
+        "post": {
+            "summary": "Record a choice as a receipt",
+            "parameters": [SITE_KEY],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("ConsentRequest")}},
+            },
+            "responses": {
+                "201": _json("ConsentResponse", "Recorded"),
+                **_errors(400, 403, 404, 413, 415, 422, 429, 503),
+            },
+        }
+    },
+    "/api/v1/sites/{site_key}/gate": {
+        "get": {
+            "summary": "May these vendors load, and why",
+            "parameters": [SITE_KEY, _param("vendors", required=True), _param("token")],
+            "responses": {"200": _json("GateResponse"), **_errors(403, 404, 422, 503)},
+        },
+        "post": {
+            "summary": "May these vendors load, and why (JSON body)",
+            "parameters": [SITE_KEY],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("GateRequest")}},
+            },
+            "responses": {
+                "200": _json("GateResponse"),
+                **_errors(400, 403, 404, 413, 415, 422, 503),
+            },
+        },
+    },
+    "/api/v1/sites/{site_key}/me": {
+        "get": {
+            "summary": "The visitor's own receipts (right of access)",
+            "parameters": [
+                SITE_KEY,
+                _param("token", required=True),
+                _param("format", enum=["json", "csv"]),
+            ],
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": _ref("History")}, "text/csv": {}},
+                },
+                **_errors(401, 403, 404, 503),
+            },
+        }
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document; other modules add their paths to PATHS and SCHEMAS."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Consent Ledger",
+            "version": "1",
+            "description": "Consent banner, gate, consent ledger, audit and transparency log.",
+        },
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 document of the whole HTTP API."""
+    response = jsonify(document())
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

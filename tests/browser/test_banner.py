@@ -1,0 +1,199 @@
+"""The banner as a visitor meets it: layers, keyboard, focus, language, owner texts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from . import pages
+from .conftest import Visit
+
+# One browser per session: xdist (--dist loadgroup) keeps these tests on one worker.
+pytestmark = pytest.mark.xdist_group("browser")
+
+CATEGORIES = ("necessary", "performance", "functionality", "targeting", "social")
+
+#: The banner's element that has focus (inside its shadow root), described for asserts.
+FOCUSED = """() => {
+  const host = document.activeElement;
+  const inner = host && host.shadowRoot ? host.shadowRoot.activeElement : null;
+  if (!inner) return {host: host ? host.tagName.toLowerCase() : null};
+  return {
+    host: host.tagName.toLowerCase(),
+    banner: inner.hasAttribute('data-consent-banner'),
+    action: inner.getAttribute('data-consent-action'),
+    category: inner.getAttribute('data-consent-category'),
+  };
+}"""
+
+
+def focused(visit: Visit) -> dict[str, Any]:
+    """What has keyboard focus, seen through the banner's shadow root."""
+    return visit.page.evaluate(FOCUSED)
+
+
+def tab_to(visit: Visit, key: str, value: str) -> None:
+    """Press Tab until the focused banner element's ``key`` is ``value``."""
+    for _ in range(20):
+        if focused(visit).get(key) == value:
+            return
+        visit.page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {key}={value}: {focused(visit)}")
+
+
+def test_first_layer_shows_equal_accept_and_reject(visit: Visit) -> None:
+    page = visit.open("tags.html")
+    dialog = page.get_by_role("dialog", name="Your privacy choices")
+    dialog.wait_for()
+    assert dialog.get_attribute("data-consent-banner") == ""
+    accept, reject = visit.action("accept-all"), visit.action("reject-all")
+    for button in (accept, reject, visit.action("customize")):
+        assert button.is_visible()
+    assert not visit.action("save").is_visible()
+    assert not visit.switch("performance").is_visible()
+    # Reject is exactly as prominent as Accept: same look, same size, same row.
+    style = (
+        "e => { const s = getComputedStyle(e);"
+        " return [s.backgroundColor, s.color, s.fontSize, s.fontWeight, s.borderTopWidth]; }"
+    )
+    assert accept.evaluate(style) == reject.evaluate(style)
+    a, r = accept.bounding_box(), reject.bounding_box()
+    assert a["y"] == r["y"]
+    assert (round(a["width"]), round(a["height"])) == (round(r["width"]), round(r["height"]))
+    privacy = page.get_by_role("link", name="Privacy policy")
+    assert privacy.get_attribute("href") == f"{visit.service.owner}/privacy"
+    assert visit.posts() == []
+    visit.assert_no_trackers()
+
+
+def test_second_layer_lists_categories_and_vendors(visit: Visit) -> None:
+    page = visit.open("tags.html")
+    visit.action("customize").click()
+    for category in CATEGORIES:
+        expect_checked = category == "necessary"
+        switch = visit.switch(category)
+        assert switch.is_visible()
+        assert switch.is_checked() is expect_checked
+        assert switch.get_attribute("role") == "switch"
+    assert visit.switch("necessary").is_disabled()
+    assert page.get_by_role("switch", name="Performance").is_visible()
+    banner_text = visit.banner().inner_text()
+    for vendor in ("Google Analytics", "LinkedIn Insight Tag", "Meta Pixel"):
+        assert vendor in banner_text
+    assert visit.action("save").is_visible()
+    assert not visit.action("customize").is_visible()
+
+
+@pytest.mark.parametrize(
+    ("button", "action"), [("reject-all", "reject_all"), ("accept-all", "accept_all")]
+)
+def test_keyboard_alone_records_a_choice(visit: Visit, button: str, action: str) -> None:
+    visit.open("tags.html")
+    visit.banner().wait_for()
+    visit.page.wait_for_function(
+        "() => document.activeElement && document.activeElement.tagName === 'CONSENT-LEDGER'"
+    )
+    assert focused(visit)["banner"] is True
+    tab_to(visit, "action", button)
+    with visit.page.expect_response(lambda r: r.url.endswith("/consents")):
+        visit.page.keyboard.press("Enter")
+    visit.settle()
+    assert [p["action"] for p in visit.posts()] == [action]
+    assert not visit.banner().is_visible()
+
+
+def test_keyboard_customize_and_save(visit: Visit) -> None:
+    visit.open("tags.html")
+    visit.banner().wait_for()
+    tab_to(visit, "action", "customize")
+    visit.page.keyboard.press("Enter")
+    assert focused(visit)["category"] == "performance"
+    visit.page.keyboard.press("Space")
+    tab_to(visit, "action", "save")
+    with visit.page.expect_response(lambda r: r.url.endswith("/consents")):
+        visit.page.keyboard.press("Enter")
+    visit.settle()
+    (body,) = visit.posts()
+    assert body["action"] == "custom"
+    assert body["categories"] == {c: c in ("necessary", "performance") for c in CATEGORIES}
+    assert visit.call("Consent.get()") == body["categories"]
+
+
+def test_escape_is_not_consent(visit: Visit) -> None:
+    page = visit.open("tags.html")
+    visit.banner().wait_for()
+    tab_to(visit, "action", "customize")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")  # back to the first layer
+    assert visit.banner().is_visible()
+    assert not visit.switch("performance").is_visible()
+    page.keyboard.press("Escape")  # closes, records nothing
+    visit.banner().wait_for(state="hidden")
+    assert visit.posts() == []
+    assert visit.call("Consent.get()") is None
+    assert "consent_token" not in visit.cookies()
+    visit.assert_no_trackers()
+    visit.open("tags.html")
+    visit.banner().wait_for()  # asked again on the next page
+
+
+def test_reopen_shows_current_choice_and_restores_focus(visit: Visit) -> None:
+    page = visit.open("tags.html")
+    visit.banner().wait_for()
+    visit.call("Consent.save({performance: true})")
+    visit.banner().wait_for(state="hidden")
+    opener = page.locator("[data-consent-open]")
+    opener.focus()
+    page.keyboard.press("Enter")
+    visit.banner().wait_for()
+    assert visit.switch("performance").is_checked()
+    assert not visit.switch("targeting").is_checked()
+    assert visit.switch("necessary").is_checked()
+    assert visit.action("save").is_visible()
+    page.keyboard.press("Escape")
+    visit.banner().wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.hasAttribute('data-consent-open')")
+    assert len(visit.posts()) == 1
+
+
+def test_show_reopens_preferences(visit: Visit) -> None:
+    visit.open("tags.html")
+    visit.choose("reject-all")
+    visit.call("Consent.show()")
+    visit.banner().wait_for()
+    assert not visit.switch("performance").is_checked()
+    visit.switch("performance").check()
+    with visit.page.expect_response(lambda r: r.url.endswith("/consents")):
+        visit.action("save").click()
+    visit.settle()
+    assert visit.posts()[-1]["categories"]["performance"] is True
+    visit.page.wait_for_function("() => window.__gaLoaded === 1")
+
+
+def test_language_follows_html_lang(visit: Visit) -> None:
+    page = visit.open("nl.html")
+    page.get_by_role("dialog", name="Uw privacykeuzes").wait_for()
+    assert visit.action("accept-all").inner_text() == "Alles accepteren"
+    assert visit.action("reject-all").inner_text() == "Alles weigeren"
+    visit.choose("reject-all")
+    assert visit.posts()[0]["language"] == "nl"
+
+
+def test_owner_markup_is_shown_as_text_and_never_runs(visit: Visit) -> None:
+    page = visit.open("markup.html")
+    visit.banner().wait_for()
+    assert page.locator("[data-consent-banner] h2").inner_text() == pages.HOSTILE_TITLE
+    assert page.locator("#cl-desc").inner_text() == pages.HOSTILE_DESCRIPTION
+    visit.action("customize").click()
+    assert "<svg onload=window.__xss=3>Stats" in visit.banner().inner_text()
+    injected = page.evaluate(
+        "document.querySelector('consent-ledger').shadowRoot"
+        ".querySelectorAll('img, script, svg, b').length"
+    )
+    assert injected == 0
+    assert page.evaluate("window.__xss") is None
+    assert not [r for r in visit.requests if "pwned" in r.url]
+    cookies = page.get_by_role("link", name="Cookie statement")
+    assert cookies.get_attribute("href") == "https://example.com/cookies"
+    assert visit.errors == []

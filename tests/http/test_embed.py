@@ -1,0 +1,68 @@
+"""GET /embed/<site_key>.js and /embed/banner.css."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from consent.extensions import db
+from consent.models import Site
+from consent.sites import publish
+
+
+def _inlined_config(body: str) -> dict:  # type: ignore[type-arg]
+    start = body.index('{"site_key"')
+    config, _end = json.JSONDecoder().raw_decode(body[start:])
+    return config  # type: ignore[no-any-return]
+
+
+def test_loader_carries_the_sites_config(client: FlaskClient, site: str) -> None:
+    response = client.get(f"/embed/{site}.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    body = response.get_data(as_text=True)
+    assert "__CONSENT_CONFIG__" not in body
+    config = _inlined_config(body)
+    assert config["site_key"] == site and config["api_base"] == "http://consent.test"
+    assert set(config["translations"]) == {"en", "nl"}
+    assert config["policy_version"] == 1
+
+
+def test_inlined_json_cannot_break_out_of_the_script(
+    app: Flask, client: FlaskClient, site: str
+) -> None:
+    hostile = "</script><script>alert(1)</script>\u2028\u2029"
+    with app.app_context():
+        row = db.session.query(Site).filter_by(site_key=site).one()
+        draft = json.loads(json.dumps(row.draft))
+        draft["texts"]["en"]["title"] = hostile
+        row.draft = draft
+        publish(row, requires_reconsent=False)
+        db.session.commit()
+    body = client.get(f"/embed/{site}.js").get_data(as_text=True)
+    assert "</script>" not in body and "\u2028" not in body and "\u2029" not in body
+    assert _inlined_config(body)["translations"]["en"]["title"] == hostile
+
+
+def test_etag_and_revalidation(client: FlaskClient, site: str) -> None:
+    first = client.get(f"/embed/{site}.js")
+    assert first.headers["Cache-Control"] == "public, no-cache"
+    again = client.get(f"/embed/{site}.js", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_unknown_site_gets_harmless_javascript(client: FlaskClient) -> None:
+    response = client.get("/embed/not-a-site.js")
+    assert response.status_code == 404
+    assert response.mimetype == "text/javascript"
+    assert response.get_data(as_text=True).strip().startswith("/*")
+
+
+def test_stylesheet(client: FlaskClient) -> None:
+    response = client.get("/embed/banner.css")
+    assert response.status_code == 200 and response.mimetype == "text/css"
+    assert len(response.get_data()) > 500
