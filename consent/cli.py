@@ -6,6 +6,8 @@ import json
 import re
 import secrets
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -19,13 +21,23 @@ from .accounts import create_api_token, upsert_user
 from .catalog import VENDORS
 from .errors import ConsentError
 from .extensions import db
-from .ledger import erase_subject, purge_contexts, verify_chain
+from .ledger import erase_subject, purge_contexts, receipt_count, verify_chain
 from .models import Site, utcnow
 from .policy import normalize_origin, validate_https_url, validate_vendors
 from .sites import create_site
 from .texts import LANGUAGES
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+
+
+@contextmanager
+def progress_bar(label: str, length: int, as_json: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal (stderr); nothing with --json or when piped."""
+    if as_json or not sys.stderr.isatty() or length < 1:
+        yield lambda _rows: None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
 
 
 def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
@@ -156,7 +168,10 @@ def create_user_command(email: str, role: str, site_key: str | None, as_json: bo
 def verify_ledger_command(site_key: str | None, as_json: bool) -> None:
     """Walk each site's hash chain; exit 1 naming the first bad seq."""
     sites = [_site(site_key)] if site_key else db.session.scalars(select(Site).order_by(Site.id))
-    results = [{"site_key": s.site_key, **verify_chain(s.id).as_dict()} for s in sites]
+    results = []
+    for site in sites:
+        with progress_bar(site.site_key, receipt_count(site.id), as_json) as progress:
+            results.append({"site_key": site.site_key, **verify_chain(site.id, progress).as_dict()})
     lines = [
         f"{r['site_key']}: ok, {r['receipts']} receipts, head {r['head']}"
         if r["ok"]

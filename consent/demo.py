@@ -149,8 +149,13 @@ Try:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def seed_receipts_command(site_key: str, count: int, as_json: bool) -> None:
     """Append COUNT valid, chained receipts with varied choices (for benchmarks)."""
+    from .cli import progress_bar
+
     site = site_state(site_key)
-    added = seed_receipts(site, _random_choices(site.gate.policy_version, count))
+    with progress_bar("seeding", count, as_json) as progress:
+        added = seed_receipts(
+            site, _random_choices(site.gate.policy_version, count), progress=progress
+        )
     click.echo(json.dumps({"site_key": site_key, "added": added}) if as_json else f"added {added}")
 
 

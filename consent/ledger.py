@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,7 +56,17 @@ def append_receipt(site: SiteState, choice: Choice) -> dict[str, Any]:
     }
 
 
-def seed_receipts(site: SiteState, choices: Iterable[Choice], batch: int = 5000) -> int:
+#: Called with the number of rows just handled, for progress bars.
+Progress = Callable[[int], None]
+
+
+def _no_progress(_rows: int) -> None:
+    pass
+
+
+def seed_receipts(
+    site: SiteState, choices: Iterable[Choice], batch: int = 5000, progress: Progress = _no_progress
+) -> int:
     """Append many receipts in batches (benchmarks and demos); same chain rules as one."""
     count = 0
     pending: list[Choice] = []
@@ -64,9 +74,11 @@ def seed_receipts(site: SiteState, choices: Iterable[Choice], batch: int = 5000)
         pending.append(choice)
         if len(pending) == batch:
             count += len(_append(site, pending))
+            progress(len(pending))
             pending = []
     if pending:
         count += len(_append(site, pending))
+        progress(len(pending))
     return count
 
 
@@ -176,7 +188,7 @@ def subject_receipts(site_id: int, subject_id: str) -> list[dict[str, Any]]:
     return [receipt_dict(row) for row in rows]
 
 
-def verify_chain(site_id: int) -> Verification:
+def verify_chain(site_id: int, progress: Progress = _no_progress) -> Verification:
     """Walk the chain in seq order; report the first receipt that does not fit."""
     columns = [_R.c[name] for name in HASHED_FIELDS] + [_R.c.hash]
     query = select(*columns).where(_R.c.site_id == site_id).order_by(_R.c.seq)
@@ -184,7 +196,19 @@ def verify_chain(site_id: int) -> Verification:
         db.engine.connect() as conn,
         conn.execution_options(yield_per=2000).execute(query) as result,
     ):
-        return walk_chain(row._mapping for row in result)
+        return walk_chain(_counted((row._mapping for row in result), progress))
+
+
+def _counted(rows: Iterator[Any], progress: Progress, every: int = 2000) -> Iterator[Any]:
+    for number, row in enumerate(rows, 1):
+        if number % every == 0:
+            progress(every)
+        yield row
+
+
+def receipt_count(site_id: int) -> int:
+    """How many receipts a site has (its chain's length)."""
+    return int(db.session.scalar(select(func.count()).where(_R.c.site_id == site_id)) or 0)
 
 
 def purge_contexts(site_id: int, before: datetime) -> int:
