@@ -1,7 +1,8 @@
-"""Rate limits: Flask-Limiter's storage (memory, or Redis shared by every worker) per app.
+"""Rate limits on the `limits` library (Flask-Limiter's engine): memory, or Redis shared by
+every worker and instance when CONSENT_REDIS_URL is set.
 
 Views call :func:`hit` at the point the rule applies (after the site and origin checks),
-so the gate, config, embed, log and health endpoints are never limited.
+so the gate, config, embed, log and health endpoints never pay for a limiter.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import math
 import time
 
 from flask import Flask, current_app
-from flask_limiter import Limiter
 from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 from .errors import ConsentError
 
@@ -28,21 +30,15 @@ class RateLimited(ConsentError):
 
 def init_app(app: Flask) -> None:
     """Create this app's limiter on the configured storage."""
-    limiter = Limiter(
-        key_func=lambda: "unused",
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "consent"),
-        default_limits=[],
-    )
-    limiter.init_app(app)
-    app.extensions["consent_limiter"] = limiter
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["consent_limiter"] = FixedWindowRateLimiter(storage)
 
 
 def hit(name: str, limit: str, key: str) -> None:
     """Count one request against ``limit`` for ``key``; raise :class:`RateLimited` past it."""
-    limiter: Limiter = current_app.extensions["consent_limiter"]
+    limiter: FixedWindowRateLimiter = current_app.extensions["consent_limiter"]
     item = parse(limit)
     identity = (current_app.config["RATELIMIT_KEY_PREFIX"], name, key)
-    if not limiter.limiter.hit(item, *identity):
-        reset = limiter.limiter.get_window_stats(item, *identity).reset_time
+    if not limiter.hit(item, *identity):
+        reset = limiter.get_window_stats(item, *identity).reset_time
         raise RateLimited(max(1, math.ceil(reset - time.time())))

@@ -39,10 +39,44 @@ class _PlainSerializer(URLSafeSerializer):
         return base64_encode(Serializer.dump_payload(self, obj))
 
 
+class _Verifier:
+    """A serializer for one key set, with a bounded memo of tokens already verified.
+
+    The gate is on every page view; a returning visitor sends the same token again and
+    again, so its signature is checked once, not once per request.
+    """
+
+    MEMO = 4096
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        # Oldest to newest: itsdangerous signs with the last key and verifies with any of them.
+        self.keys = keys
+        self.serializer = _PlainSerializer(list(keys), salt=CONSENT_SALT)
+        self.memo: dict[str, ConsentClaims | None] = {}
+
+    def read(self, token: str) -> ConsentClaims | None:
+        if token in self.memo:
+            return self.memo[token]
+        try:
+            claims = _claims(self.serializer.loads(token))
+        except (BadData, ValueError, UnicodeError):
+            claims = None
+        if len(self.memo) >= self.MEMO:
+            self.memo.clear()
+        self.memo[token] = claims
+        return claims
+
+
+def _verifier() -> _Verifier:
+    keys = (*current_app.config["SECRET_KEY_FALLBACKS"], current_app.config["SECRET_KEY"])
+    verifier: _Verifier | None = current_app.extensions.get("consent_tokens")
+    if verifier is None or verifier.keys != keys:
+        verifier = current_app.extensions["consent_tokens"] = _Verifier(keys)
+    return verifier
+
+
 def _serializer() -> URLSafeSerializer:
-    # Oldest to newest: itsdangerous signs with the last key and verifies with any of them.
-    keys = [*current_app.config["SECRET_KEY_FALLBACKS"], current_app.config["SECRET_KEY"]]
-    return _PlainSerializer(keys, salt=CONSENT_SALT)
+    return _verifier().serializer
 
 
 def issue(claims: ConsentClaims) -> str:
@@ -64,11 +98,7 @@ def read(token: str) -> ConsentClaims | None:
     """Verify ``token`` with the current or a fallback key; ``None`` when bad in any way."""
     if not token or len(token) > 4096:
         return None
-    try:
-        payload = _serializer().loads(token)
-    except (BadData, ValueError, UnicodeError):
-        return None
-    return _claims(payload)
+    return _verifier().read(token)
 
 
 def _claims(payload: Any) -> ConsentClaims | None:
