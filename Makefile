@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench browser clean
+.PHONY: run test lint format bench system-deps clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -17,15 +17,20 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/consent demo
 
-## browser: install Debian's chromium when missing (needs root or sudo)
-browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+## system-deps: Debian's chromium (browser tests) and Go with x/mod (the independent
+## transparency-log check), installed when missing (needs root or sudo)
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v go >/dev/null || missing="$$missing golang-go"; \
+	[ -d /usr/share/gocode/src/golang.org/x/mod ] || missing="$$missing golang-golang-x-mod-dev"; \
+	if [ -n "$$missing" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
 ## test: lint, then the whole suite (SQLite, plus PostgreSQL when CONSENT_TEST_DATABASE_URL is set)
-test: $(STAMP) browser lint
+test: $(STAMP) system-deps lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)

@@ -26,7 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.load(app, config)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # fields keep the documented order
 
-    from . import errors, limits, service
+    from . import errors, limits, service, transparency
     from .extensions import csrf, db, migrate, tune_sqlite
     from .sites import SiteCache
 
@@ -35,19 +35,41 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     limits.init_app(app)
+    transparency.init_app(app)
     csrf.init_app(app)
     app.extensions["consent_sites"] = SiteCache(app.config["CONSENT_STATE_TTL"])
     errors.init_app(app)
     service.init_app(app)
+    from . import auth
 
-    from . import demo, embed, openapi, visitor
+    auth.init_app(app)
+
+    from . import demo, embed, log_api, openapi, visitor
 
     for blueprint in (visitor.bp,):
         csrf.exempt(blueprint)
     app.register_blueprint(embed.bp, url_prefix="/embed")
     app.register_blueprint(visitor.bp, url_prefix="/api/v1/sites")
     app.register_blueprint(demo.bp, url_prefix="/demo")
+    from .audit import api as audit_api
+    from .audit import erasure, pages, reports
+
+    csrf.exempt(audit_api.bp)
+    csrf.exempt(erasure.bp)
+    app.register_blueprint(audit_api.bp, url_prefix="/api/v1/audit")
+    app.register_blueprint(erasure.bp, url_prefix="/api/v1/admin")
+    app.register_blueprint(pages.bp, url_prefix="/audit")
+    app.register_blueprint(reports.bp, url_prefix="/audit")
+    from .admin import access_pages, policy_pages
+    from .admin import api as admin_api
+    from .admin import pages as admin_pages
+
+    csrf.exempt(admin_api.bp)
+    app.register_blueprint(admin_api.bp, url_prefix="/api/v1/admin")
+    for admin_bp in (admin_pages.bp, policy_pages.bp, access_pages.bp):
+        app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(log_api.bp)
 
     from . import cli
 

@@ -222,6 +222,54 @@ def erase_subject_command(site_key: str, subject: str, as_json: bool) -> None:
     _emit(as_json, data, f"erased the personal context of {erasure.receipts} receipts")
 
 
+@click.command(
+    "verify-export",
+    context_settings={"ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def verify_export_command(args: tuple[str, ...]) -> None:
+    """Check an NDJSON export against a signed checkpoint, offline (see --help)."""
+    from .offline import main as verify_export
+
+    sys.exit(verify_export(list(args)))
+
+
+@click.command(
+    "monitor",
+    context_settings={"ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def monitor_command(args: tuple[str, ...]) -> None:
+    """Check a site's log for rewrites against the checkpoints seen before (see --help)."""
+    from .monitor import main as monitor
+
+    sys.exit(monitor(list(args)))
+
+
+@click.group("log-key")
+def log_key_group() -> None:
+    """The transparency log's signing key."""
+
+
+@log_key_group.command("generate")
+@click.option("--name", default=None, help="key name; default: the netloc of CONSENT_PUBLIC_URL")
+@json_option
+@with_appcontext
+def log_key_generate(name: str | None, as_json: bool) -> None:
+    """Print a new note signer key (for CONSENT_LOG_KEY) and its verifier key."""
+    from urllib.parse import urlsplit
+
+    from .notes import generate_signer_key
+
+    signer, verifier = generate_signer_key(
+        name or urlsplit(current_app.config["CONSENT_PUBLIC_URL"]).netloc
+    )
+    text = f"CONSENT_LOG_KEY={signer}\nverifier key: {verifier}"
+    _emit(as_json, {"signer": signer, "verifier": verifier}, text)
+
+
 def init_app(app: Flask) -> None:
     """Register every command on ``app.cli``."""
     from .demo import demo_command, seed_receipts_command
@@ -236,6 +284,9 @@ def init_app(app: Flask) -> None:
         erase_subject_command,
         seed_receipts_command,
         demo_command,
+        verify_export_command,
+        monitor_command,
+        log_key_group,
     ):
         app.cli.add_command(command)
 

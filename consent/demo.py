@@ -15,6 +15,8 @@ from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from .catalog import CATEGORIES
+from .errors import NotFound
+from .examples import SLUGS, example_named, examples, load_example
 from .extensions import db
 from .ledger import Choice, new_subject_id, seed_receipts
 from .models import Site
@@ -36,7 +38,8 @@ DEMO_VENDORS = {
 OWNER_CSP = (
     "default-src 'self'; script-src 'self' https://www.googletagmanager.com "
     "https://snap.licdn.com https://connect.facebook.net https://js.hs-scripts.com "
-    "https://platform.twitter.com; style-src 'self'; img-src 'self' data: https:; "
+    "https://platform.twitter.com https://cdn.leadinfo.net; style-src 'self'; "
+    "img-src 'self' data: https:; "
     "connect-src 'self' https:; frame-src https:; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
@@ -46,7 +49,23 @@ OWNER_CSP = (
 def owner_page(site_key: str) -> Response:
     """A sample owner page with the one script tag, blocked tags and a cookie-settings link."""
     site = site_state(site_key)
-    body = render_template("demo/owner.html", site=site, snippet_src=f"/embed/{site.site_key}.js")
+    example = example_named(site.name)
+    template = "demo/reference.html" if example else "demo/owner.html"
+    body = render_template(
+        template, site=site, example=example, snippet_src=f"/embed/{site.site_key}.js"
+    )
+    response = Response(body, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = OWNER_CSP
+    return response
+
+
+@bp.get("/example/<slug>/<page>")
+def example_page(slug: str, page: str) -> Response:
+    """A reference site's privacy policy or cookie statement (written for the demo)."""
+    example = examples().get(slug)
+    if example is None or page not in ("privacy", "cookies"):
+        raise NotFound("unknown page")
+    body = render_template("demo/reference_policy.html", example=example, page=page)
     response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = OWNER_CSP
     return response
@@ -78,7 +97,13 @@ def ensure_demo_site(origin: str) -> Site:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Set up and print, but do not serve.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
-def demo_command(host: str, port: int, no_serve: bool, as_json: bool) -> None:
+@click.option(
+    "--example",
+    type=click.Choice(SLUGS),
+    default=None,
+    help="Set up this reference site (see SEED-SITES.md) instead of the demo bakery.",
+)
+def demo_command(host: str, port: int, no_serve: bool, as_json: bool, example: str | None) -> None:
     """Create the database, a demo site, users and an auditor token; serve the demo."""
     from .accounts import create_api_token, upsert_user
     from .cli import init_db, random_password
@@ -87,7 +112,7 @@ def demo_command(host: str, port: int, no_serve: bool, as_json: bool) -> None:
     if "CONSENT_PUBLIC_URL" not in os.environ:
         current_app.config["CONSENT_PUBLIC_URL"] = f"http://{host}:{port}"
     public = current_app.config["CONSENT_PUBLIC_URL"]
-    site = ensure_demo_site(public)
+    site = load_example(example, public) if example else ensure_demo_site(public)
     _row, auditor_token = create_api_token(site, "auditor", "demo auditor")
     passwords = {"owner@example.com": random_password(), "auditor@example.com": random_password()}
     upsert_user("owner@example.com", "owner", passwords["owner@example.com"], site)

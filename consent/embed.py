@@ -46,7 +46,24 @@ def loader(site_key: str) -> Response:
         site = site_state(site_key)
     except NotFound:
         return _script(_NOT_FOUND_JS, status=404)
+    # The config API's shape, less what the loader does not read (it is on every page of
+    # the owner's site): the loader picks the language itself from every language's texts
+    # (``translations``), so the default language's ``texts`` would be a second copy; it
+    # finds a category's vendors by their category; a null URL, empty settings and an
+    # empty cookie list are as good as absent to it.
     config = site.config(site.default_language)
+    for unused in ("language", "languages", "texts", "categories"):
+        del config[unused]
+    if config["cookie_statement_url"] is None:
+        del config["cookie_statement_url"]
+    config["vendors"] = {
+        vid: {
+            key: value
+            for key, value in vendor.items()
+            if key != "kind" and value != {} and value != []
+        }
+        for vid, vendor in config["vendors"].items()
+    }
     config["api_base"] = current_app.config["CONSENT_PUBLIC_URL"]
     config["translations"] = site.current["texts"]
     body = _asset("consent.js").replace(_PLACEHOLDER, inline_json(config), 1)

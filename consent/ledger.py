@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from . import transparency
 from .canonical import salted_digest
 from .chain import GENESIS, HASHED_FIELDS, Verification, receipt_hash, walk_chain
 from .extensions import db
@@ -46,14 +47,17 @@ def new_subject_id() -> str:
     return secrets.token_hex(16)
 
 
-def append_receipt(site: SiteState, choice: Choice) -> dict[str, Any]:
-    """Append one receipt to the site's chain and return it as the API shows it."""
-    (body,) = _append(site, [choice])
-    return {
-        **{name: body[name] for name in HASHED_FIELDS},
-        "context": choice.context,
-        "hash": body["hash"],
-    }
+def append_receipt(site: SiteState, choice: Choice) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Append one receipt; return it as the API shows it, and its inclusion proof.
+
+    The proof is against a checkpoint signed at exactly the new receipt's ``seq``: the
+    visitor's commitment that the choice was logged.
+    """
+    (body,), proof = _append(site, [choice], prove=True)
+    receipt = {**{name: body[name] for name in HASHED_FIELDS}, "context": choice.context}
+    receipt["hash"] = body["hash"]
+    assert proof is not None
+    return receipt, proof
 
 
 #: Called with the number of rows just handled, for progress bars.
@@ -73,17 +77,23 @@ def seed_receipts(
     for choice in choices:
         pending.append(choice)
         if len(pending) == batch:
-            count += len(_append(site, pending))
+            count += len(_append(site, pending)[0])
             progress(len(pending))
             pending = []
     if pending:
-        count += len(_append(site, pending))
+        count += len(_append(site, pending)[0])
         progress(len(pending))
     return count
 
 
-def _append(site: SiteState, choices: list[Choice]) -> list[dict[str, Any]]:
-    """Chain and insert receipts in one transaction, serialised per site."""
+def _append(
+    site: SiteState, choices: list[Choice], prove: bool = False
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Chain, insert and log receipts in one transaction, serialised per site.
+
+    Receipts, their context and the Merkle tiles commit together or not at all, so the
+    chain and the transparency log can never disagree.
+    """
     with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
         _lock_site(conn, site.site_id)
         head = conn.execute(
@@ -93,6 +103,7 @@ def _append(site: SiteState, choices: list[Choice]) -> list[dict[str, Any]]:
             .limit(1)
         ).first()
         seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS)
+        size = seq
         bodies, salts = [], []
         for choice in choices:
             salt = secrets.token_bytes(16)
@@ -117,7 +128,9 @@ def _append(site: SiteState, choices: list[Choice]) -> list[dict[str, Any]]:
                 for pk, salt, c in zip(pks, salts, choices, strict=True)
             ],
         )
-    return bodies
+        read = transparency.append(conn, site.site_id, size, [body["hash"] for body in bodies])
+        proof = transparency.proof(site.site_key, seq, seq, read) if prove else None
+    return bodies, proof
 
 
 def _body(site: SiteState, choice: Choice, seq: int, prev: str, salt: bytes) -> dict[str, Any]:
@@ -160,14 +173,19 @@ def _lock_site(conn: Connection, site_id: int) -> None:
 
 def receipt_dict(row: Any) -> dict[str, Any]:
     """A stored receipt (joined with its context, if any) as the API shows it."""
-    out = {name: getattr(row, name) for name in HASHED_FIELDS}
-    page_url = getattr(row, "page_url", None)
+    values = row._mapping  # by key: many times faster than attribute access on a Row
+    out = {name: values[name] for name in HASHED_FIELDS}
+    page_url = values.get("page_url")
     out["context"] = (
         None
         if page_url is None
-        else {"page_url": page_url, "ip_prefix": row.ip_prefix, "user_agent": row.user_agent}
+        else {
+            "page_url": page_url,
+            "ip_prefix": values["ip_prefix"],
+            "user_agent": values["user_agent"],
+        }
     )
-    out["hash"] = row.hash
+    out["hash"] = values["hash"]
     return out
 
 

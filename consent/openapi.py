@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from .admin.spec import ADMIN_PATHS, ADMIN_SCHEMAS
 from .catalog import CATEGORIES
 
 bp = Blueprint("openapi", __name__)
@@ -349,6 +350,80 @@ PATHS: dict[str, Any] = {
         }
     },
 }
+
+
+PATHS.update(ADMIN_PATHS)
+SCHEMAS.update(ADMIN_SCHEMAS)
+
+
+_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+_SIZE = {"type": "integer", "minimum": 1}
+
+PATHS.update(
+    {
+        "/log/key": {
+            "get": {
+                "summary": "The log's verifier keys (C2SP vkey), current first",
+                "responses": {"200": {"description": "one key a line", "content": _TEXT}},
+            }
+        },
+        "/log/{site_key}/checkpoint": {
+            "get": {
+                "summary": "The current signed checkpoint (C2SP tlog-checkpoint, signed-note)",
+                "parameters": [SITE_KEY],
+                "responses": {
+                    "200": {"description": "signed note", "content": _TEXT},
+                    **_errors(404, 503),
+                },
+            }
+        },
+        "/log/{site_key}/tile/{rest}": {
+            "get": {
+                "summary": "C2SP tlog-tiles: <L>/<N>[.p/<W>] or entries/<N>[.p/<W>]",
+                "parameters": [SITE_KEY, _param("rest", "path", True)],
+                "responses": {
+                    "200": {
+                        "description": "tile bytes",
+                        "content": {"application/octet-stream": {}},
+                    },
+                    **_errors(404, 503),
+                },
+            }
+        },
+        "/api/v1/sites/{site_key}/receipts/{receipt_id}/proof": {
+            "get": {
+                "summary": "A receipt's inclusion proof with the checkpoint signed at tree_size",
+                "parameters": [
+                    SITE_KEY,
+                    _param("receipt_id", "path", True),
+                    _param("tree_size", **_SIZE),
+                ],
+                "responses": {"200": _json("Proof"), **_errors(404, 422, 503)},
+            }
+        },
+        "/api/v1/sites/{site_key}/log/consistency": {
+            "get": {
+                "summary": "Consistency proof between two tree sizes (RFC 9162)",
+                "parameters": [
+                    SITE_KEY,
+                    _param("from", required=True, **_SIZE),
+                    _param("to", required=True, **_SIZE),
+                ],
+                "responses": {"200": _json("Consistency"), **_errors(404, 422, 503)},
+            }
+        },
+    }
+)
+
+
+def _merge_audit() -> None:
+    from .audit.spec import AUDIT_PATHS, AUDIT_SCHEMAS
+
+    PATHS.update(AUDIT_PATHS)
+    SCHEMAS.update(AUDIT_SCHEMAS)
+
+
+_merge_audit()
 
 
 def document() -> dict[str, Any]:

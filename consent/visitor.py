@@ -12,10 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import limits, tokens
+from . import limits, tokens, transparency
 from .bodies import json_body
 from .catalog import CATEGORIES
 from .errors import Forbidden, InvalidField, Unauthorized, Unavailable
+from .exports import CSV_COLUMNS, csv_row
 from .gate import Choice as GateChoice
 from .gate import TokenInput, decide
 from .ledger import Choice, append_receipt, new_subject_id, subject_receipts
@@ -95,7 +96,7 @@ def consents(site_key: str) -> tuple[Response, int]:
     body = json_body()
     choice = _validate_consent(site, body)
     try:
-        receipt = append_receipt(site, choice)
+        receipt, inclusion = append_receipt(site, choice)
     except SQLAlchemyError as error:
         raise Unavailable("the consent could not be recorded; nothing was saved") from error
     token = tokens.issue(
@@ -110,7 +111,14 @@ def consents(site_key: str) -> tuple[Response, int]:
             int(time.time()),
         )
     )
-    return jsonify({"receipt": receipt, "token": token}), 201
+    return jsonify(
+        {
+            "receipt": receipt,
+            "token": token,
+            "checkpoint": inclusion["checkpoint"],
+            "inclusion": inclusion,
+        }
+    ), 201
 
 
 def _validate_consent(site: SiteState, body: Any) -> Choice:
@@ -272,51 +280,6 @@ def gate(site_key: str) -> Response:
     return response
 
 
-#: CSV columns of a receipt, flattened (``categories.performance``, …).
-CSV_COLUMNS: tuple[str, ...] = (
-    "seq",
-    "receipt_id",
-    "site_key",
-    "subject_id",
-    "created_at",
-    "policy_version",
-    "policy_hash",
-    "language",
-    "action",
-    *(f"categories.{cat}" for cat in CATEGORIES),
-    "vendors",
-    "signals.gpc",
-    "signals.dnt",
-    "context.page_url",
-    "context.ip_prefix",
-    "context.user_agent",
-    "context_digest",
-    "prev_hash",
-    "hash",
-)
-
-
-def csv_row(receipt: dict[str, Any]) -> list[str]:
-    """Flatten a receipt into CSV cells, neutralising spreadsheet formulas."""
-    context = receipt["context"] or {}
-    values: dict[str, Any] = {
-        **receipt,
-        **{f"categories.{c}": receipt["categories"][c] for c in CATEGORIES},
-        "vendors": " ".join(f"{v}={str(on).lower()}" for v, on in receipt["vendors"].items()),
-        "signals.gpc": receipt["signals"]["gpc"],
-        "signals.dnt": receipt["signals"]["dnt"],
-        "context.page_url": context.get("page_url", ""),
-        "context.ip_prefix": context.get("ip_prefix") or "",
-        "context.user_agent": context.get("user_agent", ""),
-    }
-    return [_cell(values[col]) for col in CSV_COLUMNS]
-
-
-def _cell(value: Any) -> str:
-    text = str(value).lower() if isinstance(value, bool) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/<site_key>/me")
 def me(site_key: str) -> Response:
     """The visitor's own receipts (right of access), JSON or CSV."""
@@ -326,8 +289,13 @@ def me(site_key: str) -> Response:
         raise Unauthorized("a valid consent token for this site is required")
     try:
         items = subject_receipts(site.site_id, claims.subject_id)
+        proofs = transparency.current_proofs(
+            site.site_key, site.site_id, [item["seq"] for item in items]
+        )
     except SQLAlchemyError as error:
         raise Unavailable("the consent database is unavailable") from error
+    for item in items:
+        item["proof"] = proofs[item["seq"]]
     if request.args.get("format") == "csv":
         out = io.StringIO()
         writer = csv.writer(out)

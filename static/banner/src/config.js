@@ -2,11 +2,6 @@
 
 export const CATEGORY_IDS = ['necessary', 'performance', 'functionality', 'targeting', 'social'];
 
-// Categories that GPC and DNT start switched off (sale and sharing of personal data).
-export const SIGNAL_CATEGORIES = ['targeting', 'social'];
-
-export const TOKEN_COOKIE = 'consent_token';
-
 // Google Consent Mode v2 parameters and the category that grants each one.
 export const CONSENT_MODE_PARAMS = {
   analytics_storage: 'performance',
@@ -17,34 +12,45 @@ export const CONSENT_MODE_PARAMS = {
   ad_personalization: 'targeting',
 };
 
-// The gate answers within the wait; until then (and if it never does) everything is denied.
-export const CONSENT_MODE_WAIT_MS = 500;
-
-// Bounded retry of the consents POST: one first try plus one per delay.
-export const RETRY_DELAYS_MS = [700, 2100];
-export const REQUEST_TIMEOUT_MS = 8000;
-
-export const VENDOR_URLS = {
-  ga: 'https://www.googletagmanager.com/gtag/js?id=',
-  linkedin: 'https://snap.licdn.com/li.lms-analytics/insight.min.js',
-  meta: 'https://connect.facebook.net/en_US/fbevents.js',
-  hubspot: 'https://js.hs-scripts.com/',
-};
-
 // Interface words that are not banner texts (banner texts come from the policy version).
 export const LABELS = {
   en: { cookies: 'Cookie statement', load: 'Allow and load', vendors: 'Vendors' },
   nl: { cookies: 'Cookieverklaring', load: 'Toestaan en laden', vendors: 'Partijen' },
 };
 
-/** The configuration the server put in place of the free identifier below, or null. */
+/**
+ * The configuration the server put in place of the free identifier below, or null.
+ * The loader reads site_key, api_base, policy_version, policy_hash, default_language,
+ * translations (every language's texts), privacy_policy_url, cookie_statement_url,
+ * choice_lifetime_days and vendors ({id: {name, category, settings, cookies}}).
+ */
 export function readConfig() {
-  let raw = null;
+  let raw;
   try {
     // The server replaces this identifier (it occurs once in the bundle) with a JSON object.
     raw = __CONSENT_CONFIG__;
   } catch (err) {
-    raw = null;
+    // Not replaced, and no such global: nothing to do.
   }
   return raw && typeof raw === 'object' && raw.site_key && raw.api_base ? raw : null;
+}
+
+/** ``fn``, but an exception is logged, never thrown: nothing may break the host page. */
+export function guard(fn) {
+  return function () {
+    try {
+      return fn.apply(this, arguments);
+    } catch (err) {
+      console.warn('[consent]', err);
+      return undefined;
+    }
+  };
+}
+
+/** A complete choice: ``all`` on, or ``partial``'s with omitted ones off; necessary is on. */
+export function choiceFrom(partial, all) {
+  const choice = {};
+  for (const id of CATEGORY_IDS)
+    choice[id] = all || id === 'necessary' || (!!partial && partial[id] === true);
+  return choice;
 }

@@ -1,0 +1,100 @@
+"""What every benchmark shares: free ports, servers started and stopped by PID, rounds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+PG_URL = os.environ.get(
+    "CONSENT_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+ROUNDS = int(os.environ.get("CONSENT_BENCH_ROUNDS", "3"))
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 30.0) -> None:
+    """Wait until ``url`` answers (any status), or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 2, app: str = "wsgi:app") -> Iterator[str]:
+    """Serve ``app`` with gunicorn on a free 127.0.0.1 port; stopped by PID afterwards."""
+    port = free_port()
+    command = [
+        str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        "--worker-class", "sync", "--log-level", "warning", "--access-logfile", "/dev/null",
+        "--chdir", str(ROOT), app,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/healthz")
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Figure:
+    """One measured quantity over several rounds; the median is reported."""
+
+    name: str
+    unit: str
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+
+def alternate(rounds: int, *runs: Callable[[], None]) -> None:
+    """Run each measurement once per round, alternating, so drift hits all alike."""
+    for _ in range(rounds):
+        for run in runs:
+            run()
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def verdict(ok: bool) -> str:
+    """Pass/fail cell."""
+    return "pass" if ok else "**miss**"

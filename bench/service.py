@@ -1,0 +1,81 @@
+"""A benchmark deployment: a database with a site, gunicorn serving it, a visitor's token."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.request
+from pathlib import Path
+
+from .common import BIN, ROOT
+
+ORIGIN = "https://bench.example"
+VENDORS = [
+    "google-analytics=G-BENCH1",
+    "linkedin-insight=123",
+    "meta-pixel=456",
+    "hubspot",
+    "vimeo",
+]
+
+
+def env_for(database_url: str, workdir: Path, **extra: str) -> dict[str, str]:
+    """Environment of a benchmark instance (its own instance folder and log key)."""
+    env = {
+        "CONSENT_DATABASE_URL": database_url,
+        "CONSENT_SECRET_KEY": "bench-secret",
+        "CONSENT_RATELIMIT_CONSENTS": "100000000/minute",
+        "CONSENT_PUBLIC_URL": "http://127.0.0.1:5000",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **extra,
+    }
+    return env
+
+
+def consent_cli(env: dict[str, str], *args: str) -> dict:  # type: ignore[type-arg]
+    """Run ``consent <args> --json`` and parse its output."""
+    out = subprocess.run(
+        [str(BIN / "consent"), *args, "--json"],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def create_site(env: dict[str, str], name: str = "Bench") -> str:
+    """A site with GA, LinkedIn, Meta Pixel, HubSpot and Vimeo (schema migrated first); its key."""
+    consent_cli(env, "init-db")
+    args = ["create-site", "--name", name, "--origin", ORIGIN]
+    for vendor in VENDORS:
+        args += ["--vendor", vendor]
+    return str(consent_cli(env, *args)["site_key"])
+
+
+def consent_body(base: str, site_key: str, action: str = "accept_all") -> bytes:
+    """A valid consents POST body for the site's current policy."""
+    with urllib.request.urlopen(f"{base}/api/v1/sites/{site_key}/config") as response:
+        config = json.load(response)
+    return json.dumps(
+        {
+            "action": action,
+            "policy_version": config["policy_version"],
+            "policy_hash": config["policy_hash"],
+            "language": "en",
+            "page_url": f"{ORIGIN}/page",
+        }
+    ).encode()
+
+
+def post_consent(base: str, site_key: str, body: bytes) -> dict:  # type: ignore[type-arg]
+    """POST one consent like the banner does; the JSON answer."""
+    request = urllib.request.Request(
+        f"{base}/api/v1/sites/{site_key}/consents",
+        data=body,
+        headers={"Content-Type": "application/json", "Origin": ORIGIN},
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)  # type: ignore[no-any-return]

@@ -1,0 +1,122 @@
+"""Blueprint /admin/sites/<k>/…: the snippet to copy, API tokens and the site's users."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from ..errors import InvalidField
+from ..extensions import db
+from ..members import (
+    active_tokens,
+    add_member,
+    mint_token,
+    parse_token_request,
+    remove_member,
+    revoke_token,
+    site_members,
+    token_dict,
+)
+from ..owner import lock_site, site_row, snippet_html, snippet_src
+from ..signin import current_user
+from .forms import CsrfForm, MemberForm, TokenForm
+from .ui import admin_blueprint, owner_only, site_id
+
+bp = admin_blueprint("admin_access")
+
+
+@bp.get("/sites/<site_key>/snippet")
+@owner_only
+def snippet(site_key: str) -> ResponseReturnValue:
+    """The one script tag to paste first in ``<head>``, with a copy button."""
+    return render_template(
+        "admin/snippet.html", snippet=snippet_html(site_key), src=snippet_src(site_key)
+    )
+
+
+@bp.route("/sites/<site_key>/tokens", methods=["GET", "POST"])
+@owner_only
+def tokens(site_key: str) -> ResponseReturnValue:
+    """The site's API tokens; a new one is shown once, in the answer that created it."""
+    form = TokenForm()
+    errors: dict[str, str] = {}
+    created = None
+    if form.validate_on_submit():
+        try:
+            role, label = parse_token_request({"role": form.role.data, "label": form.label.data})
+            created = mint_token(site_row(site_id()), role, label)
+        except InvalidField as error:
+            db.session.rollback()
+            errors[error.field] = error.message
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    return render_template(
+        "admin/tokens.html",
+        form=form,
+        revoke=CsrfForm(),
+        errors=errors,
+        created=created,
+        tokens=[token_dict(t) for t in active_tokens(site_id())],
+    ), (422 if errors else 200)
+
+
+@bp.post("/sites/<site_key>/tokens/<token_id>/revoke")
+@owner_only
+def revoke(site_key: str, token_id: str) -> ResponseReturnValue:
+    """Revoke a token: from now on it gets 401."""
+    if CsrfForm().validate_on_submit():
+        revoke_token(site_id(), token_id)
+        db.session.commit()
+        flash("Token revoked.")
+    return redirect(url_for("admin_access.tokens", site_key=site_key))
+
+
+@bp.route("/sites/<site_key>/users", methods=["GET", "POST"])
+@owner_only
+def users(site_key: str) -> ResponseReturnValue:
+    """Who may sign in to this site, as owner or auditor; a new user's password is shown once."""
+    form = MemberForm()
+    errors: dict[str, str] = {}
+    added = None
+    if form.validate_on_submit():
+        try:
+            user, password = add_member(
+                lock_site(site_id()), form.email.data or "", form.role.data or ""
+            )
+        except InvalidField as error:
+            db.session.rollback()
+            errors[error.field] = error.message
+        else:
+            added = {"email": user.email, "role": form.role.data, "password": password}
+            db.session.commit()
+            form = MemberForm(formdata=None)
+    me = current_user()
+    return render_template(
+        "admin/users.html",
+        form=form,
+        remove=CsrfForm(),
+        errors=errors,
+        added=added,
+        members=site_members(site_id()),
+        me=me.id if me else None,
+    ), (422 if errors else 200)
+
+
+@bp.post("/sites/<site_key>/users/<user_id>/remove")
+@owner_only
+def remove_user(site_key: str, user_id: str) -> ResponseReturnValue:
+    """Take a user's access to this site away (the last owner stays)."""
+    me = current_user()
+    if CsrfForm().validate_on_submit():
+        try:
+            remove_member(lock_site(site_id()), int(user_id) if user_id.isdigit() else -1)
+        except InvalidField as error:
+            db.session.rollback()
+            flash(f"Not removed: {error.message}.")
+        else:
+            db.session.commit()
+            flash("Access removed.")
+            if me is not None and str(me.id) == user_id:
+                return redirect(url_for("admin.index"))
+    return redirect(url_for("admin_access.users", site_key=site_key))

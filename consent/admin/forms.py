@@ -1,0 +1,196 @@
+"""The admin UI's forms: Flask-WTF for the CSRF token, the domain modules for the rules.
+
+Fields are plain strings here (the templates render the inputs and selects); the same
+validation as the owner API (consent.owner,
+consent.drafts, consent.members) decides, so the UI and the API can never disagree.
+A rejected value comes back as ``{field name: message}`` to show next to the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, StringField, TextAreaField
+
+from ..catalog import CATEGORIES, VENDORS
+from ..errors import InvalidField
+from ..texts import LANGUAGES, TEXT_KEYS
+
+
+class CsrfForm(FlaskForm):
+    """A form whose fields the view reads itself; it carries the CSRF token."""
+
+
+class CreateSiteForm(FlaskForm):
+    """A new site: name, origins (one per line), default language, privacy-policy URL."""
+
+    name = StringField("Site name")
+    origins = TextAreaField("Allowed origins")
+    language = StringField("Default language")
+    privacy_policy_url = StringField("Privacy policy URL")
+
+
+class SettingsForm(FlaskForm):
+    """A site's settings (and the draft's links)."""
+
+    name = StringField("Site name")
+    origins = TextAreaField("Allowed origins")
+    default_language = StringField("Default language")
+    choice_lifetime_days = StringField("Choice lifetime (days)")
+    retention_days = StringField("Retention of personal context (days)")
+    privacy_policy_url = StringField("Privacy policy URL")
+    cookie_statement_url = StringField("Cookie statement URL (optional)")
+
+
+class PublishForm(FlaskForm):
+    """Publish the draft, stating whether visitors must choose again."""
+
+    requires_reconsent = BooleanField("Ask every visitor again (re-consent)")
+
+
+class TokenForm(FlaskForm):
+    """A new API token."""
+
+    role = StringField("Role")
+    label = StringField("Label")
+
+
+class MemberForm(FlaskForm):
+    """A user to give a role on the site."""
+
+    email = StringField("Email")
+    role = StringField("Role")
+
+
+def origin_lines(text: str) -> list[str]:
+    """Origins typed one per line (blank lines ignored)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def days(value: str) -> int | str:
+    """A number of days as typed: an int when it is one, else the text (the domain says no)."""
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else value
+
+
+def origins_error(error: InvalidField) -> tuple[str, str]:
+    """``origins[1]`` → the origins field, naming the line."""
+    if error.field.startswith("origins["):
+        line = int(error.field[len("origins[") : -1]) + 1
+        return "origins", f"Line {line}: {error.message}"
+    return error.field, error.message
+
+
+# --- Vendors: one row per catalogue vendor ---------------------------------------------
+
+
+def vendor_rows(vendors: dict[str, Any], form: MultiDict[str, str] | None) -> list[dict[str, Any]]:
+    """What the vendors form shows: each catalogue vendor, enabled or not, as typed or stored."""
+    rows = []
+    for vendor in VENDORS.values():
+        stored = vendors.get(vendor.id)
+        if form is not None:
+            enabled = vendor.id in form.getlist("enabled")
+            category = form.get(f"category.{vendor.id}", vendor.category)
+            settings = {
+                s.name: form.get(f"setting.{vendor.id}.{s.name}", "") for s in vendor.settings
+            }
+        else:
+            enabled = stored is not None
+            category = stored["category"] if stored else vendor.category
+            values = stored["settings"] if stored else {}
+            settings = {s.name: values.get(s.name, "") for s in vendor.settings}
+        rows.append(
+            {"vendor": vendor, "enabled": enabled, "category": category, "settings": settings}
+        )
+    return rows
+
+
+def vendors_from_form(form: MultiDict[str, str]) -> dict[str, dict[str, Any]]:
+    """The enabled vendors with their category and non-empty settings."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for vendor_id in form.getlist("enabled"):
+        vendor = VENDORS.get(vendor_id)
+        if vendor is None:
+            raise InvalidField(f"vendors.{vendor_id}", "unknown vendor")
+        settings = {}
+        for setting in vendor.settings:
+            value = form.get(f"setting.{vendor_id}.{setting.name}", "").strip()
+            if value:
+                settings[setting.name] = value
+        chosen[vendor_id] = {
+            "category": form.get(f"category.{vendor_id}", vendor.category),
+            "settings": settings,
+        }
+    return chosen
+
+
+def vendor_field(error: InvalidField) -> str:
+    """``vendors.<id>.settings.<name>`` → the input's name (``setting.<id>.<name>``)."""
+    parts = error.field.split(".")
+    if len(parts) == 4 and parts[2] == "settings":
+        return f"setting.{parts[1]}.{parts[3]}"
+    if len(parts) == 3 and parts[2] == "category":
+        return f"category.{parts[1]}"
+    return "vendors"
+
+
+# --- Texts: one form per language ------------------------------------------------------
+
+
+_TEXT_LABELS = {
+    "title": "Title",
+    "description": "Description",
+    "accept_all": "“Accept all” button",
+    "reject_all": "“Reject all” button",
+    "customize": "“Preferences” button",
+    "save": "“Save choices” button",
+    "privacy_link": "Privacy policy link",
+    "gpc_notice": "Notice when the browser sends a privacy signal (GPC or DNT)",
+    "placeholder": "Placeholder of blocked content",
+}
+
+
+def text_fields() -> list[tuple[str, str]]:
+    """Input names of one language's texts (dotted below the language) and their labels."""
+    fields = [(key, _TEXT_LABELS[key]) for key in TEXT_KEYS]
+    for cat in CATEGORIES:
+        fields.append((f"categories.{cat}.title", f"Category {cat}: title"))
+        fields.append((f"categories.{cat}.description", f"Category {cat}: description"))
+    return fields
+
+
+def texts_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
+    """One language's texts from the form, exactly as typed (line endings normalised)."""
+    texts: dict[str, Any] = {key: _typed(form, key) for key in TEXT_KEYS}
+    texts["categories"] = {
+        cat: {k: _typed(form, f"categories.{cat}.{k}") for k in ("title", "description")}
+        for cat in CATEGORIES
+    }
+    return texts
+
+
+def _typed(form: MultiDict[str, str], name: str) -> str:
+    return form.get(name, "").replace("\r\n", "\n")
+
+
+def flat_language(texts: dict[str, Any]) -> dict[str, str]:
+    """One language's stored texts under the form's input names."""
+    flat = {key: texts.get(key, "") for key in TEXT_KEYS}
+    for cat, words in texts.get("categories", {}).items():
+        for key, value in words.items():
+            flat[f"categories.{cat}.{key}"] = value
+    return flat
+
+
+def text_field(error: InvalidField, language: str) -> str:
+    """``texts.nl.categories.social.title`` → ``categories.social.title``."""
+    prefix = f"texts.{language}."
+    return error.field[len(prefix) :] if error.field.startswith(prefix) else error.field
+
+
+def valid_language(language: str) -> bool:
+    """Whether the banner ships texts in ``language``."""
+    return language in LANGUAGES

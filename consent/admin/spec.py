@@ -1,0 +1,263 @@
+"""The owner API's part of the OpenAPI document (merged into consent.openapi)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..catalog import CATEGORIES, VENDORS
+from ..texts import LANGUAGES
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_URL = {"type": "string", "maxLength": 2048}
+_NULLABLE_URL = {"type": ["string", "null"], "maxLength": 2048}
+_VENDOR = {
+    "type": "object",
+    "properties": {
+        "category": {"enum": list(CATEGORIES)},
+        "settings": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+_VENDORS = {
+    "type": "object",
+    "propertyNames": {"enum": sorted(VENDORS)},
+    "additionalProperties": _VENDOR,
+}
+_TEXTS = {
+    "type": "object",
+    "propertyNames": {"enum": list(LANGUAGES)},
+    "additionalProperties": {"type": "object"},
+}
+_CHANGE = {"type": ["object", "null"], "properties": {"from": {}, "to": {}}}
+
+ADMIN_SCHEMAS: dict[str, Any] = {
+    "OwnerSite": {
+        "type": "object",
+        "required": [
+            "site_key",
+            "name",
+            "origins",
+            "default_language",
+            "choice_lifetime_days",
+            "retention_days",
+            "privacy_policy_url",
+            "policy_version",
+        ],
+        "properties": {
+            "site_key": {"type": "string"},
+            "name": {"type": "string"},
+            "origins": {"type": "array", "items": {"type": "string"}},
+            "default_language": {"enum": list(LANGUAGES)},
+            "choice_lifetime_days": {"type": "integer", "minimum": 1, "maximum": 395},
+            "retention_days": {"type": "integer", "minimum": 1},
+            "privacy_policy_url": {"type": "string"},
+            "policy_version": {"type": ["integer", "null"]},
+        },
+    },
+    "OwnerSitePatch": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "origins": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "default_language": {"enum": list(LANGUAGES)},
+            "choice_lifetime_days": {"type": "integer", "minimum": 1, "maximum": 395},
+            "retention_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+            "privacy_policy_url": _URL,
+        },
+    },
+    "OwnerDraft": {
+        "type": "object",
+        "required": ["based_on", "privacy_policy_url", "texts", "vendors"],
+        "properties": {
+            "based_on": {"type": ["integer", "null"]},
+            "privacy_policy_url": _URL,
+            "cookie_statement_url": _NULLABLE_URL,
+            "texts": _TEXTS,
+            "vendors": _VENDORS,
+        },
+    },
+    "OwnerDraftInput": {
+        "type": "object",
+        "required": ["privacy_policy_url", "texts", "vendors"],
+        "additionalProperties": False,
+        "properties": {
+            "based_on": {"type": ["integer", "null"]},
+            "privacy_policy_url": _URL,
+            "cookie_statement_url": _NULLABLE_URL,
+            "texts": _TEXTS,
+            "vendors": _VENDORS,
+        },
+    },
+    "OwnerPublish": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"requires_reconsent": {"type": ["boolean", "null"]}},
+    },
+    "OwnerPolicy": {
+        "type": "object",
+        "required": [
+            "version",
+            "published_at",
+            "privacy_policy_url",
+            "texts",
+            "vendors",
+            "requires_reconsent",
+            "policy_hash",
+        ],
+        "properties": {
+            "version": {"type": "integer", "minimum": 1},
+            "published_at": {"type": "string"},
+            "privacy_policy_url": {"type": "string"},
+            "cookie_statement_url": {"type": ["string", "null"]},
+            "texts": _TEXTS,
+            "vendors": _VENDORS,
+            "requires_reconsent": {"type": "boolean"},
+            "policy_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        },
+    },
+    "OwnerDiff": {
+        "type": "object",
+        "required": ["from", "to", "texts", "vendors", "privacy_policy_url", "requires_reconsent"],
+        "properties": {
+            "from": {"type": "integer"},
+            "to": {"type": "integer"},
+            "texts": {"type": "object", "additionalProperties": _CHANGE},
+            "vendors": {
+                "type": "object",
+                "required": ["added", "removed", "moved"],
+                "properties": {
+                    "added": {"type": "array", "items": {"type": "string"}},
+                    "removed": {"type": "array", "items": {"type": "string"}},
+                    "moved": {"type": "object", "additionalProperties": _CHANGE},
+                    "settings": {"type": "object", "additionalProperties": _CHANGE},
+                },
+            },
+            "privacy_policy_url": _CHANGE,
+            "cookie_statement_url": _CHANGE,
+            "requires_reconsent": {"type": "boolean"},
+        },
+    },
+    "OwnerToken": {
+        "type": "object",
+        "required": ["id", "role", "label", "created_at", "last_used_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "role": {"enum": ["owner", "auditor"]},
+            "label": {"type": "string"},
+            "created_at": {"type": "string"},
+            "last_used_at": {"type": ["string", "null"]},
+        },
+    },
+    "OwnerTokenList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": _ref("OwnerToken")}},
+    },
+    "OwnerTokenRequest": {
+        "type": "object",
+        "required": ["role"],
+        "additionalProperties": False,
+        "properties": {
+            "role": {"enum": ["owner", "auditor"]},
+            "label": {"type": "string", "maxLength": 200},
+        },
+    },
+    "OwnerTokenCreated": {
+        "type": "object",
+        "required": ["id", "role", "label", "created_at", "token"],
+        "properties": {
+            "id": {"type": "integer"},
+            "role": {"enum": ["owner", "auditor"]},
+            "label": {"type": "string"},
+            "created_at": {"type": "string"},
+            "last_used_at": {"type": ["string", "null"]},
+            "token": {"type": "string"},
+        },
+    },
+    "OwnerSnippet": {
+        "type": "object",
+        "required": ["html"],
+        "properties": {"html": {"type": "string"}},
+    },
+}
+
+_ERROR = {"description": "error", "content": {"application/json": {"schema": _ref("Error")}}}
+_READ_ERRORS = (401, 403, 404, 429, 503)
+_BODY_ERRORS = (400, 413, 415, 422)
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _operation(
+    summary: str,
+    params: tuple[str, ...],
+    status: int,
+    schema: str | None,
+    body: str | None = None,
+    errors: tuple[int, ...] = (),
+) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": "OK"}
+    if schema:
+        ok["content"] = {"application/json": {"schema": _ref(schema)}}
+    statuses = sorted({*_READ_ERRORS, *errors, *(_BODY_ERRORS if body else ())})
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "tags": ["owner"],
+        "security": [{"bearer": []}],
+        "parameters": [_path_param("site_key"), *(_path_param(p) for p in params)],
+        "responses": {str(status): ok, **{str(s): _ERROR for s in statuses}},
+    }
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    return operation
+
+
+_SITE = "/api/v1/admin/sites/{site_key}"
+
+ADMIN_PATHS: dict[str, Any] = {
+    _SITE: {
+        "get": _operation("The site's settings (owner)", (), 200, "OwnerSite"),
+        "patch": _operation(
+            "Change any subset of the site's settings", (), 200, "OwnerSite", "OwnerSitePatch"
+        ),
+    },
+    f"{_SITE}/draft": {
+        "get": _operation("The draft of the next policy version", (), 200, "OwnerDraft"),
+        "put": _operation("Replace the draft whole", (), 200, "OwnerDraft", "OwnerDraftInput"),
+    },
+    f"{_SITE}/publish": {
+        "post": _operation(
+            "Publish the draft as the next policy version", (), 201, "OwnerPolicy", "OwnerPublish"
+        ),
+    },
+    f"{_SITE}/policies/{{a}}/diff/{{b}}": {
+        "get": _operation("What changed between two policy versions", ("a", "b"), 200, "OwnerDiff"),
+    },
+    f"{_SITE}/tokens": {
+        "get": _operation(
+            "The site's active API tokens (never their secrets)", (), 200, "OwnerTokenList"
+        ),
+        "post": _operation(
+            "Mint an API token (its secret is shown only in this answer)",
+            (),
+            201,
+            "OwnerTokenCreated",
+            "OwnerTokenRequest",
+        ),
+    },
+    f"{_SITE}/tokens/{{token_id}}": {
+        "delete": _operation("Revoke an API token", ("token_id",), 204, None),
+    },
+    f"{_SITE}/snippet": {
+        "get": _operation("The script tag to paste into every page", (), 200, "OwnerSnippet"),
+    },
+}

@@ -1,0 +1,58 @@
+"""What every /admin/ page shares: its blueprint set-up, headers, layout context, access rule.
+
+The pages are split by concept over three blueprints, all under /admin: ``admin``
+(sign-in, sites, settings), ``admin_policy`` (vendors, texts, publish, versions) and
+``admin_access`` (snippet, API tokens, users).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..auth import current_principal, require_member
+from ..extensions import db
+from ..service import PAGE_CSP
+from ..signin import current_user
+
+#: The admin pages' CSP: the service's page CSP, but connecting nowhere. The banner
+#: preview (a srcdoc frame, which inherits this policy) can thus never send anything.
+ADMIN_CSP = PAGE_CSP.replace("connect-src 'self'", "connect-src 'none'")
+
+#: A site page needs the role owner on that site: another owner's site is 404, an
+#: auditor of the site gets 403, and a visitor who is not signed in goes to the sign-in.
+owner_only = require_member("owner", area="admin")
+
+
+def admin_blueprint(name: str) -> Blueprint:
+    """A blueprint of admin pages with the shared layout context and headers."""
+    bp = Blueprint(name, __name__)
+    bp.context_processor(page_context)
+    bp.after_request(_headers)
+    return bp
+
+
+def page_context() -> dict[str, Any]:
+    """What every admin page's layout needs: the signed-in user and the site in view."""
+    principal = g.get("principal")
+    try:
+        user = current_user()
+    except SQLAlchemyError:  # an error page must still render while the database is down
+        db.session.rollback()
+        user = None
+    return {"user": user, "site": principal.site if principal else None}
+
+
+def _headers(response: Response) -> Response:
+    # Owner pages may show a token or a password once: no cache keeps a copy.
+    response.headers.setdefault("Cache-Control", "no-store")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", ADMIN_CSP)
+    return response
+
+
+def site_id() -> int:
+    """The id of the site in view (the decorator has authorised its owner)."""
+    return current_principal().site.site_id

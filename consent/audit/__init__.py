@@ -1,0 +1,1 @@
+"""The auditor's side: the /api/v1/audit/… API, the /audit/ web UI, and erasure requests."""

@@ -1,0 +1,146 @@
+"""Blueprint /api/v1/audit/…: the auditor API (Bearer token, role auditor or owner).
+
+Every call is authenticated, then recorded in the access log, then answered.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..access_log import access_log_page
+from ..auth import current_principal, require_api
+from ..errors import InvalidField, NotFound
+from ..extensions import db
+from ..ledger import verify_chain
+from .kantara import kantara_receipt
+from .queries import (
+    encode_cursor,
+    find_policy,
+    find_receipt,
+    list_policies,
+    parse_cursor,
+    parse_filter,
+    parse_int,
+    parse_limit,
+    policy_dict,
+    search_receipts,
+    subject_history,
+)
+from .stats import BUCKETS, receipt_stats
+from .streams import export_response
+
+bp = Blueprint("audit_api", __name__)
+
+#: Roles that may read a site's ledger.
+READERS = ("auditor", "owner")
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # Ledger data is personal data: no shared or browser cache keeps a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _cursor(position: int | None) -> str | None:
+    return None if position is None else encode_cursor(position)
+
+
+@bp.get("/sites/<site_key>/receipts")
+@require_api(*READERS)
+def receipts(site_key: str) -> Response:
+    """Receipts matching the filters, newest first, one keyset page at a time."""
+    site = current_principal().site
+    flt = parse_filter(request.args)
+    limit, before = parse_limit(request.args), parse_cursor(request.args)
+    items, last = search_receipts(site.site_id, flt, limit, before)
+    return jsonify({"items": items, "next_cursor": _cursor(last)})
+
+
+@bp.get("/sites/<site_key>/receipts/<receipt_id>")
+@require_api(*READERS)
+def receipt(site_key: str, receipt_id: str) -> Response:
+    """One receipt with the policy version it references; or its Kantara document."""
+    site = current_principal().site
+    form = request.args.get("format") or "json"
+    if form not in ("json", "kantara"):
+        raise InvalidField("format", "must be json or kantara")
+    found = find_receipt(site.site_id, receipt_id)
+    if found is None:
+        raise NotFound("unknown receipt")
+    version = find_policy(site.site_id, found["policy_version"])
+    policy = None if version is None else policy_dict(version)
+    if form == "kantara" and policy is not None:
+        home = min(site.origins) if site.origins else ""
+        return jsonify(kantara_receipt(found, policy, site.name, home, site.choice_lifetime_days))
+    return jsonify({"receipt": found, "policy": policy})
+
+
+@bp.get("/sites/<site_key>/subjects/<subject_id>")
+@require_api(*READERS)
+def subject(site_key: str, subject_id: str) -> Response:
+    """A subject's full history, oldest first, with the erasures of its personal context."""
+    history = subject_history(current_principal().site.site_id, subject_id)
+    if history is None:
+        raise NotFound("unknown subject")
+    return jsonify(history)
+
+
+@bp.get("/sites/<site_key>/export")
+@require_api(*READERS)
+def export(site_key: str) -> Response:
+    """Every matching receipt in ascending seq as CSV or NDJSON, streamed."""
+    site = current_principal().site
+    form = request.args.get("format") or "ndjson"
+    if form not in ("csv", "ndjson"):
+        raise InvalidField("format", "must be csv or ndjson")
+    return export_response(db.engine, site, parse_filter(request.args), form)
+
+
+@bp.get("/sites/<site_key>/verify")
+@require_api(*READERS)
+def verify(site_key: str) -> Response:
+    """Walk the hash chain: intact, or the first bad seq and why."""
+    return jsonify(verify_chain(current_principal().site.site_id).as_dict())
+
+
+@bp.get("/sites/<site_key>/stats")
+@require_api(*READERS)
+def stats(site_key: str) -> Response:
+    """Counts per action per day or week, opt-in rates, GPC/DNT shares, per version."""
+    bucket = request.args.get("bucket") or "day"
+    if bucket not in BUCKETS:
+        raise InvalidField("bucket", "must be day or week")
+    flt = parse_filter(request.args)
+    return jsonify(receipt_stats(current_principal().site.site_id, flt, bucket))
+
+
+@bp.get("/sites/<site_key>/policies", provide_automatic_options=False)
+@require_api(*READERS)
+def policies(site_key: str) -> Response:
+    """Every published policy version, oldest first."""
+    versions = list_policies(current_principal().site.site_id)
+    return jsonify({"items": [policy_dict(v) for v in versions]})
+
+
+@bp.get("/sites/<site_key>/policies/<version>", provide_automatic_options=False)
+@require_api(*READERS)
+def policy(site_key: str, version: str) -> Response:
+    """One published policy version, texts exactly as shown."""
+    try:
+        number = parse_int(version, "version", 1, 2**31 - 1)
+    except InvalidField as error:
+        raise NotFound("unknown policy version") from error
+    found = None if number is None else find_policy(current_principal().site.site_id, number)
+    if found is None:
+        raise NotFound("unknown policy version")
+    return jsonify(policy_dict(found))
+
+
+@bp.get("/sites/<site_key>/access-log")
+@require_api(*READERS)
+def access_log(site_key: str) -> Response:
+    """Who read what, when — this read included; newest first, cursor-paginated."""
+    limit, before = parse_limit(request.args), parse_cursor(request.args)
+    items, last = access_log_page(current_principal().site.site_id, limit, before)
+    return jsonify({"items": items, "next_cursor": _cursor(last)})

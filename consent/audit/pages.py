@@ -1,0 +1,205 @@
+"""Blueprint /audit/…: sign-in, sites, search, receipt replay, subject timeline, export, verify.
+
+Server-rendered and usable without JavaScript; every form carries a CSRF token and
+every site page read is recorded in the access log (by ``require_member``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..auth import current_principal, require_member, require_user
+from ..catalog import CATEGORIES
+from ..errors import InvalidField, NotFound
+from ..extensions import db
+from ..ledger import verify_chain
+from ..signin import current_user, login_view, logout_view, memberships
+from ..visitor import ACTIONS
+from .erasure import erase
+from .kantara import kantara_receipt
+from .queries import (
+    encode_cursor,
+    find_policy,
+    find_receipt,
+    list_policies,
+    parse_cursor,
+    parse_filter,
+    parse_limit,
+    policy_dict,
+    search_receipts,
+    subject_history,
+)
+from .replay import banner_replay, policy_hash_checks
+from .streams import export_response
+
+bp = Blueprint("audit", __name__)
+
+#: Roles that may read a site's ledger in the UI.
+READERS = ("auditor", "owner")
+
+#: Receipts per page of the search table.
+PAGE_SIZE = 50
+
+bp.add_url_rule("/login", "login", login_view("audit", "audit/login.html"), methods=["GET", "POST"])
+bp.add_url_rule("/logout", "logout", logout_view("audit"), methods=["POST"])
+
+
+def page_context() -> dict[str, Any]:
+    """What every audit page's layout needs: the signed-in user and the site in view."""
+    principal = g.get("principal")
+    try:
+        user = current_user()
+    except SQLAlchemyError:  # an error page must still render while the database is down
+        db.session.rollback()
+        user = None
+    return {
+        "user": user,
+        "site": principal.site if principal else None,
+        "categories": CATEGORIES,
+    }
+
+
+def private(response: Response) -> Response:
+    """Audit pages show personal data: no cache keeps a copy."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+bp.context_processor(page_context)
+bp.after_request(private)
+
+
+@bp.get("/")
+@require_user()
+def index() -> ResponseReturnValue:
+    """The sites the signed-in user may audit."""
+    user = current_user()
+    assert user is not None
+    return render_template("audit/index.html", sites=memberships(user))
+
+
+@bp.get("/sites/<site_key>/")
+@require_member(*READERS)
+def search(site_key: str) -> ResponseReturnValue:
+    """The search form and one page of matching receipts, newest first."""
+    site = current_principal().site
+    context: dict[str, Any] = {
+        "args": request.args,
+        "actions": ACTIONS,
+        "versions": [v.version for v in list_policies(site.site_id)],
+        "items": [],
+        "next_url": None,
+        "error": None,
+    }
+    try:
+        flt = parse_filter(request.args)
+        limit = parse_limit(request.args, default=PAGE_SIZE)
+        before = parse_cursor(request.args)
+    except InvalidField as error:
+        context["error"] = error
+        return render_template("audit/search.html", **context), 422
+    items, last = search_receipts(site.site_id, flt, limit, before)
+    params = flt.as_params()
+    if limit != PAGE_SIZE:
+        params["limit"] = str(limit)
+    context.update(
+        items=items,
+        filters=params,
+        first_page=before is not None,
+        next_url=None
+        if last is None
+        else url_for(".search", site_key=site_key, cursor=encode_cursor(last), **params),
+    )
+    return render_template("audit/search.html", **context)
+
+
+def _receipt_and_policy(site_key: str, receipt_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    site = current_principal().site
+    found = find_receipt(site.site_id, receipt_id)
+    version = None if found is None else find_policy(site.site_id, found["policy_version"])
+    if found is None or version is None:
+        raise NotFound("unknown receipt")
+    return found, policy_dict(version)
+
+
+@bp.get("/sites/<site_key>/receipts/<receipt_id>")
+@require_member(*READERS)
+def receipt(site_key: str, receipt_id: str) -> ResponseReturnValue:
+    """A receipt next to the banner replayed as the visitor saw it, and its chain position."""
+    found, policy = _receipt_and_policy(site_key, receipt_id)
+    return render_template(
+        "audit/receipt.html",
+        receipt=found,
+        policy=policy,
+        banner=banner_replay(found, policy),
+        checks=policy_hash_checks(found, policy),
+    )
+
+
+@bp.get("/sites/<site_key>/receipts/<receipt_id>/kantara.json")
+@require_member(*READERS)
+def kantara(site_key: str, receipt_id: str) -> ResponseReturnValue:
+    """The receipt as a Kantara Consent Receipt v1.1 document, to download."""
+    found, policy = _receipt_and_policy(site_key, receipt_id)
+    site = current_principal().site
+    home = min(site.origins) if site.origins else ""
+    document = kantara_receipt(found, policy, site.name, home, site.choice_lifetime_days)
+    body = json.dumps(document, ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="receipt-{receipt_id}.json"'
+    return response
+
+
+@bp.get("/sites/<site_key>/subjects/<subject_id>")
+@require_member(*READERS)
+def subject(site_key: str, subject_id: str) -> ResponseReturnValue:
+    """A subject's timeline: every choice and every erasure, oldest first."""
+    history = subject_history(current_principal().site.site_id, subject_id)
+    if history is None:
+        raise NotFound("unknown subject")
+    events = [("receipt", r["created_at"], r) for r in history["items"]]
+    events += [("erasure", e["erased_at"], e) for e in history["erasures"]]
+    events.sort(key=lambda event: event[1])
+    return render_template(
+        "audit/subject.html",
+        subject_id=subject_id,
+        events=events,
+        can_erase=current_principal().role == "owner",
+    )
+
+
+@bp.post("/sites/<site_key>/subjects/<subject_id>/erasure")
+@require_member("owner")
+def erasure(site_key: str, subject_id: str) -> ResponseReturnValue:
+    """Erase the subject's personal context (owners only); receipts and chain stay."""
+    principal = current_principal()
+    done = erase(principal.site.site_id, subject_id, principal.actor)
+    if done is None:
+        raise NotFound("unknown subject")
+    flash(f"The personal context of {done['receipts']} receipts was erased.")
+    return redirect(url_for(".subject", site_key=site_key, subject_id=subject_id))
+
+
+@bp.get("/sites/<site_key>/export")
+@require_member(*READERS)
+def export(site_key: str) -> ResponseReturnValue:
+    """Download the matching receipts as CSV or NDJSON, in ascending seq."""
+    form = request.args.get("format") or "csv"
+    if form not in ("csv", "ndjson"):
+        raise InvalidField("format", "must be csv or ndjson")
+    return export_response(db.engine, current_principal().site, parse_filter(request.args), form)
+
+
+@bp.route("/sites/<site_key>/verify", methods=["GET", "POST"])
+@require_member(*READERS)
+def verify(site_key: str) -> ResponseReturnValue:
+    """The "verify ledger" button (POST) and the result of walking the chain."""
+    result = None
+    if request.method == "POST":
+        result = verify_chain(current_principal().site.site_id).as_dict()
+    return render_template("audit/verify.html", result=result)

@@ -1,0 +1,438 @@
+"""The admin web UI through the test client: sign-in, sites, settings, vendors, texts, publish,
+versions, snippet, tokens, users — and who may see or change which site."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from consent import create_app
+from consent.extensions import db
+from consent.models import ApiToken, Membership, Site, User
+from tests.conftest import base_config
+from tests.helpers import Visitor
+from tests.http.auditing import Page
+from tests.owners import PASSWORD, OwnerApi, add_user, mint, other_site, site_by_key
+
+OWNER = "owner@example.com"
+MARKUP = '<img src=x onerror="alert(1)"> <b>Bold</b> & "quoted"'
+
+
+def sign_in(app: Flask, email: str) -> FlaskClient:
+    """A fresh client signed in through the form."""
+    client = app.test_client()
+    answer = client.post("/admin/login", data={"email": email, "password": PASSWORD})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def ui(app: Flask, site: str) -> FlaskClient:
+    """A client signed in as the owner of the test site."""
+    add_user(app, OWNER, "owner", site)
+    return sign_in(app, OWNER)
+
+
+def draft_of(app: Flask, site_key: str) -> dict[str, Any]:
+    with app.app_context():
+        return dict(site_by_key(site_key).draft)
+
+
+#: Every site page: (method, path under /admin/sites/<k>, form data for a POST).
+SITE_PAGES: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "/", None),
+    ("GET", "/settings", None),
+    ("POST", "/settings", {"name": "Taken over", "origins": "https://evil.example"}),
+    ("GET", "/vendors", None),
+    ("POST", "/vendors", {"enabled": ["youtube"]}),
+    ("GET", "/texts/nl", None),
+    ("POST", "/texts/nl", {"title": "Overgenomen"}),
+    ("GET", "/publish", None),
+    ("POST", "/publish", {"requires_reconsent": "y"}),
+    ("GET", "/versions", None),
+    ("GET", "/versions/1/diff/1", None),
+    ("GET", "/snippet", None),
+    ("GET", "/tokens", None),
+    ("POST", "/tokens", {"role": "owner", "label": "stolen"}),
+    ("POST", "/tokens/1/revoke", {}),
+    ("GET", "/users", None),
+    ("POST", "/users", {"email": "intruder@example.com", "role": "owner"}),
+    ("POST", "/users/1/remove", {}),
+]
+PAGE_IDS = [f"{m} {p}" for m, p, _ in SITE_PAGES]
+
+
+def _snapshot(app: Flask, site_key: str) -> dict[str, Any]:
+    with app.app_context():
+        row = site_by_key(site_key)
+        return {
+            "site": (row.name, list(row.origins), row.state_version, json.dumps(row.draft)),
+            "versions": len(row.policies),
+            "tokens": db.session.scalars(
+                select(ApiToken.id, ApiToken.revoked_at).where(ApiToken.site_id == row.id)
+            ).all(),
+            "members": db.session.execute(
+                select(Membership.user_id, Membership.role).where(Membership.site_id == row.id)
+            ).all(),
+        }
+
+
+@pytest.mark.parametrize(("method", "path", "data"), SITE_PAGES, ids=PAGE_IDS)
+def test_isolation_matrix(
+    app: Flask, site: str, method: str, path: str, data: dict[str, Any] | None
+) -> None:
+    other = other_site(app)
+    mint(app, site, "auditor")  # token 1 may exist on the site
+    add_user(app, OWNER, "owner", site)
+    add_user(app, "other-owner@example.com", "owner", other)
+    add_user(app, "auditor@example.com", "auditor", site)
+    before = _snapshot(app, site)
+    anonymous = app.test_client()
+    cases = [
+        (sign_in(app, "other-owner@example.com"), 404),  # another owner: as if unknown
+        (sign_in(app, "auditor@example.com"), 403),  # the site's own auditor
+        (anonymous, 302),  # not signed in: to the sign-in page
+    ]
+    for client, status in cases:
+        answer = client.open(f"/admin/sites/{site}{path}", method=method, data=data)
+        assert answer.status_code == status, (status, answer.get_data(as_text=True)[:300])
+        if status == 302:
+            assert answer.headers["Location"].startswith("/admin/login?next=")
+    assert _snapshot(app, site) == before
+    mine = sign_in(app, OWNER).open(f"/admin/sites/{site}{path}", method=method, data=data)
+    assert mine.status_code in (200, 302, 422)
+
+
+def test_the_api_matrix_between_two_owners(app: Flask, client: FlaskClient, site: str) -> None:
+    other = other_site(app)
+    mine, theirs = mint(app, site, "owner"), mint(app, other, "owner")
+    for key, token, status in ((site, mine, 200), (other, mine, 404), (site, theirs, 404)):
+        answer = OwnerApi(client, key, token).call("GET")
+        assert answer.status_code == status
+    assert OwnerApi(client, other, mine).call("PATCH", body={"name": "x"}).status_code == 404
+    with app.app_context():
+        assert site_by_key(other).name == "Other"
+
+
+def test_sign_in_form_and_site_list(app: Flask, site: str) -> None:
+    add_user(app, OWNER, "owner", site)
+    client = app.test_client()
+    page = Page.of(client.get("/admin/login"))
+    assert page.find("input", name="email") and page.find("input", name="password")
+    wrong = client.post("/admin/login", data={"email": OWNER, "password": "wrong password"})
+    assert wrong.status_code == 401
+    signed = sign_in(app, OWNER)
+    other_site(app)  # not the owner's: not listed
+    rows = Page.of(signed.get("/admin/")).find("tr", data_site_key=site)
+    assert len(rows) == 1
+    assert len(Page.of(signed.get("/admin/")).find("tr")) == 2  # header + the one site
+
+
+def test_create_site_makes_the_signed_in_user_its_owner(app: Flask) -> None:
+    add_user(app, OWNER, "owner", None)
+    ui = sign_in(app, OWNER)
+    form = {
+        "name": MARKUP,
+        "origins": "https://www.bakery.example/\nhttp://localhost:8000",
+        "language": "nl",
+        "privacy_policy_url": "https://www.bakery.example/privacy",
+    }
+    answer = ui.post("/admin/sites/new", data=form)
+    assert answer.status_code == 302
+    with app.app_context():
+        site = db.session.scalars(select(Site).where(Site.name == MARKUP)).one()
+        user = db.session.scalars(select(User).where(User.email == OWNER)).one()
+        role = db.session.scalar(
+            select(Membership.role).where(
+                Membership.site_id == site.id, Membership.user_id == user.id
+            )
+        )
+        assert role == "owner"
+        assert site.origins == ["https://www.bakery.example", "http://localhost:8000"]
+        assert site.default_language == "nl" and len(site.policies) == 1
+        key = site.site_key
+    page = Page.of(ui.get(f"/admin/sites/{key}/"))
+    assert page.text("h1") == MARKUP  # owner text shown as text
+    assert not page.find("img")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"origins": "https://ok.example\nhttps://bad.example/path"}, "origins"),
+        ({"privacy_policy_url": "javascript:alert(1)"}, "privacy_policy_url"),
+        ({"name": ""}, "name"),
+        ({"language": "fr"}, "language"),
+    ],
+)
+def test_create_site_shows_the_error_next_to_the_field(
+    app: Flask, change: dict[str, str], field: str
+) -> None:
+    add_user(app, OWNER, "owner", None)
+    ui = sign_in(app, OWNER)
+    form = {
+        "name": "Bakery",
+        "origins": "https://www.bakery.example",
+        "language": "en",
+        "privacy_policy_url": "https://www.bakery.example/privacy",
+        **change,
+    }
+    answer = ui.post("/admin/sites/new", data=form)
+    assert answer.status_code == 422
+    page = Page.of(answer)
+    assert page.find("p", data_field_error=field)
+    with app.app_context():
+        assert db.session.scalars(select(Site)).all() == []
+
+
+def test_an_auditor_account_cannot_create_sites(app: Flask, site: str) -> None:
+    add_user(app, "auditor@example.com", "auditor", site)
+    ui = sign_in(app, "auditor@example.com")
+    assert ui.get("/admin/sites/new").status_code == 403
+
+
+def test_settings_save_all_or_nothing(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    url = f"/admin/sites/{site}/settings"
+    form = {
+        "name": "Shop NL",
+        "origins": "https://shop.example\nhttp://localhost:8000",
+        "default_language": "nl",
+        "choice_lifetime_days": "90",
+        "retention_days": "30",
+        "privacy_policy_url": "https://shop.example/privacy-nl",
+        "cookie_statement_url": "https://shop.example/cookies",
+    }
+    bad = ui.post(url, data={**form, "choice_lifetime_days": "396"})
+    assert bad.status_code == 422
+    assert Page.of(bad).find("p", data_field_error="choice_lifetime_days")
+    line = ui.post(url, data={**form, "origins": "https://shop.example\nhttp://shop.example"})
+    assert "Line 2" in Page.of(line).text("p", data_field_error="origins")
+    with app.app_context():
+        assert site_by_key(site).name == "Shop"
+    assert ui.post(url, data=form).status_code == 302
+    with app.app_context():
+        row = site_by_key(site)
+        assert (row.name, row.choice_lifetime_days, row.retention_days) == ("Shop NL", 90, 30)
+        assert row.draft["cookie_statement_url"] == "https://shop.example/cookies"
+        assert row.draft["privacy_policy_url"] == "https://shop.example/privacy-nl"
+    assert Visitor(client, site).config()["choice_lifetime_days"] == 90
+
+
+def test_vendors_form(app: Flask, ui: FlaskClient, site: str) -> None:
+    url = f"/admin/sites/{site}/vendors"
+    page = Page.of(ui.get(url))
+    checked = {e.attrs["value"] for e in page.find("input", name="enabled") if "checked" in e.attrs}
+    assert checked == set(draft_of(app, site)["vendors"])
+    # Only the catalogue's own category may be "necessary": vimeo cannot be moved there.
+    options = [e.attrs["value"] for e in page.find("option") if e.attrs.get("value") == "necessary"]
+    assert len(options) == 1  # stripe's own
+    form = {
+        "enabled": ["google-analytics", "vimeo", "leadinfo"],
+        "category.google-analytics": "performance",
+        "setting.google-analytics.measurement_id": "G-NEW12345",
+        "category.vimeo": "necessary",
+        "category.leadinfo": "targeting",
+    }
+    bad = ui.post(url, data=form)
+    assert bad.status_code == 422
+    assert Page.of(bad).find("p", data_field_error="category.vimeo")
+    bad = ui.post(url, data={**form, "category.vimeo": "functionality",
+                             "setting.google-analytics.measurement_id": "UA-1"})  # fmt: skip
+    error = Page.of(bad).find("p", data_field_error="setting.google-analytics.measurement_id")
+    assert error and "G-XXXXXXX" in error[0].text
+    assert set(draft_of(app, site)["vendors"]) >= {"meta-pixel"}  # nothing saved
+    assert ui.post(url, data={**form, "category.vimeo": "functionality"}).status_code == 302
+    assert draft_of(app, site)["vendors"] == {
+        "google-analytics": {
+            "category": "performance",
+            "settings": {"measurement_id": "G-NEW12345"},
+        },
+        "vimeo": {"category": "functionality", "settings": {}},
+        "leadinfo": {"category": "targeting", "settings": {}},
+    }
+
+
+def test_texts_form_stores_markup_exactly_and_previews_the_draft(
+    app: Flask, ui: FlaskClient, site: str
+) -> None:
+    url = f"/admin/sites/{site}/texts/nl"
+    page = Page.of(ui.get(url))
+    fields = {e.attrs["name"]: e.text for e in page.find("textarea")}
+    assert fields["title"] == "Uw privacykeuzes" and len(fields) == 19
+    answer = ui.post(url, data={**fields, "title": MARKUP, "description": "a\r\nb"})
+    assert answer.status_code == 302
+    texts = draft_of(app, site)["texts"]["nl"]
+    assert texts["title"] == MARKUP and texts["description"] == "a\nb"
+    too_long = ui.post(url, data={**fields, "categories.social.title": "x" * 2001})
+    assert too_long.status_code == 422
+    assert Page.of(too_long).find("p", data_field_error="categories.social.title")
+    assert draft_of(app, site)["texts"]["nl"]["title"] == MARKUP
+    assert ui.get(f"/admin/sites/{site}/texts/de").status_code == 404
+    # The preview frame runs the real bundle on the draft: its config carries the new text.
+    frame = Page.of(ui.get(url)).find("iframe", data_preview_frame="nl")[0]
+    assert frame.attrs["sandbox"] == "allow-scripts"
+    inner = Page()
+    inner.feed(frame.attrs["srcdoc"])
+    (root,) = inner.find("html")
+    config = json.loads(root.attrs["data-consent-preview"])
+    assert config["translations"]["nl"]["title"] == MARKUP and config["language"] == "nl"
+    scripts = [e.attrs.get("src") for e in inner.find("script")]
+    assert scripts == ["/static/admin/preview-frame.js", "/static/banner/dist/consent.js"]
+
+
+def test_preview_config_matches_what_the_embed_serves(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    frame = Page.of(ui.get(f"/admin/sites/{site}/texts/en")).find("iframe")[0]
+    inner = Page()
+    inner.feed(frame.attrs["srcdoc"])
+    preview = json.loads(inner.find("html")[0].attrs["data-consent-preview"])
+    served = Visitor(client, site).config()
+    for key in ("policy_version", "api_base", "preview", "translations"):
+        preview.pop(key, None)
+        served.pop(key, None)
+    served.pop("policy_version", None)
+    assert preview == served
+
+
+@pytest.mark.parametrize(
+    ("vendors", "proposed"),
+    [
+        ({"youtube": {"category": "targeting", "settings": {}}}, True),
+        ({}, False),
+    ],
+)
+def test_publish_proposes_reconsent_when_vendors_are_added(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str, vendors: dict[str, Any],
+    proposed: bool,
+) -> None:  # fmt: skip
+    visitor = Visitor(client, site)
+    visitor.choose("accept_all")
+    with app.app_context():
+        row = site_by_key(site)
+        draft = dict(row.draft)
+        draft["vendors"] = {**draft["vendors"], **vendors}
+        draft["texts"] = {**draft["texts"], "en": {**draft["texts"]["en"], "title": "New"}}
+        row.draft = draft
+        db.session.commit()
+    url = f"/admin/sites/{site}/publish"
+    page = Page.of(ui.get(url))
+    (box,) = page.find("input", name="requires_reconsent")
+    assert ("checked" in box.attrs) is proposed
+    assert page.find("tr", data_text_change="en.title")
+    data = {"requires_reconsent": "y"} if proposed else {}
+    assert ui.post(url, data=data).status_code == 302
+    reason = visitor.gate("google-analytics")["decisions"]["google-analytics"]["reason"]
+    assert reason == ("outdated_policy" if proposed else "consented")
+    diff = Page.of(ui.get(f"/admin/sites/{site}/versions/1/diff/2"))
+    assert diff.find("p", data_reconsent="yes" if proposed else "no")
+    assert ui.get(f"/admin/sites/{site}/versions/1/diff/3").status_code == 404
+    compare = ui.get(f"/admin/sites/{site}/versions/compare?from=1&to=2")
+    assert compare.headers["Location"].endswith("/versions/1/diff/2")
+
+
+def test_snippet_page(ui: FlaskClient, site: str) -> None:
+    page = Page.of(ui.get(f"/admin/sites/{site}/snippet"))
+    expected = f'<script src="http://consent.test/embed/{site}.js"></script>'
+    assert page.text("code", id="snippet") == expected
+    assert page.find("button", data_copy_target="snippet")
+
+
+def test_tokens_page(app: Flask, client: FlaskClient, ui: FlaskClient, site: str) -> None:
+    url = f"/admin/sites/{site}/tokens"
+    created = Page.of(ui.post(url, data={"role": "auditor", "label": "DPO"}))
+    token = created.text("code", id="new-token")
+    assert token.startswith("cl_")
+    listed = Page.of(ui.get(url))
+    assert not listed.find("code", id="new-token")
+    (row,) = [r for r in listed.find("tr") if "data-token-id" in r.attrs]
+    assert row.cells[0].text.strip() == "DPO" and row.cells[3].text.strip() == "never"
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"/api/v1/audit/sites/{site}/verify", headers=headers).status_code == 200
+    used = [r for r in Page.of(ui.get(url)).find("tr") if "data-token-id" in r.attrs]
+    assert used[0].cells[3].text.strip() != "never"
+    bad = ui.post(url, data={"role": "root", "label": "x"})
+    assert bad.status_code == 422 and Page.of(bad).find("p", data_field_error="role")
+    token_id = row.attrs["data-token-id"]
+    assert ui.post(f"{url}/{token_id}/revoke").status_code == 302
+    assert client.get(f"/api/v1/audit/sites/{site}/verify", headers=headers).status_code == 401
+    with app.app_context():
+        stored = db.session.get(ApiToken, int(token_id))
+        assert stored is not None and stored.revoked_at is not None
+        assert token not in stored.token_hash
+
+
+def test_users_page(app: Flask, ui: FlaskClient, site: str) -> None:
+    url = f"/admin/sites/{site}/users"
+    added = Page.of(ui.post(url, data={"email": "New.Auditor@example.com", "role": "auditor"}))
+    password = added.text("code", id="new-password")
+    fresh = app.test_client()
+    login = {"email": "new.auditor@example.com", "password": password}
+    assert fresh.post("/audit/login", data=login).status_code == 302
+    # An existing account keeps its password: an owner grants access, never takes over.
+    add_user(app, "someone@example.com", "owner", None)
+    again = Page.of(ui.post(url, data={"email": "someone@example.com", "role": "owner"}))
+    assert not again.find("code", id="new-password")
+    assert sign_in(app, "someone@example.com").get(f"/admin/sites/{site}/").status_code == 200
+    with app.app_context():
+        me = db.session.scalars(select(User).where(User.email == OWNER)).one()
+        someone = db.session.scalars(select(User).where(User.email == "someone@example.com")).one()
+        my_id, their_id = me.id, someone.id
+    assert ui.post(f"{url}/{their_id}/remove").status_code == 302
+    assert sign_in(app, "someone@example.com").get(f"/admin/sites/{site}/").status_code == 404
+    # The last owner stays.
+    ui.post(f"{url}/{my_id}/remove")
+    assert ui.get(f"/admin/sites/{site}/").status_code == 200
+
+
+def test_pages_are_strict_about_scripts_styles_and_caching(ui: FlaskClient, site: str) -> None:
+    for path in ("/", "/settings", "/vendors", "/texts/en", "/publish", "/versions",
+                 "/snippet", "/tokens", "/users"):  # fmt: skip
+        answer = ui.get(f"/admin/sites/{site}{path}")
+        csp = answer.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+            assert directive in csp
+        assert answer.headers["Cache-Control"] == "no-store"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        page = Page.of(answer)
+        assert all(e.attrs.get("src") for e in page.find("script")), path
+        assert not page.find("style")
+        assert not [e for e in page.elements if "style" in e.attrs], path
+        assert not [e for e in page.elements if any(k.startswith("on") for k in e.attrs)], path
+
+
+def test_forms_need_a_csrf_token(db_url: str, site: str) -> None:
+    app = create_app({**base_config(db_url), "WTF_CSRF_ENABLED": True})
+    add_user(app, OWNER, "owner", site)
+    client = app.test_client()
+    login = Page.of(client.get("/admin/login"))
+    signed = client.post(
+        "/admin/login",
+        data={"email": OWNER, "password": PASSWORD, "csrf_token": login.csrf_token()},
+    )
+    assert signed.status_code == 302
+    url = f"/admin/sites/{site}/settings"
+    assert client.post(url, data={"name": "No token"}).status_code == 403
+    token = Page.of(client.get(url)).csrf_token()
+    form = {
+        "csrf_token": token,
+        "name": "With token",
+        "origins": "https://shop.example",
+        "default_language": "en",
+        "choice_lifetime_days": "182",
+        "retention_days": "365",
+        "privacy_policy_url": "https://shop.example/privacy",
+        "cookie_statement_url": "",
+    }
+    assert client.post(url, data=form).status_code == 302
+    with app.app_context():
+        assert site_by_key(site).name == "With token"
+        db.engine.dispose()

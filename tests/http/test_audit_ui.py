@@ -1,0 +1,282 @@
+"""The audit web UI through the test client: sign-in, search, replay, timeline, export, verify."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from consent.service import PAGE_CSP
+from tests.helpers import Visitor
+from tests.http.auditing import (
+    PASSWORD,
+    Auditor,
+    Page,
+    make_token,
+    make_user,
+    publish_texts,
+)
+from tests.http.test_ledger import run_sql
+
+AUDITOR = "auditor@example.com"
+OWNER = "owner@example.com"
+MARKUP = '<img src=x onerror="alert(1)"> <b>Bold</b> & "quoted"'
+
+
+def signed_in(app: Flask, site: str, email: str = AUDITOR, role: str = "auditor") -> FlaskClient:
+    """A fresh client signed in as a member of the site."""
+    make_user(app, site, email, role)
+    client = app.test_client()
+    answer = client.post("/audit/login", data={"email": email, "password": PASSWORD})
+    assert answer.status_code == 302
+    return client
+
+
+@pytest.fixture
+def ui(app: Flask, site: str) -> FlaskClient:
+    """A client signed in as the site's auditor."""
+    return signed_in(app, site)
+
+
+def test_search_lists_receipts_newest_first(
+    client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    visitor = Visitor(client, site)
+    receipts = [
+        visitor.choose("accept_all"),
+        visitor.choose("custom", categories={"targeting": True}),
+        visitor.choose("withdraw"),
+    ]
+    page = Page.of(ui.get(f"/audit/sites/{site}/"))
+    rows = page.rows()
+    assert [row[0] for row in rows] == ["3", "2", "1"]
+    assert [row[3] for row in rows] == ["withdraw", "custom", "accept_all"]
+    assert rows[2][4:8] == ["on", "on", "on", "on"]
+    links = {a.attrs["href"] for a in page.find("a")}
+    assert f"/audit/sites/{site}/receipts/{receipts[0]['receipt_id']}" in links
+    assert page.find("caption")
+
+
+def test_search_filters_and_pages(client: FlaskClient, ui: FlaskClient, site: str) -> None:
+    visitor = Visitor(client, site)
+    for action in ("accept_all", "custom", "custom", "reject_all", "custom"):
+        visitor.choose(action, categories={"social": True} if action == "custom" else None)
+    url = f"/audit/sites/{site}/"
+    page = Page.of(ui.get(url, query_string={"action": "custom", "limit": "2"}))
+    assert [row[0] for row in page.rows()] == ["5", "3"]
+    assert page.find("option", value="custom", selected="")  # the form keeps the filter
+    (older,) = page.find("a", rel="next")
+    assert "action=custom" in older.attrs["href"]
+    second = Page.of(ui.get(older.attrs["href"]))
+    assert [row[0] for row in second.rows()] == ["2"]
+    assert not second.find("a", rel="next")
+    refused = Page.of(ui.get(url, query_string={"category": "social", "granted": "false"}))
+    assert [row[0] for row in refused.rows()] == ["4"]
+
+
+def test_bad_filter_shows_the_error_with_422(ui: FlaskClient, site: str) -> None:
+    response = ui.get(f"/audit/sites/{site}/", query_string={"from": "last tuesday"})
+    assert response.status_code == 422
+    page = Page.of(response)
+    assert "from" in page.text("p", role="alert")
+    assert page.find("input", name="from", aria_invalid="true")
+
+
+def test_receipt_page_replays_the_banner_as_shown(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    publish_texts(app, site, title=MARKUP, description="Line one.\nLine two.")
+    receipt = Visitor(client, site).choose("custom", categories={"performance": True})
+    response = ui.get(f"/audit/sites/{site}/receipts/{receipt['receipt_id']}")
+    assert response.status_code == 200
+    page = Page.of(response)
+    # Owner texts are shown exactly as written, as text: the markup never becomes elements.
+    assert page.text("h3", data_replay_text="title") == " ".join(MARKUP.split())
+    assert not page.find("img") and not page.find("b") and not page.find("script")
+    assert page.find("p", data_replay_text="description")[0].text == "Line one.\nLine two."
+    states = {
+        e.attrs["data-replay-category"]: "is-on" in e.attrs["class"]
+        for e in page.find("li")
+        if "data-replay-category" in e.attrs
+    }
+    assert states == receipt["categories"]
+    chosen = [
+        e.attrs["data-replay-text"]
+        for e in page.find("li")
+        if "is-chosen" in e.attrs.get("class", "")
+    ]
+    assert chosen == ["save"]
+    assert page.text("a", data_replay_text="privacy_link") == "Privacy policy"
+    hashes = [e.text for e in page.find("code")]
+    assert receipt["hash"] in hashes and receipt["prev_hash"] in hashes
+    assert receipt["policy_hash"] in hashes
+
+
+def test_receipt_page_uses_the_receipts_language_and_signals(
+    client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    receipt = Visitor(client, site).choose("reject_all", language="nl", headers={"Sec-GPC": "1"})
+    page = Page.of(ui.get(f"/audit/sites/{site}/receipts/{receipt['receipt_id']}"))
+    assert page.text("h3", data_replay_text="title") == "Uw privacykeuzes"
+    assert page.find("div", data_replay="", lang="nl")
+    assert "privacysignaal" in page.text("p", data_replay_text="gpc_notice")
+    chosen = [
+        e.attrs["data-replay-text"]
+        for e in page.find("li")
+        if "is-chosen" in e.attrs.get("class", "")
+    ]
+    assert chosen == ["reject_all"]
+
+
+def test_kantara_download(client: FlaskClient, ui: FlaskClient, site: str) -> None:
+    receipt = Visitor(client, site).choose("accept_all")
+    response = ui.get(f"/audit/sites/{site}/receipts/{receipt['receipt_id']}/kantara.json")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert json.loads(response.data)["consentReceiptID"] == receipt["receipt_id"]
+
+
+def test_unknown_receipt_and_subject_are_404(ui: FlaskClient, site: str) -> None:
+    assert ui.get(f"/audit/sites/{site}/receipts/nope").status_code == 404
+    assert ui.get(f"/audit/sites/{site}/subjects/nobody").status_code == 404
+
+
+def test_subject_timeline_and_erasure_by_an_owner(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    visitor = Visitor(client, site)
+    first = visitor.choose("accept_all")
+    visitor.choose("withdraw")
+    url = f"/audit/sites/{site}/subjects/{first['subject_id']}"
+    page = Page.of(ui.get(url))
+    assert len(page.find("li", **{"class": "event"})) == 2
+    assert not page.find("button", **{"class": "danger"})  # auditors cannot erase
+    assert ui.post(f"{url}/erasure").status_code == 403
+    owner = signed_in(app, site, OWNER, "owner")
+    done = owner.post(f"{url}/erasure")
+    assert done.status_code == 302 and done.headers["Location"] == url
+    after = Page.of(owner.get(url))
+    assert "2 receipts" in after.text("div", role="status")
+    (erased,) = after.find("li", **{"class": "event erasure"})
+    assert f"user:{OWNER}" in erased.text
+    history = Auditor(client, site, make_token(app, site)).json(f"subjects/{first['subject_id']}")
+    assert [item["context"] for item in history["items"]] == [None, None]
+
+
+def test_export_buttons_download_what_the_api_exports(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    visitor = Visitor(client, site)
+    for action in ("accept_all", "custom", "reject_all"):
+        visitor.choose(action, categories={"social": True} if action == "custom" else None)
+    page = Page.of(ui.get(f"/audit/sites/{site}/", query_string={"action": "custom"}))
+    links = {
+        " ".join(a.text.split()): a.attrs["href"] for a in page.find("a", **{"class": "button"})
+    }
+    api = Auditor(client, site, make_token(app, site))
+    for label, form in (("Download CSV", "csv"), ("Download NDJSON", "ndjson")):
+        download = ui.get(links[label])
+        assert (
+            download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+        )
+        assert download.data == api.get("export", format=form, action="custom").data
+    rows = list(csv.DictReader(io.StringIO(ui.get(links["Download CSV"]).data.decode("utf-8-sig"))))
+    assert [row["action"] for row in rows] == ["custom"]
+
+
+def test_verify_button_shows_the_result(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    visitor = Visitor(client, site)
+    for _ in range(3):
+        visitor.choose("accept_all")
+    url = f"/audit/sites/{site}/verify"
+    assert not Page.of(ui.get(url)).find("div", role="status")
+    ok = Page.of(ui.post(url))
+    assert ok.find("div", data_verify_result="ok")
+    run_sql(app, "UPDATE receipts SET action = 'reject_all' WHERE seq = 2")
+    broken = Page.of(ui.post(url))
+    (result,) = broken.find("div", data_verify_result="broken")
+    assert "hash mismatch" in result.text and "2" in result.text
+
+
+def test_stats_page_draws_svg_charts_with_tables(
+    client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    visitor = Visitor(client, site)
+    for action in ("accept_all", "reject_all", "custom", "withdraw"):
+        visitor.choose(action, categories={"performance": True} if action == "custom" else None)
+    response = ui.get(f"/audit/sites/{site}/stats")
+    assert response.status_code == 200
+    page = Page.of(response)
+    charts = page.find("svg", role="img")
+    assert len(charts) == 2
+    assert all(page.find("title", id=chart.attrs["aria-labelledby"].split()[0]) for chart in charts)
+    assert len(page.find("rect")) == 4  # one bar segment per action today
+    assert len(page.find("circle")) == 4  # one point per optional category today
+    assert not page.find("script")
+    bad = ui.get(f"/audit/sites/{site}/stats", query_string={"bucket": "year"})
+    assert bad.status_code == 422
+
+
+def test_policy_pages_show_texts_as_text(app: Flask, ui: FlaskClient, site: str) -> None:
+    publish_texts(app, site, title=MARKUP)
+    listing = Page.of(ui.get(f"/audit/sites/{site}/policies/"))
+    assert [row[0] for row in listing.rows()] == ["Version 1", "Version 2"]
+    detail = ui.get(f"/audit/sites/{site}/policies/2")
+    page = Page.of(detail)
+    assert " ".join(MARKUP.split()) in [" ".join(dd.text.split()) for dd in page.find("dd")]
+    assert not page.find("img")
+    assert ui.get(f"/audit/sites/{site}/policies/9").status_code == 404
+
+
+def test_access_log_page_lists_ui_reads(app: Flask, ui: FlaskClient, site: str) -> None:
+    ui.get(f"/audit/sites/{site}/", query_string={"action": "custom", "csrf_token": "x"})
+    page = Page.of(ui.get(f"/audit/sites/{site}/access-log"))
+    rows = page.rows()
+    assert rows[0][1:5] == [f"user:{AUDITOR}", "auditor", "GET", f"/audit/sites/{site}/access-log"]
+    assert rows[1][5] == "action=custom"
+
+
+SITE_PAGES = (
+    "",
+    "stats",
+    "policies/",
+    "policies/1",
+    "access-log",
+    "verify",
+)
+
+
+@pytest.mark.parametrize("path", SITE_PAGES)
+def test_pages_need_sign_in(client: FlaskClient, site: str, path: str) -> None:
+    answer = client.get(f"/audit/sites/{site}/{path}")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/audit/login?next=")
+
+
+@pytest.mark.parametrize("path", ("/audit/login", "/audit/", *(f"site:{p}" for p in SITE_PAGES)))
+def test_pages_are_strict_csp_clean(
+    client: FlaskClient, ui: FlaskClient, site: str, path: str
+) -> None:
+    Visitor(client, site).choose("accept_all")
+    url = f"/audit/sites/{site}/{path[5:]}" if path.startswith("site:") else path
+    response = (client if path == "/audit/login" else ui).get(url)
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert csp == PAGE_CSP and "unsafe-inline" not in csp
+    assert response.headers["Cache-Control"] == "no-store"
+    page = Page.of(response)
+    assert not page.find("style")
+    assert all("src" in e.attrs for e in page.find("script"))
+    inline = [
+        e for e in page.elements if "style" in e.attrs or any(a.startswith("on") for a in e.attrs)
+    ]
+    assert inline == []
+    assert page.find("html", lang="en") and page.find("main") and page.find("h1")
+    for field in page.find("input") + page.find("select"):
+        if field.attrs.get("type") != "hidden":
+            assert page.find("label", **{"for": field.attrs["id"]}), field.attrs

@@ -1,0 +1,229 @@
+"""The transparency log over HTTP: commitments, checkpoints, tiles, proofs, keys."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from consent import create_app, transparency
+from consent.config import ConfigError
+from consent.notes import generate_signer_key, open_checkpoint, parse_verifier_key
+from consent.tlog import (
+    leaf_hash,
+    merkle_root,
+    parse_entry_bundle,
+    verify_consistency,
+    verify_inclusion,
+)
+from tests.conftest import base_config
+from tests.helpers import Visitor
+
+
+def verifiers(client: FlaskClient) -> list:  # type: ignore[type-arg]
+    keys = client.get("/log/key")
+    assert keys.mimetype == "text/plain" and keys.headers["Access-Control-Allow-Origin"] == "*"
+    return [parse_verifier_key(line) for line in keys.get_data(as_text=True).splitlines()]
+
+
+def check_proof(client: FlaskClient, site: str, receipt: dict, proof: dict) -> None:  # type: ignore[type-arg]
+    checkpoint = open_checkpoint(
+        proof["checkpoint"], verifiers(client), origin=f"consent.test/log/{site}"
+    )
+    assert checkpoint.size == proof["tree_size"]
+    path = [base64.b64decode(node) for node in proof["inclusion"]]
+    leaf = leaf_hash(bytes.fromhex(receipt["hash"]))
+    verify_inclusion(receipt["seq"] - 1, checkpoint.size, leaf, path, checkpoint.root)
+
+
+def seed(runner: FlaskCliRunner, site: str, count: int) -> None:
+    result = runner.invoke(args=["seed-receipts", "--site", site, "--count", str(count)])
+    assert result.exit_code == 0, result.output
+
+
+def all_hashes(app: Flask) -> list[bytes]:
+    with app.app_context(), app.extensions["sqlalchemy"].engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT hash FROM receipts ORDER BY seq")).scalars()
+        return [bytes.fromhex(h) for h in rows]
+
+
+def test_the_201_carries_a_signed_commitment(client: FlaskClient, site: str) -> None:
+    visitor = Visitor(client, site)
+    for action in ("accept_all", "reject_all", "withdraw"):
+        response = visitor.post(visitor.consent_body(action))
+        assert response.status_code == 201
+        visitor.token = response.json["token"]
+        receipt, inclusion = response.json["receipt"], response.json["inclusion"]
+        assert (
+            inclusion["tree_size"] == receipt["seq"]
+            and inclusion["leaf_index"] == receipt["seq"] - 1
+        )
+        assert response.json["checkpoint"] == inclusion["checkpoint"]
+        check_proof(client, site, receipt, inclusion)
+
+
+def test_checkpoint_is_the_merkle_root_of_the_receipts(
+    app: Flask, client: FlaskClient, runner, site: str
+) -> None:  # type: ignore[no-untyped-def]
+    seed(runner, site, 300)
+    response = client.get(f"/log/{site}/checkpoint")
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["Cache-Control"] == "public, max-age=2"
+    assert "immutable" not in response.headers["Cache-Control"]
+    checkpoint = open_checkpoint(response.get_data(as_text=True), verifiers(client))
+    assert checkpoint.origin == f"consent.test/log/{site}" and checkpoint.size == 300
+    assert checkpoint.root == merkle_root(leaf_hash(h) for h in all_hashes(app))
+
+
+def test_tiles(app: Flask, client: FlaskClient, runner, site: str) -> None:  # type: ignore[no-untyped-def]
+    seed(runner, site, 300)
+    hashes = all_hashes(app)
+    full = client.get(f"/log/{site}/tile/0/000")
+    assert full.status_code == 200
+    assert full.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert full.data == b"".join(leaf_hash(h) for h in hashes[:256])
+    partial = client.get(f"/log/{site}/tile/0/001.p/44")
+    assert partial.data == b"".join(leaf_hash(h) for h in hashes[256:300])
+    assert "immutable" not in partial.headers["Cache-Control"]
+    assert client.get(f"/log/{site}/tile/0/001.p/10").data == partial.data[: 10 * 32]
+    assert client.get(f"/log/{site}/tile/1/000.p/1").data == merkle_root(
+        leaf_hash(h) for h in hashes[:256]
+    )
+    entries = client.get(f"/log/{site}/tile/entries/001.p/44")
+    assert parse_entry_bundle(entries.data) == hashes[256:300]
+    for missing in (
+        "tile/0/001",
+        "tile/0/001.p/45",
+        "tile/0/002.p/1",
+        "tile/1/000",
+        "tile/0/1",
+        "tile/x",
+    ):
+        assert client.get(f"/log/{site}/{missing}").status_code == 404, missing
+
+
+def test_inclusion_proof_endpoint(client: FlaskClient, runner, site: str) -> None:  # type: ignore[no-untyped-def]
+    visitor = Visitor(client, site)
+    receipt = visitor.choose("accept_all")
+    seed(runner, site, 40)
+    url = f"/api/v1/sites/{site}/receipts/{receipt['receipt_id']}/proof"
+    current = client.get(url, headers={"Origin": "https://anywhere.example"})
+    assert current.status_code == 200 and current.json["tree_size"] == 41
+    assert current.headers["Access-Control-Allow-Origin"] == "*"
+    check_proof(client, site, receipt, current.json)
+    at_seven = client.get(url, query_string={"tree_size": 7}).json
+    assert at_seven["tree_size"] == 7
+    check_proof(client, site, receipt, at_seven)
+    for bad in ("0", "42", "-1", "x", "1e3", "9" * 30):
+        response = client.get(url, query_string={"tree_size": bad})
+        assert response.status_code == 422, bad
+        assert response.json["error"]["field"] == "tree_size"
+    assert client.get(f"/api/v1/sites/{site}/receipts/nope/proof").status_code == 404
+
+
+def test_consistency_proofs(client: FlaskClient, runner, site: str) -> None:  # type: ignore[no-untyped-def]
+    seed(runner, site, 10)
+    old = open_checkpoint(
+        client.get(f"/log/{site}/checkpoint").get_data(as_text=True), verifiers(client)
+    )
+    seed(runner, site, 290)
+    new = open_checkpoint(
+        client.get(f"/log/{site}/checkpoint").get_data(as_text=True), verifiers(client)
+    )
+    answer = client.get(
+        f"/api/v1/sites/{site}/log/consistency", query_string={"from": 10, "to": 300}
+    ).json
+    assert answer["from"] == 10 and answer["to"] == 300
+    proof = [base64.b64decode(node) for node in answer["proof"]]
+    verify_consistency(10, 300, proof, old.root, new.root)
+    same = client.get(
+        f"/api/v1/sites/{site}/log/consistency", query_string={"from": 300, "to": 300}
+    )
+    assert same.json["proof"] == []
+    for params, field in (
+        ({"from": 11, "to": 10}, "from"),
+        ({"from": 1, "to": 301}, "to"),
+        ({"from": 0, "to": 5}, "from"),
+        ({"to": 5}, "from"),
+        ({"from": "a", "to": 5}, "from"),
+    ):
+        response = client.get(f"/api/v1/sites/{site}/log/consistency", query_string=params)
+        assert response.status_code == 422 and response.json["error"]["field"] == field, params
+
+
+def test_me_gives_proofs_against_the_current_checkpoint(
+    client: FlaskClient, runner, site: str
+) -> None:  # type: ignore[no-untyped-def]
+    visitor = Visitor(client, site)
+    visitor.choose("accept_all")
+    visitor.choose("withdraw")
+    seed(runner, site, 20)
+    items = client.get(f"/api/v1/sites/{site}/me", query_string={"token": visitor.token}).json[
+        "items"
+    ]
+    assert [item["proof"]["tree_size"] for item in items] == [22, 22]
+    for item in items:
+        check_proof(client, site, item, item["proof"])
+
+
+def test_a_failed_tile_write_confirms_nothing(
+    app: Flask, client: FlaskClient, site: str, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    visitor = Visitor(client, site)
+    visitor.choose("accept_all")
+
+    def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise sa.exc.OperationalError("INSERT INTO log_tiles", {}, Exception("disk full"))
+
+    monkeypatch.setattr(transparency, "_upsert", broken)
+    response = visitor.post(visitor.consent_body("reject_all"))
+    assert response.status_code == 503
+    with app.app_context(), app.extensions["sqlalchemy"].engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM receipts")).scalar_one() == 1
+        assert conn.execute(sa.text("SELECT count(*) FROM receipt_contexts")).scalar_one() == 1
+
+
+def test_log_key_name_must_match_the_public_url(db_url: str) -> None:
+    signer, _ = generate_signer_key("other.example")
+    with pytest.raises(ConfigError):
+        create_app({**base_config(db_url), "CONSENT_LOG_KEY": signer})
+    good, _ = generate_signer_key("consent.test")
+    create_app({**base_config(db_url), "CONSENT_LOG_KEY": good})
+
+
+def test_postgresql_requires_a_configured_log_key() -> None:
+    config = {
+        **base_config("postgresql+psycopg://u@127.0.0.1:1/x"),
+        "TESTING": False,
+        "CONSENT_LOG_KEY": None,
+    }
+    with pytest.raises(ConfigError):
+        create_app(config)
+
+
+def test_retired_keys_stay_listed(db_url: str) -> None:
+    current, _ = generate_signer_key("consent.test")
+    _, old = generate_signer_key("consent.test")
+    app = create_app(
+        {**base_config(db_url), "CONSENT_LOG_KEY": current, "CONSENT_LOG_KEY_RETIRED": [old]}
+    )
+    lines = app.test_client().get("/log/key").get_data(as_text=True).splitlines()
+    assert len(lines) == 2 and lines[1] == old
+
+
+def test_migration_builds_the_tree_for_existing_receipts(app: Flask, client: FlaskClient, runner, site: str) -> None:  # type: ignore[no-untyped-def]
+    from flask_migrate import downgrade, upgrade
+
+    seed(runner, site, 600)
+    before = client.get(f"/log/{site}/checkpoint").get_data(as_text=True)
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        downgrade(directory=directory, revision="0003")  # drops the tiles
+        with app.extensions["sqlalchemy"].engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM log_tiles")).scalar_one() == 0
+        upgrade(directory=directory)
+    after = client.get(f"/log/{site}/checkpoint").get_data(as_text=True)
+    assert open_checkpoint(after, verifiers(client)).root == open_checkpoint(before, verifiers(client)).root

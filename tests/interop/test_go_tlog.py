@@ -1,0 +1,181 @@
+"""Our log, checked by an implementation nobody here wrote: Go's sumdb/note and sumdb/tlog.
+
+Needs ``go`` and the module source from Debian's golang-go and golang-golang-x-mod-dev;
+skipped without them, unless ``CONSENT_REQUIRE_GO=1`` (then it fails).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from consent.notes import (
+    Checkpoint,
+    open_checkpoint,
+    parse_signer_key,
+    parse_verifier_key,
+    sign_checkpoint,
+    sign_note,
+)
+from consent.tlog import (
+    ENTRIES,
+    append_leaves,
+    consistency_proof,
+    entry_bundle,
+    inclusion_proof,
+    leaf_hash,
+    tile_path,
+    tree_root,
+)
+
+HERE = Path(__file__).resolve().parent
+GO_MODULE = Path("/usr/share/gocode/src/golang.org/x/mod")
+GO_MOD = f"""module tlogcheck
+
+go 1.19
+
+require golang.org/x/mod v0.0.0
+
+replace golang.org/x/mod => {GO_MODULE}
+"""
+SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+ORIGIN = "consent.example/log/site1"
+SIZE = 700
+SIZES = [1, 2, 3, 255, 256, 257, 511, 512, 600, SIZE]
+INCLUSION = [(0, 1), (0, SIZE), (1, 3), (255, 256), (256, 257), (300, 512), (511, 600),
+             (123, 600), (699, SIZE), (640, SIZE)]  # fmt: skip
+CONSISTENCY = [(1, SIZE), (2, 3), (255, 256), (256, 257), (257, SIZE), (300, 512),
+               (512, SIZE), (600, SIZE), (SIZE, SIZE)]  # fmt: skip
+PATHS = [(0, 0, 256), (0, 1234067, 256), (1, 1234067, 5), (2, 1000, 256), (3, 999, 255),
+         (ENTRIES, 0, 1), (ENTRIES, 1_000_000, 17), (63, 7, 128)]  # fmt: skip
+
+
+def _go() -> str:
+    go = shutil.which("go")
+    if go and (GO_MODULE / "sumdb" / "tlog" / "tile.go").is_file():
+        return go
+    reason = "needs go and golang.org/x/mod (apt-get install golang-go golang-golang-x-mod-dev)"
+    if os.environ.get("CONSENT_REQUIRE_GO") == "1":
+        pytest.fail(f"CONSENT_REQUIRE_GO=1 but this {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def tlogcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Go checker, built offline once per test session."""
+    go, build = _go(), tmp_path_factory.mktemp("tlogcheck")
+    shutil.copy(HERE / "tlogcheck" / "main.go", build / "main.go")
+    (build / "go.mod").write_text(GO_MOD)
+    env = {**os.environ, "GOPROXY": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
+    env.update(GOSUMDB="off", GO111MODULE="on")
+    if not os.environ.get("HOME") and not os.environ.get("XDG_CACHE_HOME"):
+        env.setdefault("GOCACHE", str(build / "cache"))
+        env.setdefault("GOPATH", str(build / "gopath"))
+    binary = build / "tlogcheck"
+    done = subprocess.run(
+        [go, "build", "-o", str(binary), "."],
+        cwd=build,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode:
+        pytest.fail(f"go build failed:\n{done.stderr}")
+    return binary
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def _write(root: Path, path: str, data: bytes) -> None:
+    """One tile under its C2SP path and under Go's (``tile/8/L/…``, entries as ``data``)."""
+    go_path = "tile/8/" + path.removeprefix("tile/").replace("entries/", "data/", 1)
+    for name in (f"c2sp/{path}", f"go/{go_path}"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+
+
+def write_log(root: Path) -> dict[str, Any]:
+    """A log of ``SIZE`` receipt hashes as tiles, checkpoints and proofs, for the Go checker."""
+    entries = [hashlib.sha256(f"receipt {i}".encode()).digest() for i in range(SIZE)]
+    tiles: dict[tuple[int, int], bytes] = {}
+
+    def read(level: int, index: int) -> bytes:
+        return tiles.get((level, index), b"")
+
+    for start, stop in [(0, 1), (1, 255), (255, 600), (600, SIZE)]:
+        for w in append_leaves(read, start, [leaf_hash(e) for e in entries[start:stop]]):
+            tiles[w.level, w.index] = w.data
+    for (level, index), hashes in tiles.items():
+        _write(root, tile_path(level, index, len(hashes) // 32), hashes)
+    for index in range(0, SIZE, 256):
+        bundle = entries[index : index + 256]
+        _write(root, tile_path(ENTRIES, index // 256, len(bundle)), entry_bundle(bundle))
+    signer = parse_signer_key(SKEY)
+    data: dict[str, Any] = {
+        "origin": ORIGIN,
+        "skey": SKEY,
+        "vkey": signer.verifier.vkey,
+        "checkpoints": [
+            {
+                "note": sign_checkpoint(ORIGIN, n, tree_root(read, n), signer),
+                "size": n,
+                "root": _b64(tree_root(read, n)),
+            }
+            for n in SIZES
+        ],
+        "inclusion": [
+            {"index": i, "size": n, "proof": [_b64(h) for h in inclusion_proof(read, i, n)]}
+            for i, n in INCLUSION
+        ],
+        "consistency": [
+            {"old": m, "new": n, "proof": [_b64(h) for h in consistency_proof(read, m, n)]}
+            for m, n in CONSISTENCY
+        ],
+        "paths": [
+            {"level": level, "index": index, "width": width, "path": tile_path(level, index, width)}
+            for level, index, width in PATHS
+        ],
+    }
+    (root / "input.json").write_text(json.dumps(data))
+    return data
+
+
+def test_go_verifies_our_checkpoints_tiles_and_proofs(tlogcheck: Path, tmp_path: Path) -> None:
+    data = write_log(tmp_path)
+    done = subprocess.run(
+        [str(tlogcheck), str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    counts = [report[k] for k in ("checkpoints", "inclusion", "consistency", "paths")]
+    assert counts == [len(SIZES), len(INCLUSION), len(CONSISTENCY), len(PATHS)]
+    assert report["tiles_read"] >= len(INCLUSION)  # leaves came from the entry bundles
+    # And the other way round: Go's own key and signature, opened and reproduced here.
+    final = data["checkpoints"][-1]
+    expected = Checkpoint(ORIGIN, SIZE, base64.b64decode(final["root"]))
+    go_note = report["go_note"]
+    assert open_checkpoint(go_note, [parse_verifier_key(report["go_vkey"])]) == expected
+    assert sign_note(expected.text, parse_signer_key(report["go_skey"])) == go_note
+
+
+def test_go_rejects_an_altered_tile(tlogcheck: Path, tmp_path: Path) -> None:
+    write_log(tmp_path)
+    for name in ("c2sp/tile/0/001", "go/tile/8/0/001"):
+        tile = bytearray((tmp_path / name).read_bytes())
+        tile[100] ^= 1
+        (tmp_path / name).write_bytes(bytes(tile))
+    done = subprocess.run(
+        [str(tlogcheck), str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1 and "FAIL" in done.stderr
