@@ -29,6 +29,7 @@ mkdir -p "$out"
     --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/banner.css"
 "$esbuild" "$here/src/main.js" --bundle --format=iife --target=es2017 --minify \
     --alias:consent-banner-css="$out/banner.css" --loader:.css=text \
+    --banner:js='//# allFunctionsCalledOnLoad' \
     --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/consent.js"
 
 # The server substitutes the site's configuration for this identifier: exactly once.

@@ -67,6 +67,20 @@ def test_first_layer_shows_equal_accept_and_reject(visit: Visit) -> None:
     visit.assert_no_trackers()
 
 
+def test_banner_is_styled_from_its_one_request(visit: Visit) -> None:
+    visit.open("tags.html")
+    visit.banner().wait_for()
+    # The stylesheet travels in the script (a constructable stylesheet): no second request.
+    assert visit.banner().evaluate("e => getComputedStyle(e).position") == "fixed"
+    assert [r.url for r in visit.requests if "/embed/" in r.url] == [
+        f"{visit.service.origin}/embed/{visit.service.sites['tags']}.js"
+    ]
+    # The second layer is built when first opened.
+    assert visit.page.locator("input[data-consent-category]").count() == 0
+    visit.action("customize").click()
+    assert visit.page.locator("input[data-consent-category]").count() == 5
+
+
 def test_second_layer_lists_categories_and_vendors(visit: Visit) -> None:
     page = visit.open("tags.html")
     visit.action("customize").click()

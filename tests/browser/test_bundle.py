@@ -13,8 +13,10 @@ from .conftest import esbuild_binary
 
 BANNER = Path(__file__).resolve().parents[2] / "static" / "banner"
 DIST = BANNER / "dist"
-#: JavaScript + CSS, gzip: the banner must stay light on every page of the owner's site.
-BUDGET = 7000
+#: JavaScript (stylesheet included) + CSS, gzip, without a site's config: the banner must stay
+#: light on every page of the owner's site. A site's config adds about 1.45 kB (five vendors,
+#: en and nl texts: the benchmark's site, whose embed + stylesheet have a 7,000 B goal).
+BUDGET = 5600
 
 
 def _pinned_version() -> str:
@@ -46,6 +48,13 @@ def test_config_placeholder_occurs_once_in_expression_position() -> None:
     script = (DIST / "consent.js").read_text(encoding="utf-8")
     assert script.count("__CONSENT_CONFIG__") == 1
     assert re.search(r"=__CONSENT_CONFIG__[;}]", script)
+
+
+def test_bundle_carries_the_served_stylesheet() -> None:
+    # The banner adopts it as a constructable stylesheet; /embed/banner.css serves the same.
+    css = (DIST / "banner.css").read_text(encoding="utf-8")
+    assert len(css) > 500
+    assert css in (DIST / "consent.js").read_text(encoding="utf-8")
 
 
 def test_bundle_fits_the_size_budget() -> None:

@@ -435,4 +435,5 @@ def test_forms_need_a_csrf_token(db_url: str, site: str) -> None:
     assert client.post(url, data=form).status_code == 302
     with app.app_context():
         assert site_by_key(site).name == "With token"
+    with app.app_context():
         db.engine.dispose()

@@ -19,7 +19,7 @@ export const LABELS = {
 };
 
 /**
- * The configuration the server put in place of the free identifier below, or null.
+ * The configuration the server put in place of the free identifier below (falsy if none).
  * The loader reads site_key, api_base, policy_version, policy_hash, default_language,
  * translations (every language's texts), privacy_policy_url, cookie_statement_url,
  * choice_lifetime_days and vendors ({id: {name, category, settings, cookies}}).
@@ -32,7 +32,7 @@ export function readConfig() {
   } catch (err) {
     // Not replaced, and no such global: nothing to do.
   }
-  return raw && typeof raw === 'object' && raw.site_key && raw.api_base ? raw : null;
+  return raw && raw.site_key && raw.api_base && raw;
 }
 
 /** ``fn``, but an exception is logged, never thrown: nothing may break the host page. */

@@ -15,7 +15,14 @@
 
 // dist/banner.css as text (build.sh aliases this name to the minified stylesheet).
 import css from 'consent-banner-css';
-import { CATEGORY_IDS, CONSENT_MODE_PARAMS, LABELS, choiceFrom, guard, readConfig } from './config.js';
+import {
+  CATEGORY_IDS,
+  CONSENT_MODE_PARAMS,
+  LABELS,
+  choiceFrom,
+  guard,
+  readConfig,
+} from './config.js';
 
 const TOKEN_COOKIE = 'consent_token';
 const BLOCKED = '[data-consent-vendor]';
@@ -48,43 +55,28 @@ function updateConsentMode(mode) {
   if (mode && Object.keys(mode).length) gtag('consent', 'update', mode);
 }
 
-// An element with attributes and children (strings are text nodes; null ones are left out).
+// An element with attributes and children (strings are text nodes; empty ones are left out).
 function el(tag, attrs, ...kids) {
   const node = document.createElement(tag);
   for (const name in attrs) node.setAttribute(name, attrs[name]);
-  for (const kid of kids) if (kid != null) node.append(kid);
+  for (const kid of kids) if (kid) node.append(kid);
   return node;
 }
 
 function button(action, text, className) {
-  return el('button', { type: 'button', class: className || '', 'data-consent-action': action }, text);
+  return el(
+    'button',
+    { type: 'button', class: className || '', 'data-consent-action': action },
+    text,
+  );
 }
 
-let sheet;
-
-// ``node`` in an open shadow root on a fresh ``tag`` element, away from the page's CSS,
-// styled by the service's stylesheet as a constructable stylesheet (DESIGN.md allows it
-// in place of /embed/banner.css; no CSP directive applies to it).
-function shadowHost(tag, node) {
-  const host = document.createElement(tag);
-  const root = host.attachShadow({ mode: 'open' });
-  if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(css);
-  root.adoptedStyleSheets = [sheet];
-  root.append(node);
-  return host;
-}
-
-// The page's cookies, name to value (none where cookies are unavailable).
+// The page's cookies, "name=value" each (none where cookies are unavailable).
 function cookies() {
   try {
-    return Object.fromEntries(
-      document.cookie.split(/; */).map((part) => {
-        const at = part.indexOf('=') + 1;
-        return [part.slice(0, at && at - 1), part.slice(at)];
-      }),
-    );
+    return document.cookie.split(/; */);
   } catch (err) {
-    return {};
+    return [];
   }
 }
 
@@ -100,7 +92,7 @@ function addScript(nonce, src, from) {
   // Inline tags are re-created with their text; a strict CSP refuses them (use data-src).
   else node.text = from.text;
   if (from) from.replaceWith(node);
-  else (document.head || document.documentElement).append(node);
+  else document.head.append(node);
 }
 
 // Vendors the loader injects itself when their settings are configured and the gate
@@ -139,8 +131,7 @@ const MANAGED = {
   },
   hubspot: (s) =>
     s.portal_id &&
-    ((window._hsp = window._hsp || []),
-    `https://js.hs-scripts.com/${s.portal_id}.js`),
+    ((window._hsp = window._hsp || []), `https://js.hs-scripts.com/${s.portal_id}.js`),
 };
 
 function start(config) {
@@ -166,7 +157,7 @@ function start(config) {
   const nav = navigator;
   const signals = {
     gpc: nav.globalPrivacyControl === true,
-    dnt: nav.doNotTrack === '1' || window.doNotTrack === '1',
+    dnt: nav.doNotTrack === '1',
   };
   // The primary subtag of <html lang> if the banner has texts for it, else the default.
   const translations = config.translations;
@@ -185,7 +176,7 @@ function start(config) {
   let metaRevoked = false;
   // Only the answer to the latest question counts: an older, slower one is stale.
   let asked = 0;
-  let dialog, links, actions, customize, prefs, save, returnFocus, startedExpanded, initial;
+  let host, dialog, links, actions, customize, prefs, save, returnFocus, startedExpanded, initial;
 
   // --- The visitor API of the service. ---
 
@@ -227,10 +218,11 @@ function start(config) {
     const ask = ++asked;
     // The gate refuses an empty list; a site without vendors still needs its show_banner.
     let query = `gate?vendors=${vendorIds.length ? vendorIds : 'none'}`;
-    if (token) query += `&token=${encodeURIComponent(token)}`;
+    // A token is URL-safe base64 (one that is not is invalid either way).
+    if (token) query += `&token=${token}`;
     return request(query).then((result) => {
       let next = result && result[0] === 200 && result[1];
-      next = next && typeof next.decisions === 'object' ? next : null;
+      next = next && next.decisions ? next : null;
       if (ask !== asked) return null;
       if (next && token) updateConsentMode(next.consent_mode);
       whenReady(() => ask === asked && apply(next));
@@ -271,7 +263,7 @@ function start(config) {
     for (let attempt = 0; ; attempt++) {
       result = await request('consents', body);
       const status = result && result[0];
-      result = status === 201 && result[1] && typeof result[1].token === 'string' && result[1];
+      result = status === 201 && result[1] && result[1].token && result[1];
       // A 4xx other than 429 will not get better by asking again.
       if (result || (status && status < 500 && status !== 429) || attempt > 1) break;
       await new Promise((resolve) =>
@@ -299,8 +291,7 @@ function start(config) {
   // --- What the page loads: only what the gate's answer allows. ---
 
   function allowed(id) {
-    const decision = answer && answer.decisions && answer.decisions[id];
-    return !!decision && decision.allowed === true;
+    return !!answer && (answer.decisions[id] || {}).allowed === true;
   }
 
   // Activate the owner's blocked tags the answer allows; blocked iframes get a placeholder.
@@ -312,7 +303,7 @@ function start(config) {
       const holder = placeholders.get(node);
       if (!vendors[id]) {
         if (!warned[id])
-          console.warn(`[consent] "${id}" is not enabled for this site; its tag stays blocked.`);
+          console.warn(`[consent] ${id} is not enabled for this site: its tag stays blocked`);
         warned[id] = true;
       } else if (node.localName !== 'iframe') {
         if (allowed(id)) addScript(nonce, node.getAttribute('data-src'), node);
@@ -320,14 +311,12 @@ function start(config) {
         if (holder) holder.remove();
         let src = node.getAttribute('data-src');
         // Vimeo is asked not to track unless performance (analytics) is granted.
-        if (id === 'vimeo' && (answer.consent_mode || {}).analytics_storage !== 'granted')
+        if (id === 'vimeo' && answer.consent_mode.analytics_storage !== 'granted')
           src += (src.includes('?') ? '&' : '?') + 'dnt=1';
         node.removeAttribute('data-src');
-        node.hidden = false;
         node.style.removeProperty('display');
         node.src = src;
       } else if (!holder) {
-        node.hidden = true;
         node.style.setProperty('display', 'none', 'important');
         placeholders.set(node, placeholder(node, id, vendors[id]));
       }
@@ -365,7 +354,7 @@ function start(config) {
     const host = location.hostname;
     const parts = host.split('.');
     if (patterns)
-      for (const name in cookies())
+      for (const [name] of cookies().map((cookie) => cookie.split('=')))
         if (RegExp(`^(${patterns.replace(/\*/g, '.*')})$`).test(name))
           // The host itself (no Domain), and each domain but the top-level one; an IP
           // address has no parent domains.
@@ -391,6 +380,24 @@ function start(config) {
   }
 
   // --- The banner and the placeholders, each in an open shadow root. ---
+
+  let sheet;
+
+  // ``node`` in an open shadow root on a fresh ``tag`` element, away from the page's CSS,
+  // styled by the service's stylesheet as a constructable stylesheet (DESIGN.md allows it
+  // in place of /embed/banner.css; no CSP directive applies to it). Browsers without them
+  // (Safari before 16.4) link /embed/banner.css from the service instead.
+  function shadowHost(tag, node) {
+    const host = document.createElement(tag);
+    const root = host.attachShadow({ mode: 'open' });
+    if (root.adoptedStyleSheets) {
+      if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    } else
+      root.append(el('link', { rel: 'stylesheet', href: `${config.api_base}/embed/banner.css` }));
+    root.append(node);
+    return host;
+  }
 
   function build() {
     dialog = el(
@@ -432,7 +439,8 @@ function start(config) {
     );
     dialog.addEventListener('click', onClick);
     dialog.addEventListener('keydown', onKey);
-    (document.body || document.documentElement).append(shadowHost('consent-ledger', dialog));
+    // Built at DOMContentLoaded at the earliest: the body is there.
+    document.body.append((host = shadowHost('consent-ledger', dialog)));
   }
 
   // The second layer: the five categories with their vendors; built when first opened.
@@ -473,11 +481,11 @@ function start(config) {
     setSwitches();
   }
 
+  // The switches, in CATEGORY_IDS order (necessary first), from ``initial``.
   function setSwitches() {
-    for (const input of inputs) {
-      const id = input.getAttribute('data-consent-category');
-      input.checked = id === 'necessary' || !!(initial && initial[id]);
-    }
+    inputs.forEach((input, i) => {
+      input.checked = !i || !!(initial && initial[CATEGORY_IDS[i]]);
+    });
   }
 
   function expand(on) {
@@ -504,7 +512,9 @@ function start(config) {
       return;
     }
     const picked = {};
-    for (const input of inputs) picked[input.getAttribute('data-consent-category')] = input.checked;
+    inputs.forEach((input, i) => {
+      picked[CATEGORY_IDS[i]] = input.checked;
+    });
     close();
     if (action === 'save') record('custom', picked);
     else record(action.replace('-', '_'));
@@ -528,7 +538,7 @@ function start(config) {
   function show(current, expanded, auto) {
     if (!dialog) build();
     const active = document.activeElement;
-    if (dialog.hidden && active && active !== document.body) returnFocus = active;
+    if (dialog.hidden && active !== document.body) returnFocus = active;
     initial = current;
     setSwitches();
     // The admin's live preview shows the second layer's texts too, without a click.
@@ -536,7 +546,7 @@ function start(config) {
     expand((startedExpanded = !!expanded));
     dialog.hidden = false;
     const focus = () => {
-      if (!dialog.hidden && document.activeElement !== dialog.getRootNode().host) dialog.focus();
+      if (!dialog.hidden && document.activeElement !== host) dialog.focus();
     };
     if (auto) afterPaint(focus);
     else focus();
@@ -563,7 +573,7 @@ function start(config) {
     const box = el(
       'div',
       { class: 'cl-placeholder', role: 'group', 'aria-label': name },
-      el('p', { id: 'cl-ph-text' }, (texts.placeholder || '').split('{vendor}').join(name)),
+      el('p', { id: 'cl-ph-text' }, texts.placeholder.split('{vendor}').join(name)),
       allow,
     );
     const host = shadowHost('consent-ledger-placeholder', box);
@@ -580,7 +590,11 @@ function start(config) {
   let queue = new Promise((resolve) => resolve(cookieStore.get(TOKEN_COOKIE)))
     .then(
       (cookie) => cookie && cookie.value,
-      () => cookies()[TOKEN_COOKIE],
+      // No Cookie Store API (or a sandboxed document): document.cookie.
+      () => {
+        const found = cookies().find((cookie) => cookie.startsWith(`${TOKEN_COOKIE}=`));
+        return found && found.slice(TOKEN_COOKIE.length + 1);
+      },
     )
     .then(
       guard((value) => {
@@ -633,8 +647,7 @@ function start(config) {
   document.addEventListener(
     'click',
     guard((event) => {
-      const target = event.target;
-      if (target && target.closest && target.closest('[data-consent-open]')) {
+      if (event.target.closest('[data-consent-open]')) {
         event.preventDefault();
         open();
       }
