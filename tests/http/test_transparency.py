@@ -214,7 +214,9 @@ def test_retired_keys_stay_listed(db_url: str) -> None:
     assert len(lines) == 2 and lines[1] == old
 
 
-def test_migration_builds_the_tree_for_existing_receipts(app: Flask, client: FlaskClient, runner, site: str) -> None:  # type: ignore[no-untyped-def]
+def test_migration_builds_the_tree_for_existing_receipts(
+    app: Flask, client: FlaskClient, runner, site: str
+) -> None:  # type: ignore[no-untyped-def]
     from flask_migrate import downgrade, upgrade
 
     seed(runner, site, 600)
@@ -226,4 +228,7 @@ def test_migration_builds_the_tree_for_existing_receipts(app: Flask, client: Fla
             assert conn.execute(sa.text("SELECT count(*) FROM log_tiles")).scalar_one() == 0
         upgrade(directory=directory)
     after = client.get(f"/log/{site}/checkpoint").get_data(as_text=True)
-    assert open_checkpoint(after, verifiers(client)).root == open_checkpoint(before, verifiers(client)).root
+    assert (
+        open_checkpoint(after, verifiers(client)).root
+        == open_checkpoint(before, verifiers(client)).root
+    )
