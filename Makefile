@@ -41,8 +41,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix consent tests
 	$(BIN)/ruff format consent tests
 
-bench: $(STAMP)
-	@echo "no benchmarks yet (see the benchmarks issue)"
+## bench: every figure against a baseline in the same run; rewrites docs/benchmarks.md
+bench: $(STAMP) system-deps
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .common import ROOT
 
-SECTIONS = ("weight", "banner", "gate", "appends", "auditor")
+SECTIONS = ("weight", "banner", "gate", "appends")
 
 
 def machine() -> str:
@@ -129,13 +129,9 @@ def _run(section, args, client, site_key, modules, tmp):  # type: ignore[no-unty
         from . import gate_load
 
         return gate_load.run()
-    if section == "appends":
-        from . import appends
+    from . import appends
 
-        return appends.run()
-    from . import auditor
-
-    return auditor.run(args.scale)
+    return appends.run()
 
 
 if __name__ == "__main__":
