@@ -103,7 +103,9 @@ class Receipt(db.Model):
     __table_args__ = (
         UniqueConstraint("site_id", "seq"),
         UniqueConstraint("site_id", "prev_hash"),
-        Index("ix_receipts_site_subject", "site_id", "subject_id"),
+        Index("ix_receipts_site_subject_seq", "site_id", "subject_id", "seq"),
+        Index("ix_receipts_site_action_seq", "site_id", "action", "seq"),
+        Index("ix_receipts_site_version_seq", "site_id", "policy_version", "seq"),
         Index("ix_receipts_site_created", "site_id", "created_at"),
     )
 

@@ -199,7 +199,7 @@ def planned(site_id: int, flt: ReceiptFilter, limit: int) -> Select[Any]:
     if db.session.get_bind().dialect.name != "sqlite":
         return flt.apply(query)
     if flt.subject is not None:  # a handful of rows: find them by subject, then sort
-        return flt.apply(query).with_hint(_R, "INDEXED BY ix_receipts_site_subject", "sqlite")
+        return flt.apply(query).with_hint(_R, "INDEXED BY ix_receipts_site_subject_seq", "sqlite")
     if flt.since is None and flt.until is None:
         return flt.apply(query)
     # A wide period is best walked down the seq index; a narrow one, read by time.
