@@ -49,6 +49,13 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
 def gunicorn(env: dict[str, str], workers: int = 2, app: str = "wsgi:app") -> Iterator[str]:
     """Serve ``app`` with gunicorn on a free 127.0.0.1 port; stopped by PID afterwards."""
     port = free_port()
+    # The service must know its own address: the loader calls back to CONSENT_PUBLIC_URL,
+    # and the log key is named after its netloc.
+    env = {**env, "CONSENT_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    if "CONSENT_LOG_KEY" in env:
+        from consent.notes import generate_signer_key
+
+        env["CONSENT_LOG_KEY"] = generate_signer_key(f"127.0.0.1:{port}")[0]
     command = [
         str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
         "--worker-class", "sync", "--log-level", "warning", "--access-logfile", "/dev/null",

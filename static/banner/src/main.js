@@ -351,8 +351,8 @@ function start(config) {
     // Their first-party cookies go, on this host and each parent domain. Catalogue patterns
     // are word characters, ``*`` standing for any run of them.
     const patterns = refused.flatMap((id) => vendors[id].cookies || []).join('|');
-    const host = location.hostname;
-    const parts = host.split('.');
+    const hostname = location.hostname;
+    const parts = hostname.split('.');
     if (patterns)
       for (const [name] of cookies().map((cookie) => cookie.split('=')))
         if (RegExp(`^(${patterns.replace(/\*/g, '.*')})$`).test(name))
@@ -361,7 +361,7 @@ function start(config) {
           parts.forEach((_, i) => {
             for (const path of ['/', location.pathname])
               document.cookie = `${name}=; Max-Age=0; Path=${path}${
-                i < parts.length - 1 && !/^[\d.]+$|:/.test(host)
+                i < parts.length - 1 && !/^[\d.]+$|:/.test(hostname)
                   ? `; Domain=${parts.slice(i).join('.')}`
                   : ''
               }`;
@@ -388,15 +388,15 @@ function start(config) {
   // in place of /embed/banner.css; no CSP directive applies to it). Browsers without them
   // (Safari before 16.4) link /embed/banner.css from the service instead.
   function shadowHost(tag, node) {
-    const host = document.createElement(tag);
-    const root = host.attachShadow({ mode: 'open' });
+    const element = document.createElement(tag);
+    const root = element.attachShadow({ mode: 'open' });
     if (root.adoptedStyleSheets) {
       if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(css);
       root.adoptedStyleSheets = [sheet];
     } else
       root.append(el('link', { rel: 'stylesheet', href: `${config.api_base}/embed/banner.css` }));
     root.append(node);
-    return host;
+    return element;
   }
 
   function build() {
@@ -576,13 +576,13 @@ function start(config) {
       el('p', { id: 'cl-ph-text' }, texts.placeholder.split('{vendor}').join(name)),
       allow,
     );
-    const host = shadowHost('consent-ledger-placeholder', box);
+    const holder = shadowHost('consent-ledger-placeholder', box);
     const width = frame.getAttribute('width');
     const height = frame.getAttribute('height');
-    if (/^\d+$/.test(width)) host.style.maxWidth = `${width}px`;
+    if (/^\d+$/.test(width)) holder.style.maxWidth = `${width}px`;
     if (/^\d+$/.test(height)) box.style.minHeight = `${height}px`;
-    frame.before(host);
-    return host;
+    frame.before(holder);
+    return holder;
   }
 
   // --- Start: the token first; choices wait for it, as each carries the previous one. ---
