@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import (
     Flask,
+    Request,
     current_app,
     g,
     has_request_context,
@@ -23,7 +24,7 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -65,6 +66,13 @@ class _SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         configured = bool(app.config["SESSION_COOKIE_SECURE"])
         return configured or (has_request_context() and request.is_secure)
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        # Only the web UIs have sessions: the public API and the gate's hot path never
+        # derive a signing key or read a cookie.
+        if not request.path.startswith(("/admin", "/audit")):
+            return self.null_session_class()
+        return super().open_session(app, request)
 
 
 def client_prefix() -> str:

@@ -246,7 +246,7 @@ class SiteCache:
         now = time.monotonic()
         if entry is not None and now - entry[1] < self.ttl:
             return entry[0]
-        if len(site_key) > 64:
+        if len(site_key) > 64 or "\x00" in site_key:
             raise NotFound("unknown site")
         try:
             state = self._refresh(site_key, entry[0] if entry else None)

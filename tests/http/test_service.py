@@ -136,3 +136,12 @@ def test_method_not_allowed_is_json(client: FlaskClient, site: str) -> None:
 def test_unknown_path_is_json(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_nul_in_a_site_key_is_unknown(client: FlaskClient) -> None:
+    assert client.get("/api/v1/sites/ab%00cd/config").status_code == 404
+
+
+def test_public_api_sets_no_session_cookie(client: FlaskClient, site: str) -> None:
+    response = client.get(f"/api/v1/sites/{site}/gate?vendors=meta-pixel")
+    assert "Set-Cookie" not in response.headers
