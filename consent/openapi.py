@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify
 
 from .admin.spec import ADMIN_PATHS, ADMIN_SCHEMAS
 from .catalog import CATEGORIES
+from .chain import HASHED_FIELDS
 
 bp = Blueprint("openapi", __name__)
 
@@ -51,23 +52,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Receipt": {
         "type": "object",
-        "required": [
-            "receipt_id",
-            "site_key",
-            "seq",
-            "subject_id",
-            "created_at",
-            "policy_version",
-            "policy_hash",
-            "language",
-            "action",
-            "categories",
-            "vendors",
-            "signals",
-            "context_digest",
-            "prev_hash",
-            "hash",
-        ],
+        "required": [*HASHED_FIELDS, "hash"],
         "properties": {
             "receipt_id": {"type": "string"},
             "site_key": {"type": "string"},
