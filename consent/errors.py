@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+import psycopg
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+
+#: Database failures that no view turned into :class:`Unavailable` (psycopg's pipeline
+#: mode can raise its own errors unwrapped by SQLAlchemy).
+DATABASE_ERRORS = (SQLAlchemyError, psycopg.Error, sqlite3.Error)
 
 
 class ConsentError(Exception):
@@ -109,6 +116,14 @@ def init_app(app: Flask) -> None:
         if retry_after is not None:
             response.headers["Retry-After"] = str(retry_after)
         return response
+
+    def _database_error(error: Exception) -> Response:
+        # A database that fails mid-request is an outage to the client, never a 500.
+        current_app.logger.warning("database failure: %s", type(error).__name__)
+        return error_response(503, "unavailable", "the consent database is unavailable")
+
+    for database_error in DATABASE_ERRORS:
+        app.register_error_handler(database_error, _database_error)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -48,3 +51,28 @@ def tune_sqlite(engine: Engine) -> None:
     def _on_begin(connection):  # type: ignore[no-untyped-def]
         immediate = connection.get_execution_options().get("sqlite_immediate")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def fail_fast_after_timeouts(engine: Engine, pause: float = 5.0, slow: float = 1.0) -> None:
+    """After a connect attempt that timed out, refuse new connects at once for ``pause`` s.
+
+    A refused connection fails in milliseconds anyway; a black-holed database costs every
+    request the whole connect timeout, so for a moment requests that need it get their 503
+    (and cached site state) at once instead of each waiting the timeout out.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    closed_until = [0.0]
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        dbapi = dialect.loaded_dbapi
+        if time.monotonic() < closed_until[0]:
+            raise dbapi.OperationalError("the database did not answer; not retrying yet")
+        started = time.monotonic()
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dbapi.Error:
+            if time.monotonic() - started >= slow:
+                closed_until[0] = time.monotonic() + pause
+            raise

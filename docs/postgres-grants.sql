@@ -1,0 +1,41 @@
+-- Least privilege for the Consent Ledger's runtime database role on PostgreSQL.
+--
+-- Two roles:
+--   * the OWNER role owns the schema and runs the migrations (`flask --app consent init-db`);
+--     nothing else connects as it;
+--   * the APP role, named consent_app here, is what gunicorn's CONSENT_DATABASE_URL uses.
+--     It may append receipts but never change or remove one: no UPDATE, DELETE or TRUNCATE
+--     on receipts (the append-only trigger of migration 0002 refuses UPDATE and DELETE
+--     even to the owner; TRUNCATE fires no row trigger, so only a missing privilege stops it).
+--
+-- Create the app role once as an administrator, e.g.
+--   CREATE ROLE consent_app LOGIN PASSWORD '...';
+-- then run this file as the OWNER role, with the application's schema first on its
+-- search_path, after every migration (it is idempotent). tests/faults/test_least_privilege.py
+-- runs the whole application as a role with exactly these grants.
+
+DO $$
+BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO consent_app', current_schema());
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM consent_app', current_schema());
+    -- nextval() for the serial primary keys of every table the app inserts into.
+    EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO consent_app', current_schema());
+END $$;
+
+-- The ledger: append and read, nothing else.
+GRANT SELECT, INSERT ON receipts TO consent_app;
+-- Personal context beside each receipt: retention purge and erasure delete it (the chain
+-- keeps only its salted digest, so it still verifies).
+GRANT SELECT, INSERT, DELETE ON receipt_contexts TO consent_app;
+-- Erasure records and the auditors' access log are append-only too.
+GRANT SELECT, INSERT ON erasures, access_log TO consent_app;
+-- Merkle tiles: a partial tile is upserted as the log grows (INSERT ... ON CONFLICT UPDATE).
+GRANT SELECT, INSERT, UPDATE ON log_tiles TO consent_app;
+-- Published policy versions are immutable (migration 0005's trigger as well).
+GRANT SELECT, INSERT ON policy_versions TO consent_app;
+-- Sites (settings, draft, state version; SELECT ... FOR UPDATE while publishing),
+-- users (password changes) and API tokens (last use, revocation) change in place.
+GRANT SELECT, INSERT, UPDATE ON sites, users, api_tokens TO consent_app;
+-- An owner can remove a member from a site.
+GRANT SELECT, INSERT, UPDATE, DELETE ON memberships TO consent_app;
+-- alembic_version: no grant; only the owner role migrates.
