@@ -41,6 +41,9 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 _MAX_TOKEN = 256
 
+#: Methods that never write; any other API call starts its transaction as a writer.
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -140,11 +143,26 @@ def require_api(*roles: str, log: bool = True) -> Callable[[Callable[P, R]], Cal
                 g.principal = principal
                 if log:
                     record_access(principal.site.site_id, principal.actor, principal.role)
+                if request.method not in _READS:
+                    write_immediately()
                 return view(*args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def write_immediately() -> None:
+    """Start the request's next transaction holding SQLite's write lock (BEGIN IMMEDIATE).
+
+    A deferred transaction that has read cannot take the write lock once another
+    connection committed (SQLITE_BUSY, which ``busy_timeout`` does not wait out), so
+    a write request starts as a writer. PostgreSQL ignores the option.
+    """
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})
 
 
 def current_principal() -> Principal:
@@ -191,6 +209,10 @@ def require_member(
                 g.principal = principal
                 if log:
                     record_access(principal.site.site_id, principal.actor, principal.role)
+                # Every admin form writes; the audit UI's verify form only reads (a long
+                # walk that must not hold SQLite's write lock against visitors' consents).
+                if area == "admin" and request.method not in _READS:
+                    write_immediately()
                 return view(*args, **kwargs)
 
         return wrapper
