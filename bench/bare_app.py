@@ -15,7 +15,6 @@ from consent import create_app
 from consent.extensions import csrf, db
 
 app = create_app()
-csrf.exempt("bare_insert")
 
 _DDL = (
     "CREATE TABLE IF NOT EXISTS bench_bare (id INTEGER PRIMARY KEY {auto}, site_key TEXT,"
@@ -24,6 +23,7 @@ _DDL = (
 
 
 @app.post("/bench/bare/<site_key>")
+@csrf.exempt  # an API like the consents POST, which no session or form guards
 def bare_insert(site_key: str) -> tuple[Response, int]:
     """Insert the posted body as one row, like a receipt without its ledger."""
     body = request.get_json()
@@ -40,6 +40,8 @@ def bare_insert(site_key: str) -> tuple[Response, int]:
 with app.app_context():
     auto = "GENERATED ALWAYS AS IDENTITY" if db.engine.dialect.name == "postgresql" else ""
     with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":  # workers boot at once: one creates it
+            conn.execute(text("SELECT pg_advisory_xact_lock(16945)"))
         conn.execute(
             text(
                 _DDL.format(auto=auto).replace(

@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from . import transparency
 from .canonical import salted_digest
-from .chain import GENESIS, HASHED_FIELDS, Verification, receipt_hash, walk_chain
+from .chain import (
+    HASHED_FIELDS,
+    JSON_FIELDS,
+    SORTED_FIELDS,
+    Verification,
+    receipt_hash,
+    walk_stored,
+)
 from .extensions import db
 from .models import Erasure, Receipt, ReceiptContext, utcnow
 from .sites import SiteState, iso_now
@@ -68,79 +76,91 @@ def _no_progress(_rows: int) -> None:
     pass
 
 
-def seed_receipts(
-    site: SiteState, choices: Iterable[Choice], batch: int = 5000, progress: Progress = _no_progress
-) -> int:
-    """Append many receipts in batches (benchmarks and demos); same chain rules as one."""
-    count = 0
-    pending: list[Choice] = []
-    for choice in choices:
-        pending.append(choice)
-        if len(pending) == batch:
-            count += len(_append(site, pending)[0])
-            progress(len(pending))
-            pending = []
-    if pending:
-        count += len(_append(site, pending)[0])
-        progress(len(pending))
-    return count
-
-
 def _append(
     site: SiteState, choices: list[Choice], prove: bool = False
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Chain, insert and log receipts in one transaction, serialised per site.
 
     Receipts, their context and the Merkle tiles commit together or not at all, so the
-    chain and the transparency log can never disagree.
+    chain and the transparency log can never disagree. The checkpoint is signed after
+    commit, outside the lock: for a given size it depends on the root alone.
     """
-    with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
-        _lock_site(conn, site.site_id)
-        head = conn.execute(
-            select(_R.c.seq, _R.c.hash)
-            .where(_R.c.site_id == site.site_id)
-            .order_by(_R.c.seq.desc())
-            .limit(1)
-        ).first()
-        seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS)
-        size = seq
-        bodies, salts = [], []
-        for choice in choices:
-            salt = secrets.token_bytes(16)
+    salts = [secrets.token_bytes(16) for _ in choices]
+    drafts = [_draft(site, choice, salt) for choice, salt in zip(choices, salts, strict=True)]
+    with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin() as tx:
+        with _pipelined(conn):
+            lock_chain(conn, site.site_id)
+        head = transparency.open_head(conn, site.site_id)
+        seq, prev = head.size, head.hash
+        bodies = []
+        for draft in drafts:
             seq += 1
-            body = _body(site, choice, seq, prev, salt)
-            prev = body["hash"]
-            bodies.append(body)
-            salts.append(salt)
-        pks = (
-            conn.execute(
-                insert(_R).returning(_R.c.id, sort_by_parameter_order=True),
-                [{"site_id": site.site_id, **body} for body in bodies],
-            )
-            .scalars()
-            .all()
-        )
-        now = utcnow()
-        conn.execute(
-            insert(_C),
-            [
-                {"receipt_pk": pk, "salt": salt, "created_at": now, **_context_columns(c.context)}
-                for pk, salt, c in zip(pks, salts, choices, strict=True)
-            ],
-        )
-        read = transparency.append(conn, site.site_id, size, [body["hash"] for body in bodies])
-        proof = transparency.proof(site.site_key, seq, seq, read) if prove else None
+            bodies.append(_chained(draft, seq, prev))
+            prev = bodies[-1]["hash"]
+        with _pipelined(conn) if len(bodies) == 1 else nullcontext():
+            _insert(conn, site.site_id, bodies, salts, choices)
+            path = transparency.extend(conn, site.site_id, head, [b["hash"] for b in bodies])
+            tx.commit()  # in the pipeline: the writes and COMMIT take one round trip
+        root = head.edge.root() if prove else b""
+    transparency.keep(site.site_id, head)
+    proof = transparency.newest_proof(site.site_key, seq, path, root) if prove else None
     return bodies, proof
 
 
-def _body(site: SiteState, choice: Choice, seq: int, prev: str, salt: bytes) -> dict[str, Any]:
+def _pipelined(conn: Connection) -> AbstractContextManager[Any]:
+    """On PostgreSQL, send the statements inside without waiting for each (one round trip).
+
+    Only for single-row statements whose results are not read (SQLAlchemy's executemany
+    reads results): psycopg's pipeline mode answers them at the end of the block, where
+    any error is raised and rolls the transaction back.
+    """
+    if conn.dialect.name == "postgresql":
+        return conn.connection.dbapi_connection.pipeline()  # type: ignore[no-any-return,union-attr]
+    return nullcontext()
+
+
+#: Inline: no implicit RETURNING of the new id, which would end a pipeline.
+_INSERT_RECEIPT = insert(_R).inline()
+#: A receipt's context, keyed by its ``receipt_id``: needs no RETURNING, so it can pipeline.
+_INSERT_CONTEXT = insert(_C).from_select(
+    ["receipt_pk", "salt", "created_at", "page_url", "ip_prefix", "user_agent"],
+    select(
+        _R.c.id,
+        *(
+            bindparam(name, type_=_C.c[name].type)
+            for name in ("salt", "created_at", "page_url", "ip_prefix", "user_agent")
+        ),
+    ).where(_R.c.receipt_id == bindparam("of_receipt")),
+)
+
+
+def _insert(
+    conn: Connection,
+    site_id: int,
+    bodies: list[dict[str, Any]],
+    salts: list[bytes],
+    choices: list[Choice],
+) -> None:
+    """Insert receipts and their personal context (a side record, for erasure)."""
+    now = utcnow()
+    contexts = [
+        {"of_receipt": b["receipt_id"], "salt": salt, "created_at": now}
+        | _context_columns(c.context)
+        for b, salt, c in zip(bodies, salts, choices, strict=True)
+    ]
+    receipts = [{"site_id": site_id, **body} for body in bodies]
+    single = len(receipts) == 1  # a plain execute, which can pipeline; else executemany
+    conn.execute(_INSERT_RECEIPT, receipts[0] if single else receipts)
+    conn.execute(_INSERT_CONTEXT, contexts[0] if single else contexts)
+
+
+def _draft(site: SiteState, choice: Choice, salt: bytes) -> dict[str, Any]:
+    """A receipt's fields that do not depend on its place in the chain (made before the lock)."""
     version = site.versions[choice.policy_version]
-    body: dict[str, Any] = {
+    return {
         "receipt_id": str(uuid.uuid4()),
         "site_key": site.site_key,
-        "seq": seq,
         "subject_id": choice.subject_id,
-        "created_at": iso_now(),
         "policy_version": choice.policy_version,
         "policy_hash": version.policy_hash,
         "language": choice.language,
@@ -151,8 +171,12 @@ def _body(site: SiteState, choice: Choice, seq: int, prev: str, salt: bytes) -> 
         },
         "signals": choice.signals,
         "context_digest": salted_digest(salt, choice.context),
-        "prev_hash": prev,
     }
+
+
+def _chained(draft: dict[str, Any], seq: int, prev: str) -> dict[str, Any]:
+    """The receipt at ``seq`` after ``prev``, stamped now (under the lock: time follows seq)."""
+    body = {**draft, "seq": seq, "created_at": iso_now(), "prev_hash": prev}
     body["hash"] = receipt_hash(body)
     return body
 
@@ -165,7 +189,7 @@ def _context_columns(context: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _lock_site(conn: Connection, site_id: int) -> None:
+def lock_chain(conn: Connection, site_id: int) -> None:
     """Serialise appends per site: an advisory lock on PostgreSQL, BEGIN IMMEDIATE on SQLite."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NAMESPACE, site_id))
@@ -208,20 +232,41 @@ def subject_receipts(site_id: int, subject_id: str) -> list[dict[str, Any]]:
 
 def verify_chain(site_id: int, progress: Progress = _no_progress) -> Verification:
     """Walk the chain in seq order; report the first receipt that does not fit."""
-    columns = [_R.c[name] for name in HASHED_FIELDS] + [_R.c.hash]
-    query = select(*columns).where(_R.c.site_id == site_id).order_by(_R.c.seq)
-    with (
-        db.engine.connect() as conn,
-        conn.execution_options(yield_per=2000).execute(query) as result,
-    ):
-        return walk_chain(_counted((row._mapping for row in result), progress))
+    with db.engine.connect() as conn:
+        return walk_stored(_stored_rows(conn, site_id, progress))
 
 
-def _counted(rows: Iterator[Any], progress: Progress, every: int = 2000) -> Iterator[Any]:
-    for number, row in enumerate(rows, 1):
-        if number % every == 0:
-            progress(every)
-        yield row
+#: How much of a SQLite file verification maps into memory (address space, not RAM).
+_VERIFY_MMAP = 1 << 40
+#: The chain's columns in :func:`walk_stored`'s order, JSON as stored text; names are
+#: this module's constants, and the site is a bound parameter.
+_VERIFY_SQL = "SELECT hash, {} FROM receipts WHERE site_id = {{}} ORDER BY seq".format(  # noqa: S608
+    ", ".join(f"CAST({n} AS TEXT)" if n in JSON_FIELDS else n for n in SORTED_FIELDS)
+)
+
+
+def _stored_rows(conn: Connection, site_id: int, progress: Progress) -> Iterator[Sequence[Any]]:
+    """Stream a site's receipts as plain driver tuples (a server-side cursor on PostgreSQL).
+
+    Verifying a million receipts is dominated by per-row costs, so this skips the
+    SQLAlchemy result layer; the statement is a constant with one bound parameter.
+    """
+    raw: Any = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        cursor = raw.cursor(name="verify_chain")
+        cursor.execute(_VERIFY_SQL.format("%s"), (site_id,))
+    else:
+        cursor = raw.cursor()
+        cursor.execute(f"PRAGMA mmap_size = {_VERIFY_MMAP}")  # reads without a copy per page
+        cursor.execute(_VERIFY_SQL.format("?"), (site_id,))
+    try:
+        while rows := cursor.fetchmany(5000):
+            yield from rows
+            progress(len(rows))
+    finally:
+        cursor.close()
+        if conn.dialect.name == "sqlite":
+            raw.execute("PRAGMA mmap_size = 0")  # back to the default for the pooled connection
 
 
 def receipt_count(site_id: int) -> int:

@@ -214,14 +214,13 @@ class TileWrite:
 
 
 class _Tiles:
-    """The tiles of one call, each read at most once, with the appends made so far."""
+    """The tiles of one call, each read at most once."""
 
     def __init__(self, read_tile: TileReader) -> None:
         self._read = read_tile
-        self._tiles: dict[tuple[int, int], bytes | bytearray] = {}
-        self.changed: dict[tuple[int, int], bytearray] = {}
+        self._tiles: dict[tuple[int, int], bytes] = {}
 
-    def get(self, level: int, index: int) -> bytes | bytearray:
+    def get(self, level: int, index: int) -> bytes:
         """The tile's hashes, read once."""
         if (level, index) not in self._tiles:
             data = self._read(level, index)
@@ -229,19 +228,6 @@ class _Tiles:
                 raise TileCorrupt(level, index, f"is {len(data)} bytes long")
             self._tiles[level, index] = data
         return self._tiles[level, index]
-
-    def push(self, level: int, count: int, node: bytes) -> None:
-        """Append ``node`` to a level that holds ``count`` nodes; a full tile feeds its parent."""
-        index, position = divmod(count, TILE_WIDTH)
-        tile = self.changed.get((level, index))
-        if tile is None:
-            stored = self.get(level, index) if position else b""
-            if len(stored) != position * HASH_SIZE:
-                raise TileCorrupt(level, index, f"is {len(stored)} bytes, not {position} hashes")
-            tile = self.changed[level, index] = self._tiles[level, index] = bytearray(stored)
-        tile += node
-        if position == TILE_WIDTH - 1:
-            self.push(level + 1, count >> TILE_HEIGHT, _perfect_root(tile))
 
     def subtree(self, height: int, index: int) -> bytes:
         """Node (height, index): a perfect subtree's root, from the one tile holding its base."""
@@ -269,16 +255,92 @@ def _check_hash(value: bytes, what: str) -> None:
         raise Malformed(f"{what} must be {HASH_SIZE} bytes, not {len(value)}")
 
 
+class TreeEdge:
+    """The right edge of a tiled tree: all that appending needs, in O(log n) memory.
+
+    It holds each level's rightmost (partial) tile and the roots of the complete subtrees
+    left to right, one per set bit of ``size`` (as :class:`MerkleAccumulator` does), so an
+    append costs one node hash amortised and no tile reads; the changed tiles are kept
+    until :meth:`take_writes`.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._subtrees: list[bytes] = []
+        self._tiles: list[bytearray] = []
+        self._changed: dict[tuple[int, int], bytearray] = {}
+
+    @classmethod
+    def from_tiles(cls, read_tile: TileReader, size: int) -> TreeEdge:
+        """The edge of the stored tree of ``size`` leaves: one tile read per level."""
+        if size < 0:
+            raise OutOfRange(f"tree size {size} is negative")
+        edge, levels = cls(), []
+        edge.size, level = size, 0
+        while count := size >> (TILE_HEIGHT * level):
+            index, width = divmod(count, TILE_WIDTH)
+            data = read_tile(level, index) if width else b""
+            if len(data) != width * HASH_SIZE:
+                raise TileCorrupt(level, index, f"is {len(data)} bytes, not {width} hashes")
+            edge._tiles.append(bytearray(data))
+            levels.append(_edge_roots(data, width))
+            level += 1
+        edge._subtrees = [root for roots in reversed(levels) for root in roots]
+        return edge
+
+    def append(self, leaf: bytes) -> list[bytes]:
+        """Add the next leaf hash; return its inclusion proof in the tree it ends."""
+        _check_hash(leaf, "a leaf hash")
+        proof = self._subtrees[::-1]
+        node, n, height = leaf, self.size, 0
+        self.size += 1
+        self._push(0, node)
+        while n & 1:
+            node = node_hash(self._subtrees.pop(), node)
+            n, height = n >> 1, height + 1
+            if height % TILE_HEIGHT == 0:  # a full tile's root begins the next level up
+                self._push(height // TILE_HEIGHT, node)
+        self._subtrees.append(node)
+        return proof
+
+    def _push(self, level: int, node: bytes) -> None:
+        if level == len(self._tiles):
+            self._tiles.append(bytearray())
+        if len(self._tiles[level]) == TILE_WIDTH * HASH_SIZE:
+            self._tiles[level] = bytearray()
+        self._tiles[level] += node
+        index = ((self.size >> (TILE_HEIGHT * level)) - 1) // TILE_WIDTH
+        self._changed[level, index] = self._tiles[level]
+
+    def root(self) -> bytes:
+        """The Merkle Tree Hash of the tree so far."""
+        return _fold(self._subtrees)
+
+    def take_writes(self) -> list[TileWrite]:
+        """The tiles changed since the last call, each with its complete new contents."""
+        writes = [TileWrite(lv, ix, bytes(data)) for (lv, ix), data in self._changed.items()]
+        self._changed = {}
+        return writes
+
+
+def _edge_roots(tile: bytes, width: int) -> list[bytes]:
+    """The complete subtrees in a partial tile of ``width`` hashes, largest first."""
+    roots = []
+    for k in reversed(range(TILE_HEIGHT)):
+        if width >> k & 1:  # a subtree of 2^k hashes, after the larger ones
+            start = (width >> (k + 1)) << (k + 1)
+            roots.append(_perfect_root(tile[start * HASH_SIZE : (start + (1 << k)) * HASH_SIZE]))
+    return roots
+
+
 def append_leaves(
     read_tile: TileReader, size: int, leaf_hashes: Iterable[bytes]
 ) -> list[TileWrite]:
     """The tile writes that append leaf hashes to a tree of ``size`` leaves, each tile once."""
-    tiles = _Tiles(read_tile)
+    edge = TreeEdge.from_tiles(read_tile, size)
     for leaf in leaf_hashes:
-        _check_hash(leaf, "a leaf hash")
-        tiles.push(0, size, leaf)
-        size += 1
-    return [TileWrite(level, index, bytes(data)) for (level, index), data in tiles.changed.items()]
+        edge.append(leaf)
+    return edge.take_writes()
 
 
 def overlay(read_tile: TileReader, writes: Iterable[TileWrite]) -> TileReader:

@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .chain import GENESIS
 from .config import ConfigError
 from .models import LogTile, Receipt
 from .notes import Signer, Verifier, generate_signer_key, parse_signer_key, parse_verifier_key
 from .notes import sign_checkpoint as _sign
-from .tlog import TileReader, TileWrite, append_leaves, inclusion_proof, leaf_hash, tree_root
+from .tlog import TileReader, TileWrite, TreeEdge, inclusion_proof, leaf_hash, tree_root
 
 _T = LogTile.__table__
 _R = Receipt.__table__
+#: How many receipts appended by other workers a cached edge catches up on, at most.
+CATCH_UP = 64
+#: How many sites' edges a worker keeps (each holds a few partial tiles, ≤ 8 KiB a level).
+EDGES_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ def init_app(app: Flask) -> None:
             f"the log key is named {signer.name!r}, but CONSENT_PUBLIC_URL's netloc is {netloc!r}"
         )
     app.extensions["consent_log"] = LogKeys(signer, tuple(retired), netloc)
+    app.extensions["consent_log_heads"] = _Heads()
 
 
 def _instance_key(folder: Path, netloc: str) -> tuple[Signer, list[Verifier]]:
@@ -111,27 +120,128 @@ def reader(conn: Connection, site_id: int) -> TileReader:
     return read
 
 
-def append(conn: Connection, site_id: int, size: int, hashes: list[str]) -> TileReader:
+@dataclass
+class LogHead:
+    """A site's log at its newest receipt: the chain's head hash and the tree's right edge."""
+
+    hash: str
+    edge: TreeEdge
+
+    @property
+    def size(self) -> int:
+        """The tree size, which is the newest receipt's ``seq``."""
+        return self.edge.size
+
+
+class _Heads:
+    """This worker's recent log heads per site; a head is taken out while one append uses it.
+
+    An entry is only a hint: :func:`open_head` checks it against the receipts under the
+    site's lock, so appends by other workers or instances are never missed.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._heads: OrderedDict[int, LogHead] = OrderedDict()
+
+    def take(self, site_id: int) -> LogHead | None:
+        with self._lock:
+            return self._heads.pop(site_id, None)
+
+    def keep(self, site_id: int, head: LogHead) -> None:
+        with self._lock:
+            known = self._heads.get(site_id)
+            if known is None or known.size < head.size:
+                self._heads[site_id] = head
+                self._heads.move_to_end(site_id)
+            while len(self._heads) > EDGES_KEPT:
+                self._heads.popitem(last=False)
+
+
+#: The site's receipts from a cached head's ``seq`` on: the head itself and any newer.
+_SINCE = (
+    select(_R.c.seq, _R.c.hash)
+    .where(_R.c.site_id == bindparam("site"), _R.c.seq >= bindparam("since"))
+    .order_by(_R.c.seq)
+    .limit(CATCH_UP + 2)
+)
+#: The site's newest receipt.
+_NEWEST = (
+    select(_R.c.seq, _R.c.hash)
+    .where(_R.c.site_id == bindparam("site"))
+    .order_by(_R.c.seq.desc())
+    .limit(1)
+)
+
+
+def open_head(conn: Connection, site_id: int) -> LogHead:
+    """The site's current log head; call it holding the site's append lock."""
+    head = current_app.extensions["consent_log_heads"].take(site_id)
+    if head is not None and _caught_up(conn, site_id, head):
+        return head
+    row = conn.execute(_NEWEST, {"site": site_id}).first()
+    if row is None:
+        return LogHead(GENESIS, TreeEdge())
+    return LogHead(row.hash, TreeEdge.from_tiles(reader(conn, site_id), row.seq))
+
+
+def _caught_up(conn: Connection, site_id: int, head: LogHead) -> bool:
+    """Bring a cached head up to the stored receipts; False when it does not fit them."""
+    rows = conn.execute(_SINCE, {"site": site_id, "since": head.size}).all()
+    if head.size:
+        if not rows or (rows[0].seq, rows[0].hash) != (head.size, head.hash):
+            return False  # a head that the receipts do not have: another history
+        rows = rows[1:]
+    if len(rows) > CATCH_UP:
+        return False
+    for seq, row in enumerate(rows, head.size + 1):
+        if row.seq != seq:
+            return False
+        head.edge.append(leaf_hash(bytes.fromhex(row.hash)))
+        head.hash = row.hash
+    head.edge.take_writes()  # those tiles are stored already, by whoever appended
+    return True
+
+
+def append(conn: Connection, site_id: int, size: int, hashes: list[str]) -> None:
     """Add receipt hashes as leaves after ``size``, inside the caller's transaction."""
-    read = reader(conn, site_id)
-    writes = append_leaves(read, size, [leaf_hash(bytes.fromhex(h)) for h in hashes])
-    _upsert(conn, site_id, writes)
-    written = {(w.level, w.index): w.data for w in writes}
-    return lambda level, index: written.get((level, index)) or read(level, index)
+    edge = TreeEdge.from_tiles(reader(conn, site_id), size)
+    for value in hashes:
+        edge.append(leaf_hash(bytes.fromhex(value)))
+    _upsert(conn, site_id, edge.take_writes())
+
+
+def extend(conn: Connection, site_id: int, head: LogHead, hashes: list[str]) -> list[bytes]:
+    """Log receipt hashes after ``head`` inside the caller's transaction; the last one's proof."""
+    proof: list[bytes] = []
+    for value in hashes:
+        proof = head.edge.append(leaf_hash(bytes.fromhex(value)))
+    head.hash = hashes[-1]
+    _upsert(conn, site_id, head.edge.take_writes())
+    return proof
+
+
+def keep(site_id: int, head: LogHead) -> None:
+    """Remember a committed head for this worker's next append to the site."""
+    current_app.extensions["consent_log_heads"].keep(site_id, head)
 
 
 def _upsert(conn: Connection, site_id: int, writes: list[TileWrite]) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for write in writes:
-        statement = dialect.insert(_T).values(
-            site_id=site_id, level=write.level, idx=write.index, hashes=write.data
-        )
+    statement = _upsert_statement(conn.dialect.name)
+    for w in writes:  # one execute each (a few at most), which the ledger can pipeline
         conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[_T.c.site_id, _T.c.level, _T.c.idx],
-                set_={"hashes": statement.excluded.hashes},
-            )
+            statement, {"site_id": site_id, "level": w.level, "idx": w.index, "hashes": w.data}
         )
+
+
+@cache
+def _upsert_statement(dialect: str) -> Any:
+    """The tile upsert, built once: building one costs more than running it."""
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(_T)
+    return statement.on_conflict_do_update(
+        index_elements=[_T.c.site_id, _T.c.level, _T.c.idx],
+        set_={"hashes": statement.excluded.hashes},
+    )
 
 
 def checkpoint(site_key: str, size: int, read: TileReader) -> str:
@@ -144,11 +254,20 @@ def proof(
 ) -> dict[str, Any]:
     """Receipt ``seq``'s inclusion proof in the tree of ``size``, with that checkpoint."""
     path = inclusion_proof(read, seq - 1, size)
+    return _proof(seq, size, path, signed or checkpoint(site_key, size, read))
+
+
+def newest_proof(site_key: str, size: int, path: list[bytes], root: bytes) -> dict[str, Any]:
+    """The newest receipt's proof from :func:`extend`, signed at its size (after commit)."""
+    return _proof(size, size, path, _sign(origin(site_key), size, root, log_keys().signer))
+
+
+def _proof(seq: int, size: int, path: list[bytes], signed: str) -> dict[str, Any]:
     return {
         "leaf_index": seq - 1,
         "tree_size": size,
         "inclusion": [b64(node) for node in path],
-        "checkpoint": signed or checkpoint(site_key, size, read),
+        "checkpoint": signed,
     }
 
 

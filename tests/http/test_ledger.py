@@ -206,3 +206,30 @@ def test_erasure_keeps_the_chain(app: Flask, client: FlaskClient, site: str) -> 
 
 def _subject(client: FlaskClient, site: str, token: str) -> str:
     return client.get(f"/api/v1/sites/{site}/me", query_string={"token": token}).json["subject_id"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("subject_id", 'é"\\\u2028\u00ff😀\t</x>'),
+        ("language", "\u001f\u007f"),
+        ("categories", '{"social": false,  "necessary": true, "performance": true}'),
+        ("signals", '{"gpc":true,"dnt":false,"extra":["ü",null,1]}'),
+    ],
+)
+def test_verify_hashes_stored_values_exactly_as_rfc8785(
+    app: Flask, client: FlaskClient, site: str, column: str, value: str
+) -> None:
+    """The fast stored-row hasher agrees with the reference RFC 8785 serialiser."""
+    from consent.chain import receipt_hash_rfc8785
+
+    receipts = record(client, site, 3)
+    last = {**receipts[2], column: json.loads(value) if column in JSON_COLUMNS else value}
+    new_hash = receipt_hash_rfc8785(last)
+    run_sql(app, f"UPDATE receipts SET {column} = :v, hash = :h WHERE seq = 3", v=value, h=new_hash)
+    assert verify(app, site) == {"ok": True, "receipts": 3, "head": new_hash}
+    run_sql(app, "UPDATE receipts SET hash = :h WHERE seq = 3", h=receipt_hash_rfc8785(receipts[2]))
+    assert verify(app, site) == {"ok": False, "first_bad_seq": 3, "reason": "hash_mismatch"}
+
+
+JSON_COLUMNS = ("categories", "vendors", "signals")

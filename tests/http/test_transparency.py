@@ -13,6 +13,8 @@ from consent import create_app, transparency
 from consent.config import ConfigError
 from consent.notes import generate_signer_key, open_checkpoint, parse_verifier_key
 from consent.tlog import (
+    TreeEdge,
+    append_leaves,
     leaf_hash,
     merkle_root,
     parse_entry_bundle,
@@ -232,3 +234,75 @@ def test_migration_builds_the_tree_for_existing_receipts(
         open_checkpoint(after, verifiers(client)).root
         == open_checkpoint(before, verifiers(client)).root
     )
+
+
+# --- The worker's cached log head: a hint, always checked against the receipts ---------
+
+
+def stored_tiles(app: Flask) -> dict[tuple[int, int], bytes]:
+    with app.app_context(), app.extensions["sqlalchemy"].engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT level, idx, hashes FROM log_tiles")).all()
+        return {(level, idx): bytes(data) for level, idx, data in rows}
+
+
+def expected_tiles(hashes: list[bytes]) -> dict[tuple[int, int], bytes]:
+    """The tiles of a log built from scratch over every receipt hash."""
+    return {(w.level, w.index): w.data for w in append_leaves(lambda _l, _i: b"", 0, hashes)}
+
+
+def assert_log_matches_receipts(app: Flask, answers: list[dict]) -> None:  # type: ignore[type-arg]
+    """Tiles, and every 201's signed root and proof, agree with the receipts as stored."""
+    hashes = all_hashes(app)
+    assert stored_tiles(app) == expected_tiles([leaf_hash(h) for h in hashes])
+    for answer in answers:
+        receipt, inclusion = answer["receipt"], answer["inclusion"]
+        seq = receipt["seq"]
+        root = merkle_root(leaf_hash(h) for h in hashes[:seq])
+        assert inclusion["checkpoint"].split("\n")[2] == base64.b64encode(root).decode()
+        path = [base64.b64decode(node) for node in inclusion["inclusion"]]
+        verify_inclusion(seq - 1, seq, leaf_hash(hashes[seq - 1]), path, root)
+
+
+def test_two_workers_appending_alternately_keep_one_log(app: Flask, db_url: str, site: str) -> None:
+    """Each app caches its own head; the other's appends are caught up on, never missed."""
+    other = create_app(base_config(db_url))
+    visitors = [Visitor(app.test_client(), site), Visitor(other.test_client(), site)]
+    answers = []
+    for turn in range(300):  # across a full tile and into the next
+        visitor = visitors[turn % 2 if turn < 200 else (turn // 7) % 2]
+        response = visitor.post(visitor.consent_body("accept_all"))
+        assert response.status_code == 201, response.json
+        answers.append(response.json)
+    assert_log_matches_receipts(app, answers)
+    with other.app_context():
+        other.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_a_head_behind_many_appends_is_rebuilt_from_the_tiles(
+    app: Flask, db_url: str, runner, site: str
+) -> None:  # type: ignore[no-untyped-def]
+    visitor = Visitor(app.test_client(), site)
+    answers = [visitor.post(visitor.consent_body("accept_all")).json]
+    other = create_app(base_config(db_url))
+    seed(other.test_cli_runner(), site, transparency.CATCH_UP + 200)
+    answers += [visitor.post(visitor.consent_body("reject_all")).json for _ in range(3)]
+    assert_log_matches_receipts(app, answers)
+    with other.app_context():
+        other.extensions["sqlalchemy"].engine.dispose()
+
+
+@pytest.mark.parametrize("stale", ["hash", "ahead", "behind"])
+def test_a_stale_or_wrong_head_is_detected(app: Flask, site: str, stale: str) -> None:
+    visitor = Visitor(app.test_client(), site)
+    answers = [visitor.post(visitor.consent_body("accept_all")).json for _ in range(5)]
+    heads = app.extensions["consent_log_heads"]
+    ((site_id, head),) = heads._heads.items()
+    if stale == "hash":  # another history with the same size
+        head.hash = "f" * 64
+    elif stale == "ahead":  # a head from a transaction that never committed
+        head.edge.append(b"\x01" * 32)
+        head.hash = "e" * 64
+    else:  # an empty log's head: caught up from the first receipt
+        heads._heads[site_id] = transparency.LogHead(transparency.GENESIS, TreeEdge())
+    answers += [visitor.post(visitor.consent_body("withdraw")).json for _ in range(2)]
+    assert_log_matches_receipts(app, answers)

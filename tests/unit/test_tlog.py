@@ -31,6 +31,7 @@ from consent.tlog import (
     TileCoords,
     TileCorrupt,
     TlogError,
+    TreeEdge,
     UnknownKey,
     WrongOrigin,
     append_leaves,
@@ -285,16 +286,58 @@ def test_batched_and_single_appends_store_the_same_tiles() -> None:
     assert [len(batched.tiles[key]) // 32 for key in sorted(batched.tiles)] == [256, 256, 188, 2]
 
 
-def test_append_reads_each_tile_once_and_refuses_inconsistent_tiles() -> None:
+def test_append_reads_the_edge_tiles_once_and_refuses_inconsistent_tiles() -> None:
     store = Store()
     store.append(BIG_HASHES[:300])
     store.reads.clear()
     store.append(BIG_HASHES[300:320])
-    assert store.reads == [(0, 1)]
+    assert store.reads == [(0, 1), (1, 0)]  # one rightmost tile per level
     with pytest.raises(TileCorrupt):  # the tree has 320 leaves, not 319
         append_leaves(store.read, 319, [BIG_HASHES[320]])
     with pytest.raises(Malformed):
         append_leaves(store.read, 320, [b"short"])
+
+
+@given(st.integers(0, 1200), st.integers(1, 300))
+def test_the_edge_appends_as_the_tiles_do(start: int, count: int) -> None:
+    """An edge rebuilt from the tiles at any size writes the same tiles, roots and proofs."""
+    hashes = BIG_HASHES[: start + count]
+    store = Store()
+    store.append(hashes[:start])
+    edge = TreeEdge.from_tiles(store.read, start)
+    assert edge.size == start and edge.root() == naive_root(hashes[:start])
+    for size, leaf in enumerate(hashes[start:], start + 1):
+        proof = edge.append(leaf)
+        verify_inclusion(size - 1, size, leaf, proof, edge.root())
+    writes = edge.take_writes()
+    assert writes == append_leaves(store.read, start, hashes[start:]) and edge.take_writes() == []
+    for write in writes:
+        store.tiles[write.level, write.index] = write.data
+    assert edge.root() == naive_root(hashes) == tree_root(store.read, len(hashes))
+    assert proof == inclusion_proof(store.read, len(hashes) - 1, len(hashes))
+
+
+def test_the_edge_of_three_levels() -> None:
+    hashes = hashes_of((1 << 16) + 3, salt="edge")
+    store = Store()
+    store.append(hashes[:65535])
+    store.reads.clear()
+    edge = TreeEdge.from_tiles(store.read, 65535)
+    assert store.reads == [(0, 255), (1, 0)]
+    for leaf in hashes[65535:]:
+        edge.append(leaf)
+    writes = {(w.level, w.index): w.width for w in edge.take_writes()}
+    assert writes == {(0, 255): 256, (0, 256): 3, (1, 0): 256, (2, 0): 1}
+    assert edge.root() == naive_root(hashes)
+
+
+def test_the_edge_refuses_inconsistent_tiles() -> None:
+    with pytest.raises(TileCorrupt):  # BIG_STORE holds 3000 leaves, not 2999
+        TreeEdge.from_tiles(BIG_STORE.read, BIG - 1)
+    with pytest.raises(OutOfRange):
+        TreeEdge.from_tiles(BIG_STORE.read, -1)
+    with pytest.raises(Malformed):
+        TreeEdge().append(b"short")
 
 
 def test_overlay_shows_the_tree_before_commit() -> None:
