@@ -48,6 +48,15 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
 @contextmanager
 def gunicorn(env: dict[str, str], workers: int = 2, app: str = "wsgi:app") -> Iterator[str]:
     """Serve ``app`` with gunicorn on a free 127.0.0.1 port; stopped by PID afterwards."""
+    with gunicorn_process(env, workers, app) as (base, _pid):
+        yield base
+
+
+@contextmanager
+def gunicorn_process(
+    env: dict[str, str], workers: int = 2, app: str = "wsgi:app", *extra: str
+) -> Iterator[tuple[str, int]]:
+    """Like :func:`gunicorn`, also giving the master's PID; ``extra`` gunicorn options."""
     port = free_port()
     # The service must know its own address: the loader calls back to CONSENT_PUBLIC_URL,
     # and the log key is named after its netloc.
@@ -59,13 +68,13 @@ def gunicorn(env: dict[str, str], workers: int = 2, app: str = "wsgi:app") -> It
     command = [
         str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
         "--worker-class", "sync", "--log-level", "warning", "--access-logfile", "/dev/null",
-        "--chdir", str(ROOT), app,
+        "--chdir", str(ROOT), *extra, app,
     ]  # fmt: skip
     process = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{base}/healthz")
-        yield base
+        yield base, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -73,6 +82,20 @@ def gunicorn(env: dict[str, str], workers: int = 2, app: str = "wsgi:app") -> It
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (gunicorn's workers)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()]
+
+
+def memory_mb(pid: int, field: str = "VmHWM") -> float:
+    """A process's peak (``VmHWM``) or current (``VmRSS``) resident memory, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} for process {pid}")
 
 
 @dataclass

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import click
@@ -14,11 +12,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-from .catalog import CATEGORIES
 from .errors import NotFound
 from .examples import SLUGS, example_named, examples, load_example
 from .extensions import db
-from .ledger import Choice, new_subject_id, seed_receipts
 from .models import Site
 from .sites import create_site, site_state
 
@@ -165,46 +161,6 @@ Try:
   curl -s '{base}/api/v1/sites/{key}/gate?vendors=google-analytics,meta-pixel'
 """
     )
-
-
-@click.command("seed-receipts")
-@with_appcontext
-@click.option("--site", "site_key", required=True)
-@click.option("--count", required=True, type=click.IntRange(1, 10_000_000))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
-def seed_receipts_command(site_key: str, count: int, as_json: bool) -> None:
-    """Append COUNT valid, chained receipts with varied choices (for benchmarks)."""
-    from .cli import progress_bar
-
-    site = site_state(site_key)
-    with progress_bar("seeding", count, as_json) as progress:
-        added = seed_receipts(
-            site, _random_choices(site.gate.policy_version, count), progress=progress
-        )
-    click.echo(json.dumps({"site_key": site_key, "added": added}) if as_json else f"added {added}")
-
-
-def _random_choices(version: int, count: int) -> Iterator[Choice]:
-    rng = random.Random(count)
-    subjects = [new_subject_id() for _ in range(max(1, count // 3))]
-    for _ in range(count):
-        action = rng.choice(("accept_all", "reject_all", "custom", "custom", "withdraw"))
-        categories = {c: c == "necessary" or (action == "accept_all") for c in CATEGORIES}
-        if action == "custom":
-            categories.update({c: rng.random() < 0.5 for c in CATEGORIES[1:]})
-        yield Choice(
-            subject_id=rng.choice(subjects),
-            action=action,
-            categories=categories,
-            policy_version=version,
-            language=rng.choice(("en", "nl")),
-            signals={"gpc": rng.random() < 0.1, "dnt": rng.random() < 0.05},
-            context={
-                "page_url": "https://www.example.com/",
-                "ip_prefix": f"203.0.{rng.randrange(256)}.0/24",
-                "user_agent": "Mozilla/5.0 (seed-receipts)",
-            },
-        )
 
 
 @bp.get("/privacy")

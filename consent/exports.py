@@ -40,20 +40,39 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 UTF8_BOM = "\ufeff"
 
 
+_BOOL = {True: "true", False: "false"}
+_NO_CONTEXT: dict[str, Any] = {}
+
+
 def csv_row(receipt: dict[str, Any]) -> list[str]:
-    """Flatten a receipt into CSV cells, neutralising spreadsheet formulas."""
-    context = receipt["context"] or {}
-    values: dict[str, Any] = {
-        **receipt,
-        **{f"categories.{c}": receipt["categories"][c] for c in CATEGORIES},
-        "vendors": " ".join(f"{v}={str(on).lower()}" for v, on in receipt["vendors"].items()),
-        "signals.gpc": receipt["signals"]["gpc"],
-        "signals.dnt": receipt["signals"]["dnt"],
-        "context.page_url": context.get("page_url", ""),
-        "context.ip_prefix": context.get("ip_prefix") or "",
-        "context.user_agent": context.get("user_agent", ""),
-    }
-    return [csv_cell(values[col]) for col in CSV_COLUMNS]
+    """Flatten a receipt into CSV cells, neutralising spreadsheet formulas.
+
+    Only cells that can hold free or foreign text are checked for formulas: ids, hashes,
+    times, numbers and booleans are the service's own formats and cannot start one.
+    """
+    context = receipt["context"] or _NO_CONTEXT
+    categories, signals = receipt["categories"], receipt["signals"]
+    return [
+        str(receipt["seq"]),
+        receipt["receipt_id"],
+        csv_cell(receipt["site_key"]),
+        csv_cell(receipt["subject_id"]),
+        receipt["created_at"],
+        str(receipt["policy_version"]),
+        receipt["policy_hash"],
+        csv_cell(receipt["language"]),
+        csv_cell(receipt["action"]),
+        *[_BOOL[categories[c]] for c in CATEGORIES],
+        " ".join([f"{v}={_BOOL[on]}" for v, on in receipt["vendors"].items()]),
+        _BOOL[signals["gpc"]],
+        _BOOL[signals["dnt"]],
+        csv_cell(context.get("page_url", "")),
+        csv_cell(context.get("ip_prefix") or ""),
+        csv_cell(context.get("user_agent", "")),
+        receipt["context_digest"],
+        receipt["prev_hash"],
+        receipt["hash"],
+    ]
 
 
 def csv_cell(value: Any) -> str:
@@ -62,23 +81,25 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def csv_lines(receipts: Iterable[dict[str, Any]], *, bom: bool = False) -> Iterator[str]:
-    """The CSV document, header first, one line at a time (constant memory)."""
+def csv_chunks(batches: Iterable[list[dict[str, Any]]], *, bom: bool = False) -> Iterator[str]:
+    """The CSV document, header first, one chunk per batch of receipts (constant memory)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-
-    def line(cells: Iterable[str]) -> str:
+    writer.writerow(CSV_COLUMNS)
+    yield (UTF8_BOM if bom else "") + buffer.getvalue()
+    for batch in batches:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(cells)
-        return buffer.getvalue()
-
-    yield (UTF8_BOM if bom else "") + line(CSV_COLUMNS)
-    for receipt in receipts:
-        yield line(csv_row(receipt))
+        writer.writerows([csv_row(receipt) for receipt in batch])
+        yield buffer.getvalue()
 
 
-def ndjson_lines(receipts: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """One receipt per line, each exactly the object the API shows."""
-    for receipt in receipts:
-        yield json.dumps(receipt, ensure_ascii=False, separators=(",", ":")) + "\n"
+#: Compact JSON, as the API shows a receipt.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def ndjson_chunks(batches: Iterable[list[dict[str, Any]]]) -> Iterator[str]:
+    """One receipt per line, each exactly the object the API shows; one chunk per batch."""
+    for batch in batches:
+        if batch:
+            yield "\n".join(map(_ENCODE, batch)) + "\n"

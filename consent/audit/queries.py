@@ -8,23 +8,26 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.engine import Engine
 
 from ..catalog import CATEGORIES
+from ..chain import HASHED_FIELDS
 from ..errors import InvalidField
 from ..extensions import db
 from ..ledger import receipt_dict, receipts_query
-from ..models import Erasure, PolicyVersion, Receipt
+from ..models import Erasure, PolicyVersion, Receipt, ReceiptContext
 from ..visitor import ACTIONS
 
 _R = Receipt.__table__
+_C = ReceiptContext.__table__
 
 #: Largest page of the receipts and access-log lists.
 MAX_LIMIT = 1000
@@ -182,7 +185,7 @@ def search_receipts(
     site_id: int, flt: ReceiptFilter, limit: int, before_seq: int | None
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page, newest first; keyset on seq, so appends between pages shift nothing."""
-    query = planned(site_id, flt, limit)
+    query = planned(site_id, flt, limit, before_seq)
     if before_seq is not None:
         query = query.where(_R.c.seq < before_seq)
     rows = db.session.execute(query.order_by(_R.c.seq.desc()).limit(limit + 1)).all()
@@ -191,7 +194,9 @@ def search_receipts(
     return items, (items[-1]["seq"] if more else None)
 
 
-def planned(site_id: int, flt: ReceiptFilter, limit: int) -> Select[Any]:
+def planned(
+    site_id: int, flt: ReceiptFilter, limit: int, before_seq: int | None = None
+) -> Select[Any]:
     """The filtered query, worded so that SQLite (which plans without statistics) uses the
     index a page needs; PostgreSQL chooses from its statistics, so it gets the plain query.
     """
@@ -202,39 +207,85 @@ def planned(site_id: int, flt: ReceiptFilter, limit: int) -> Select[Any]:
         return flt.apply(query).with_hint(_R, "INDEXED BY ix_receipts_site_subject_seq", "sqlite")
     if flt.since is None and flt.until is None:
         return flt.apply(query)
-    # A wide period is best walked down the seq index; a narrow one, read by time.
-    return flt.apply(query, time_index=_period_span(site_id, flt) <= 20 * limit)
+    # Walking down the seq index first passes the receipts newer than the period (or the
+    # cursor); reading the period by time sorts all of it. Both give the same rows.
+    low, high, head = _period_seqs(site_id, flt)
+    if before_seq is not None:
+        head = min(head, before_seq - 1)
+    return flt.apply(query, time_index=max(0, head - high) > max(high - low, 20 * limit))
 
 
-def _period_span(site_id: int, flt: ReceiptFilter) -> int:
-    """About how many receipts the period holds: two seeks on (site_id, created_at)."""
+def _period_seqs(site_id: int, flt: ReceiptFilter) -> tuple[int, int, int]:
+    """About where the period starts and ends in seq, and the newest seq: three seeks."""
     first = select(_R.c.seq).where(_R.c.site_id == site_id)
     if flt.since is not None:
         first = first.where(_R.c.created_at >= flt.since)
-    low = db.session.scalar(first.order_by(_R.c.created_at).limit(1))
     last = select(_R.c.seq).where(_R.c.site_id == site_id)
     if flt.until is not None:
         last = last.where(_R.c.created_at < flt.until)
+    low = db.session.scalar(first.order_by(_R.c.created_at).limit(1))
     high = db.session.scalar(last.order_by(_R.c.created_at.desc()).limit(1))
-    return 0 if low is None or high is None else max(0, high - low)
+    head = db.session.scalar(select(func.max(_R.c.seq)).where(_R.c.site_id == site_id))
+    if low is None or high is None or head is None:
+        return 0, 0, 0
+    return low, high, head
 
 
-def iter_receipts(
-    engine: Engine, site_id: int, flt: ReceiptFilter, batch: int = 1000
-) -> Iterator[dict[str, Any]]:
-    """Every matching receipt in ascending seq, in batches: constant memory at any size.
+#: Receipt columns of an export, in the API's order; JSON columns come as text.
+_JSON_COLUMNS = ("categories", "vendors", "signals")
+_EXPORT_COLUMNS = [
+    cast(_R.c[name], Text) if name in _JSON_COLUMNS else _R.c[name] for name in HASHED_FIELDS
+]
+
+
+def receipt_batches(
+    engine: Engine, site_id: int, flt: ReceiptFilter, batch: int = 2000
+) -> Iterator[list[dict[str, Any]]]:
+    """Every matching receipt in ascending seq, a batch at a time: constant memory at any size.
 
     It opens its own connection (a server-side cursor on PostgreSQL), so it can run
-    while the response streams, after the request's session is gone.
+    while the response streams, after the request's session is gone. JSON columns are
+    read as text and parsed once per distinct value: a ledger repeats a few choices.
     """
-    query = flt.apply(receipts_query(site_id)).order_by(_R.c.seq)
+    query = flt.apply(
+        select(*_EXPORT_COLUMNS, _R.c.hash, _C.c.page_url, _C.c.ip_prefix, _C.c.user_agent)
+        .outerjoin(_C, _C.c.receipt_pk == _R.c.id)
+        .where(_R.c.site_id == site_id)
+    ).order_by(_R.c.seq)
+    parsed: dict[str, Any] = {}
+
+    def value(text: str) -> Any:
+        found = parsed.get(text)
+        if found is None:
+            if len(parsed) > 4096:  # many distinct choices: keep memory flat anyway
+                parsed.clear()
+            found = parsed[text] = json.loads(text)
+        return found
+
+    json_at = [HASHED_FIELDS.index(name) for name in _JSON_COLUMNS]
     with engine.connect() as conn:
         result = conn.execution_options(yield_per=batch).execute(query)
         try:
-            for row in result:
-                yield receipt_dict(row)
+            for rows in result.partitions():
+                yield [_exported(row, json_at, value) for row in rows]
         finally:
             result.close()
+
+
+def _exported(row: Any, json_at: list[int], value: Any) -> dict[str, Any]:
+    """One export row as the API shows a receipt (see :func:`consent.ledger.receipt_dict`)."""
+    fields = list(row)
+    for index in json_at:
+        fields[index] = value(fields[index])
+    out = dict(zip(HASHED_FIELDS, fields, strict=False))
+    receipt_hash, page_url, ip_prefix, user_agent = fields[len(HASHED_FIELDS) :]
+    out["context"] = (
+        None
+        if page_url is None
+        else {"page_url": page_url, "ip_prefix": ip_prefix, "user_agent": user_agent}
+    )
+    out["hash"] = receipt_hash
+    return out
 
 
 def is_subject_id(value: str) -> bool:

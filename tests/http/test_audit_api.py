@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from consent.chain import receipt_hash
 from consent.exports import CSV_COLUMNS, csv_row
@@ -167,13 +167,8 @@ def test_bad_filter_values_are_422_naming_the_parameter(
 def test_limit_defaults_to_100_and_allows_1000(
     app: Flask, client: FlaskClient, site: str, auditor: Auditor
 ) -> None:
-    from consent.demo import _random_choices
-    from consent.ledger import seed_receipts
-    from consent.sites import site_state
-
-    with app.app_context():
-        state = site_state(site)
-        seed_receipts(state, _random_choices(state.gate.policy_version, 1005))
+    seeded = app.test_cli_runner().invoke(args=["seed-receipts", "--site", site, "--count", "1005"])
+    assert seeded.exit_code == 0, seeded.output
     first = auditor.json("receipts")
     assert len(first["items"]) == 100 and first["next_cursor"]
     full = auditor.json("receipts", limit=1000)
@@ -646,3 +641,61 @@ def test_database_failure_is_a_quick_503(auditor: Auditor, monkeypatch: pytest.M
     response = auditor.get("receipts")
     assert response.status_code == 503
     assert response.json["error"]["code"] == "unavailable"
+
+
+def seed(runner: FlaskCliRunner, site: str, count: int) -> None:
+    """Append ``count`` receipts spread over the last 90 days with ``seed-receipts``."""
+    args = ["seed-receipts", "--site", site, "--count", str(count), "--json"]
+    assert runner.invoke(args=args, catch_exceptions=False).exit_code == 0
+
+
+def test_seeded_receipts_spread_over_time_with_varied_choices(
+    runner: FlaskCliRunner, site: str, auditor: Auditor
+) -> None:
+    seed(runner, site, 300)
+    items = auditor.json("receipts", limit=300)["items"]
+    times = [item["created_at"] for item in reversed(items)]
+    assert times == sorted(times) and times[0][:10] < times[-1][:10]
+    assert {item["action"] for item in items} == {"accept_all", "reject_all", "custom", "withdraw"}
+    assert all(item["context"]["ip_prefix"].endswith(".0/24") for item in items)
+    assert len({item["subject_id"] for item in items}) > 50
+    assert auditor.json("verify")["ok"] is True
+
+
+def test_export_in_many_batches_is_every_receipt_once(
+    runner: FlaskCliRunner, site: str, auditor: Auditor
+) -> None:
+    seed(runner, site, 4500)  # more than two of the export's batches
+    newest_first = auditor.all_receipts(limit=1000)
+    ndjson = auditor.get("export", format="ndjson").get_data(as_text=True).splitlines()
+    assert [json.loads(line) for line in ndjson] == list(reversed(newest_first))
+    text = auditor.get("export", format="csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1:] == [csv_row(receipt) for receipt in reversed(newest_first)]
+    since = newest_first[3000]["created_at"]
+    period = auditor.get("export", format="ndjson", **{"from": since}).get_data(as_text=True)
+    assert [json.loads(line)["seq"] for line in period.splitlines()] == [
+        r["seq"] for r in reversed(newest_first) if r["created_at"] >= since
+    ]
+
+
+def test_every_period_gives_the_rows_of_a_full_scan(
+    runner: FlaskCliRunner, site: str, auditor: Auditor
+) -> None:
+    # Old, middle and recent periods: SQLite walks the seq index or reads by time.
+    seed(runner, site, 1500)
+    everything = auditor.all_receipts(limit=1000)
+    times = sorted(r["created_at"] for r in everything)
+    for low, high in ((0, 40), (10, 1400), (700, 760), (1450, None), (None, 30)):
+        params = {"from": None if low is None else times[low]}
+        params["to"] = None if high is None else times[high]
+        inside = [
+            r
+            for r in everything
+            if (low is None or r["created_at"] >= times[low])
+            and (high is None or r["created_at"] < times[high])
+        ]
+        given = {name: value for name, value in params.items() if value is not None}
+        assert seqs(auditor.all_receipts(limit=50, **given)) == seqs(inside), params
+        custom = auditor.all_receipts(limit=50, action="custom", **given)
+        assert seqs(custom) == [r["seq"] for r in inside if r["action"] == "custom"], params

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from flask import Flask
@@ -161,3 +163,41 @@ def test_console_script_has_the_commands() -> None:
         "demo",
     ):
         assert command in result.output
+
+
+def test_progress_bars_show_on_a_terminal_and_never_with_json(
+    app: Flask, runner: FlaskCliRunner, site: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("consent.cli.on_terminal", lambda: True)
+    seeded = invoke(runner, "seed-receipts", "--site", site, "--count", "30")
+    assert "seeding" in seeded.stderr and seeded.stdout.strip() == "added 30"
+    purged = invoke(runner, "purge")
+    assert "purging" in purged.stderr and purged.stdout.strip().startswith("purged")
+    verified = invoke(runner, "verify-ledger")
+    assert site in verified.stderr and "ok, 30 receipts" in verified.stdout
+    for args in (["seed-receipts", "--site", site, "--count", "5"], ["purge"], ["verify-ledger"]):
+        quiet = invoke(runner, *args, "--json")
+        assert quiet.stderr == "", args
+        json.loads(quiet.stdout)
+    assert (
+        json.loads(invoke(runner, "verify-ledger", "--json").stdout)["sites"][0]["receipts"] == 35
+    )
+
+
+def test_purge_deletes_only_context_past_retention(
+    app: Flask, runner: FlaskCliRunner, site: str
+) -> None:
+    invoke(runner, "seed-receipts", "--site", site, "--count", "40", "--json")
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE receipt_contexts SET created_at = :old WHERE receipt_pk % 4 = 0"),
+            {"old": datetime(2020, 1, 1, tzinfo=UTC)},
+        )
+    assert json.loads(invoke(runner, "purge", "--json").stdout) == {
+        "purged": 10,
+        "sites": {site: 10},
+    }
+    with app.app_context():
+        left = db.session.execute(sa.text("SELECT count(*) FROM receipt_contexts")).scalar_one()
+    assert left == 30
+    assert json.loads(invoke(runner, "verify-ledger", "--json").stdout)["sites"][0]["ok"] is True
