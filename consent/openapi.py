@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 document of the whole HTTP API, served at /openapi.json."""
+"""The OpenAPI 3.1 document of the whole HTTP API, served at /openapi.json.
+
+The visitor API and the log are described here; ``consent.admin.spec`` and
+``consent.audit.spec`` describe the owner and auditor APIs with the builders below.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from .admin.spec import ADMIN_PATHS, ADMIN_SCHEMAS
 from .catalog import CATEGORIES
 from .chain import HASHED_FIELDS
 
@@ -22,7 +25,8 @@ _HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _B64_LIST = {"type": "array", "items": {"type": "string"}}
 
 
-def _ref(name: str) -> dict[str, str]:
+def ref(name: str) -> dict[str, str]:
+    """A reference to one of the document's schemas."""
     return {"$ref": f"#/components/schemas/{name}"}
 
 
@@ -69,11 +73,11 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "properties": {"gpc": {"type": "boolean"}, "dnt": {"type": "boolean"}},
             },
-            "context": _ref("Context"),
+            "context": ref("Context"),
             "context_digest": _HEX64,
             "prev_hash": _HEX64,
             "hash": _HEX64,
-            "proof": _ref("Proof"),
+            "proof": ref("Proof"),
         },
     },
     "Texts": {"type": "object", "additionalProperties": True},
@@ -95,7 +99,7 @@ SCHEMAS: dict[str, Any] = {
             "language": {"type": "string"},
             "default_language": {"type": "string"},
             "languages": {"type": "array", "items": {"type": "string"}},
-            "texts": _ref("Texts"),
+            "texts": ref("Texts"),
             "privacy_policy_url": {"type": "string"},
             "cookie_statement_url": {"type": ["string", "null"]},
             "choice_lifetime_days": {"type": "integer"},
@@ -126,10 +130,10 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["receipt", "token"],
         "properties": {
-            "receipt": _ref("Receipt"),
+            "receipt": ref("Receipt"),
             "token": {"type": "string"},
             "checkpoint": {"type": "string"},
-            "inclusion": _ref("Proof"),
+            "inclusion": ref("Proof"),
         },
     },
     "GateRequest": {
@@ -196,7 +200,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["subject_id", "items"],
         "properties": {
             "subject_id": {"type": "string"},
-            "items": {"type": "array", "items": _ref("Receipt")},
+            "items": {"type": "array", "items": ref("Receipt")},
         },
     },
     "Proof": {
@@ -217,24 +221,66 @@ SCHEMAS: dict[str, Any] = {
     "Health": {"type": "object", "properties": {"status": {"type": "string"}}},
 }
 
-_ERROR = {"description": "error", "content": {"application/json": {"schema": _ref("Error")}}}
+_ERROR = {"description": "error", "content": {"application/json": {"schema": ref("Error")}}}
+
+#: What any Bearer-token operation may answer; one with a JSON body adds BODY_ERRORS.
+AUTH_ERRORS = (401, 403, 404, 429, 503)
+BODY_ERRORS = (400, 413, 415, 422)
 
 
 def _json(schema: str, description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
     return {str(status): _ERROR for status in statuses}
 
 
-def _param(
-    name: str, where: str = "query", required: bool = False, **schema: Any
+def param(name: str, where: str = "query", required: bool = False, **schema: Any) -> dict[str, Any]:
+    """A parameter; its schema is a string unless given (path parameters are required)."""
+    return {
+        "name": name,
+        "in": where,
+        "required": required or where == "path",
+        "schema": schema or {"type": "string"},
+    }
+
+
+def bearer_operation(
+    summary: str,
+    role: str,
+    content: str | dict[str, Any] | None,
+    *,
+    path: tuple[str, ...] = (),
+    params: tuple[dict[str, Any], ...] = (),
+    body: str | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
 ) -> dict[str, Any]:
-    return {"name": name, "in": where, "required": required, "schema": schema or {"type": "string"}}
+    """An owner or auditor operation on a site: Bearer token, ``site_key`` first, JSON errors.
+
+    ``content`` names the JSON schema of the answer, or gives its media types (None: no body).
+    """
+    ok: dict[str, Any] = {"description": "OK"}
+    if content is not None:
+        ok["content"] = _json(content)["content"] if isinstance(content, str) else content
+    statuses = sorted({*AUTH_ERRORS, *errors, *(BODY_ERRORS if body else ())})
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "tags": [role],
+        "security": [{"bearer": []}],
+        "parameters": [param("site_key", "path"), *(param(p, "path") for p in path), *params],
+        "responses": {str(status): ok, **_errors(*statuses)},
+    }
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": ref(body)}},
+        }
+    return operation
 
 
-SITE_KEY = _param("site_key", "path", True)
+SITE_KEY = param("site_key", "path", True)
 
 PATHS: dict[str, Any] = {
     "/openapi.json": {
@@ -280,7 +326,7 @@ PATHS: dict[str, Any] = {
     "/api/v1/sites/{site_key}/config": {
         "get": {
             "summary": "Banner configuration, policy version and hash",
-            "parameters": [SITE_KEY, _param("lang")],
+            "parameters": [SITE_KEY, param("lang")],
             "responses": {"200": _json("Config"), **_errors(403, 404, 503)},
         }
     },
@@ -290,7 +336,7 @@ PATHS: dict[str, Any] = {
             "parameters": [SITE_KEY],
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _ref("ConsentRequest")}},
+                "content": {"application/json": {"schema": ref("ConsentRequest")}},
             },
             "responses": {
                 "201": _json("ConsentResponse", "Recorded"),
@@ -301,7 +347,7 @@ PATHS: dict[str, Any] = {
     "/api/v1/sites/{site_key}/gate": {
         "get": {
             "summary": "May these vendors load, and why",
-            "parameters": [SITE_KEY, _param("vendors", required=True), _param("token")],
+            "parameters": [SITE_KEY, param("vendors", required=True), param("token")],
             "responses": {"200": _json("GateResponse"), **_errors(403, 404, 422, 503)},
         },
         "post": {
@@ -309,7 +355,7 @@ PATHS: dict[str, Any] = {
             "parameters": [SITE_KEY],
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _ref("GateRequest")}},
+                "content": {"application/json": {"schema": ref("GateRequest")}},
             },
             "responses": {
                 "200": _json("GateResponse"),
@@ -322,23 +368,19 @@ PATHS: dict[str, Any] = {
             "summary": "The visitor's own receipts (right of access)",
             "parameters": [
                 SITE_KEY,
-                _param("token", required=True),
-                _param("format", enum=["json", "csv"]),
+                param("token", required=True),
+                param("format", enum=["json", "csv"]),
             ],
             "responses": {
                 "200": {
                     "description": "OK",
-                    "content": {"application/json": {"schema": _ref("History")}, "text/csv": {}},
+                    "content": {"application/json": {"schema": ref("History")}, "text/csv": {}},
                 },
                 **_errors(401, 403, 404, 503),
             },
         }
     },
 }
-
-
-PATHS.update(ADMIN_PATHS)
-SCHEMAS.update(ADMIN_SCHEMAS)
 
 
 _TEXT = {"text/plain": {"schema": {"type": "string"}}}
@@ -365,7 +407,7 @@ PATHS.update(
         "/log/{site_key}/tile/{rest}": {
             "get": {
                 "summary": "C2SP tlog-tiles: <L>/<N>[.p/<W>] or entries/<N>[.p/<W>]",
-                "parameters": [SITE_KEY, _param("rest", "path", True)],
+                "parameters": [SITE_KEY, param("rest", "path", True)],
                 "responses": {
                     "200": {
                         "description": "tile bytes",
@@ -380,8 +422,8 @@ PATHS.update(
                 "summary": "A receipt's inclusion proof with the checkpoint signed at tree_size",
                 "parameters": [
                     SITE_KEY,
-                    _param("receipt_id", "path", True),
-                    _param("tree_size", **_SIZE),
+                    param("receipt_id", "path", True),
+                    param("tree_size", **_SIZE),
                 ],
                 "responses": {"200": _json("Proof"), **_errors(404, 422, 503)},
             }
@@ -391,8 +433,8 @@ PATHS.update(
                 "summary": "Consistency proof between two tree sizes (RFC 9162)",
                 "parameters": [
                     SITE_KEY,
-                    _param("from", required=True, **_SIZE),
-                    _param("to", required=True, **_SIZE),
+                    param("from", required=True, **_SIZE),
+                    param("to", required=True, **_SIZE),
                 ],
                 "responses": {"200": _json("Consistency"), **_errors(404, 422, 503)},
             }
@@ -401,18 +443,11 @@ PATHS.update(
 )
 
 
-def _merge_audit() -> None:
+def document() -> dict[str, Any]:
+    """The OpenAPI document: the visitor and log paths, then the owner's and the auditor's."""
+    from .admin.spec import ADMIN_PATHS, ADMIN_SCHEMAS
     from .audit.spec import AUDIT_PATHS, AUDIT_SCHEMAS
 
-    PATHS.update(AUDIT_PATHS)
-    SCHEMAS.update(AUDIT_SCHEMAS)
-
-
-_merge_audit()
-
-
-def document() -> dict[str, Any]:
-    """The OpenAPI document; other modules add their paths to PATHS and SCHEMAS."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -420,9 +455,9 @@ def document() -> dict[str, Any]:
             "version": "1",
             "description": "Consent banner, gate, consent ledger, audit and transparency log.",
         },
-        "paths": PATHS,
+        "paths": {**PATHS, **ADMIN_PATHS, **AUDIT_PATHS},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **ADMIN_SCHEMAS, **AUDIT_SCHEMAS},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

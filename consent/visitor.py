@@ -16,7 +16,7 @@ from . import limits, tokens, transparency
 from .bodies import json_body
 from .catalog import CATEGORIES
 from .errors import Forbidden, InvalidField, Unauthorized, Unavailable
-from .exports import CSV_COLUMNS, csv_row
+from .exports import CSV_COLUMNS, csv_cell, csv_row
 from .gate import Choice as GateChoice
 from .gate import TokenInput, decide
 from .ledger import Choice, append_receipt, new_subject_id, subject_receipts
@@ -280,6 +280,16 @@ def gate(site_key: str) -> Response:
     return response
 
 
+#: Extra CSV columns of the visitor's download: each receipt's inclusion proof.
+PROOF_COLUMNS = ("proof.leaf_index", "proof.tree_size", "proof.inclusion", "proof.checkpoint")
+
+
+def proof_cells(proof: dict[str, Any]) -> list[str]:
+    """A proof as CSV cells: the inclusion hashes joined by a space, the signed checkpoint."""
+    values = (proof["leaf_index"], proof["tree_size"], " ".join(proof["inclusion"]))
+    return [csv_cell(value) for value in (*values, proof["checkpoint"])]
+
+
 @bp.get("/<site_key>/me")
 def me(site_key: str) -> Response:
     """The visitor's own receipts (right of access), JSON or CSV."""
@@ -299,8 +309,8 @@ def me(site_key: str) -> Response:
     if request.args.get("format") == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows(csv_row(item) for item in items)
+        writer.writerow((*CSV_COLUMNS, *PROOF_COLUMNS))
+        writer.writerows([*csv_row(item), *proof_cells(item["proof"])] for item in items)
         response = Response(out.getvalue(), mimetype="text/csv")
         response.headers["Content-Disposition"] = 'attachment; filename="my-consents.csv"'
     else:

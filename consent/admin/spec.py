@@ -5,12 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import CATEGORIES, VENDORS
+from ..openapi import bearer_operation, ref
 from ..texts import LANGUAGES
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
 
 _URL = {"type": "string", "maxLength": 2048}
 _NULLABLE_URL = {"type": ["string", "null"], "maxLength": 2048}
@@ -31,7 +27,21 @@ _TEXTS = {
     "propertyNames": {"enum": list(LANGUAGES)},
     "additionalProperties": {"type": "object"},
 }
+_DRAFT = {
+    "based_on": {"type": ["integer", "null"]},
+    "privacy_policy_url": _URL,
+    "cookie_statement_url": _NULLABLE_URL,
+    "texts": _TEXTS,
+    "vendors": _VENDORS,
+}
 _CHANGE = {"type": ["object", "null"], "properties": {"from": {}, "to": {}}}
+_TOKEN = {
+    "id": {"type": "integer"},
+    "role": {"enum": ["owner", "auditor"]},
+    "label": {"type": "string"},
+    "created_at": {"type": "string"},
+    "last_used_at": {"type": ["string", "null"]},
+}
 
 ADMIN_SCHEMAS: dict[str, Any] = {
     "OwnerSite": {
@@ -72,52 +82,18 @@ ADMIN_SCHEMAS: dict[str, Any] = {
     "OwnerDraft": {
         "type": "object",
         "required": ["based_on", "privacy_policy_url", "texts", "vendors"],
-        "properties": {
-            "based_on": {"type": ["integer", "null"]},
-            "privacy_policy_url": _URL,
-            "cookie_statement_url": _NULLABLE_URL,
-            "texts": _TEXTS,
-            "vendors": _VENDORS,
-        },
+        "properties": _DRAFT,
     },
     "OwnerDraftInput": {
         "type": "object",
         "required": ["privacy_policy_url", "texts", "vendors"],
         "additionalProperties": False,
-        "properties": {
-            "based_on": {"type": ["integer", "null"]},
-            "privacy_policy_url": _URL,
-            "cookie_statement_url": _NULLABLE_URL,
-            "texts": _TEXTS,
-            "vendors": _VENDORS,
-        },
+        "properties": _DRAFT,
     },
     "OwnerPublish": {
         "type": "object",
         "additionalProperties": False,
         "properties": {"requires_reconsent": {"type": ["boolean", "null"]}},
-    },
-    "OwnerPolicy": {
-        "type": "object",
-        "required": [
-            "version",
-            "published_at",
-            "privacy_policy_url",
-            "texts",
-            "vendors",
-            "requires_reconsent",
-            "policy_hash",
-        ],
-        "properties": {
-            "version": {"type": "integer", "minimum": 1},
-            "published_at": {"type": "string"},
-            "privacy_policy_url": {"type": "string"},
-            "cookie_statement_url": {"type": ["string", "null"]},
-            "texts": _TEXTS,
-            "vendors": _VENDORS,
-            "requires_reconsent": {"type": "boolean"},
-            "policy_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-        },
     },
     "OwnerDiff": {
         "type": "object",
@@ -144,18 +120,12 @@ ADMIN_SCHEMAS: dict[str, Any] = {
     "OwnerToken": {
         "type": "object",
         "required": ["id", "role", "label", "created_at", "last_used_at"],
-        "properties": {
-            "id": {"type": "integer"},
-            "role": {"enum": ["owner", "auditor"]},
-            "label": {"type": "string"},
-            "created_at": {"type": "string"},
-            "last_used_at": {"type": ["string", "null"]},
-        },
+        "properties": _TOKEN,
     },
     "OwnerTokenList": {
         "type": "object",
         "required": ["items"],
-        "properties": {"items": {"type": "array", "items": _ref("OwnerToken")}},
+        "properties": {"items": {"type": "array", "items": ref("OwnerToken")}},
     },
     "OwnerTokenRequest": {
         "type": "object",
@@ -169,14 +139,7 @@ ADMIN_SCHEMAS: dict[str, Any] = {
     "OwnerTokenCreated": {
         "type": "object",
         "required": ["id", "role", "label", "created_at", "token"],
-        "properties": {
-            "id": {"type": "integer"},
-            "role": {"enum": ["owner", "auditor"]},
-            "label": {"type": "string"},
-            "created_at": {"type": "string"},
-            "last_used_at": {"type": ["string", "null"]},
-            "token": {"type": "string"},
-        },
+        "properties": {**_TOKEN, "token": {"type": "string"}},
     },
     "OwnerSnippet": {
         "type": "object",
@@ -185,40 +148,15 @@ ADMIN_SCHEMAS: dict[str, Any] = {
     },
 }
 
-_ERROR = {"description": "error", "content": {"application/json": {"schema": _ref("Error")}}}
-_READ_ERRORS = (401, 403, 404, 429, 503)
-_BODY_ERRORS = (400, 413, 415, 422)
-
-
-def _path_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-
 
 def _operation(
     summary: str,
-    params: tuple[str, ...],
+    path: tuple[str, ...],
     status: int,
     schema: str | None,
     body: str | None = None,
-    errors: tuple[int, ...] = (),
 ) -> dict[str, Any]:
-    ok: dict[str, Any] = {"description": "OK"}
-    if schema:
-        ok["content"] = {"application/json": {"schema": _ref(schema)}}
-    statuses = sorted({*_READ_ERRORS, *errors, *(_BODY_ERRORS if body else ())})
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "tags": ["owner"],
-        "security": [{"bearer": []}],
-        "parameters": [_path_param("site_key"), *(_path_param(p) for p in params)],
-        "responses": {str(status): ok, **{str(s): _ERROR for s in statuses}},
-    }
-    if body:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": _ref(body)}},
-        }
-    return operation
+    return bearer_operation(summary, "owner", schema, path=path, body=body, status=status)
 
 
 _SITE = "/api/v1/admin/sites/{site_key}"
@@ -236,7 +174,7 @@ ADMIN_PATHS: dict[str, Any] = {
     },
     f"{_SITE}/publish": {
         "post": _operation(
-            "Publish the draft as the next policy version", (), 201, "OwnerPolicy", "OwnerPublish"
+            "Publish the draft as the next policy version", (), 201, "PolicyVersion", "OwnerPublish"
         ),
     },
     f"{_SITE}/policies/{{a}}/diff/{{b}}": {

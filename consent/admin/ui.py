@@ -29,13 +29,13 @@ owner_only = require_member("owner", area="admin")
 def admin_blueprint(name: str) -> Blueprint:
     """A blueprint of admin pages with the shared layout context and headers."""
     bp = Blueprint(name, __name__)
-    bp.context_processor(page_context)
+    bp.context_processor(layout_context)
     bp.after_request(_headers)
     return bp
 
 
-def page_context() -> dict[str, Any]:
-    """What every admin page's layout needs: the signed-in user and the site in view."""
+def layout_context() -> dict[str, Any]:
+    """What templates/shared/base.html needs (in /admin/ and /audit/): user and site in view."""
     principal = g.get("principal")
     try:
         user = current_user()

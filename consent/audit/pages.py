@@ -1,5 +1,8 @@
 """Blueprint /audit/…: sign-in, sites, search, receipt replay, subject timeline, export, verify.
 
+The verify page also shows the site's signed checkpoint and how to prove an export
+against it offline (``consent verify-export``), with the checkpoint to download.
+
 Server-rendered and usable without JavaScript; every form carries a CSRF token and
 every site page read is recorded in the access log (by ``require_member``).
 """
@@ -9,15 +12,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import SQLAlchemyError
 
+from .. import transparency
+from ..admin.ui import layout_context
 from ..auth import current_principal, require_member, require_user
 from ..catalog import CATEGORIES
 from ..errors import InvalidField, NotFound
 from ..extensions import db
 from ..ledger import verify_chain
+from ..notes import open_checkpoint
 from ..signin import current_user, login_view, logout_view, memberships
 from ..visitor import ACTIONS
 from .erasure import erase
@@ -50,18 +64,8 @@ bp.add_url_rule("/logout", "logout", logout_view("audit"), methods=["POST"])
 
 
 def page_context() -> dict[str, Any]:
-    """What every audit page's layout needs: the signed-in user and the site in view."""
-    principal = g.get("principal")
-    try:
-        user = current_user()
-    except SQLAlchemyError:  # an error page must still render while the database is down
-        db.session.rollback()
-        user = None
-    return {
-        "user": user,
-        "site": principal.site if principal else None,
-        "categories": CATEGORIES,
-    }
+    """What every audit page needs: the shared layout's context and the category ids."""
+    return {**layout_context(), "categories": CATEGORIES}
 
 
 def private(response: Response) -> Response:
@@ -202,4 +206,53 @@ def verify(site_key: str) -> ResponseReturnValue:
     result = None
     if request.method == "POST":
         result = verify_chain(current_principal().site.site_id).as_dict()
-    return render_template("audit/verify.html", result=result)
+    return render_template("audit/verify.html", result=result, **_checkpoint_context(site_key))
+
+
+def checkpoint_filename(site_key: str, size: int) -> str:
+    """The downloaded checkpoint's file name, which the verify page's command names too."""
+    return f"{site_key}-checkpoint-{size}.txt"
+
+
+def _signed_checkpoint(size: int | None) -> tuple[str, int]:
+    """The site's checkpoint signed at ``size`` (default: now) and that size."""
+    site = current_principal().site
+    with db.engine.connect() as conn:
+        current = transparency.size(conn, site.site_id)
+        if size is None:
+            size = current
+        elif size > current:
+            raise InvalidField("tree_size", f"must be a whole number from 0 to {current}")
+        read = transparency.reader(conn, site.site_id)
+        return transparency.checkpoint(site.site_key, size, read), size
+
+
+def _checkpoint_context(site_key: str) -> dict[str, Any]:
+    """What the verify page shows of the log: the signed checkpoint, the keys, file names."""
+    note, size = _signed_checkpoint(None)
+    verifiers = transparency.log_keys().verifiers
+    checkpoint = open_checkpoint(note, verifiers)
+    return {
+        "note": note,
+        "checkpoint": checkpoint,
+        "root": transparency.b64(checkpoint.root),
+        "vkeys": [v.vkey for v in verifiers],
+        "public_url": current_app.config["CONSENT_PUBLIC_URL"],
+        "checkpoint_file": checkpoint_filename(site_key, size),
+        "export_file": f"receipts-{site_key}.ndjson",  # as consent.audit.streams names it
+    }
+
+
+@bp.get("/sites/<site_key>/checkpoint")
+@require_member(*READERS)
+def checkpoint(site_key: str) -> ResponseReturnValue:
+    """The signed checkpoint as a file; ``tree_size`` pins the size the verify page showed."""
+    raw = request.args.get("tree_size")
+    if raw is not None and (not raw.isdigit() or len(raw) > 19):
+        raise InvalidField("tree_size", "must be a whole number")
+    note, size = _signed_checkpoint(None if raw is None else int(raw))
+    response = Response(note, content_type="text/plain; charset=utf-8")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{checkpoint_filename(site_key, size)}"'
+    )
+    return response

@@ -1,7 +1,6 @@
-"""The auditor API's part of the OpenAPI document (to merge into consent.openapi).
+"""The auditor API's part of the OpenAPI document (merged by ``consent.openapi.document``).
 
-``consent.openapi`` adds these with ``PATHS.update(AUDIT_PATHS)`` and
-``SCHEMAS.update(AUDIT_SCHEMAS)``; ``Receipt`` and ``Error`` are its own schemas.
+``Receipt`` and ``Error`` are ``consent.openapi``'s own schemas.
 """
 
 from __future__ import annotations
@@ -9,12 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import CATEGORIES
+from ..openapi import bearer_operation, param, ref
 from ..visitor import ACTIONS
 from .queries import MAX_LIMIT
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _page(item: str) -> dict[str, Any]:
@@ -22,7 +18,7 @@ def _page(item: str) -> dict[str, Any]:
         "type": "object",
         "required": ["items", "next_cursor"],
         "properties": {
-            "items": {"type": "array", "items": _ref(item)},
+            "items": {"type": "array", "items": ref(item)},
             "next_cursor": {"type": ["string", "null"]},
         },
     }
@@ -80,14 +76,14 @@ AUDIT_SCHEMAS: dict[str, Any] = {
     "PolicyList": {
         "type": "object",
         "required": ["items"],
-        "properties": {"items": {"type": "array", "items": _ref("PolicyVersion")}},
+        "properties": {"items": {"type": "array", "items": ref("PolicyVersion")}},
     },
     "ReceiptDetail": {
         "type": "object",
         "required": ["receipt", "policy"],
         "properties": {
-            "receipt": _ref("Receipt"),
-            "policy": {"oneOf": [_ref("PolicyVersion"), {"type": "null"}]},
+            "receipt": ref("Receipt"),
+            "policy": {"oneOf": [ref("PolicyVersion"), {"type": "null"}]},
         },
     },
     "KantaraReceipt": {
@@ -130,8 +126,8 @@ AUDIT_SCHEMAS: dict[str, Any] = {
         "required": ["subject_id", "items", "erasures"],
         "properties": {
             "subject_id": {"type": "string"},
-            "items": {"type": "array", "items": _ref("Receipt")},
-            "erasures": {"type": "array", "items": _ref("Erasure")},
+            "items": {"type": "array", "items": ref("Receipt")},
+            "erasures": {"type": "array", "items": ref("Erasure")},
         },
     },
     "Verification": {
@@ -193,54 +189,30 @@ AUDIT_SCHEMAS: dict[str, Any] = {
     "AccessLogPage": _page("AccessLogEntry"),
 }
 
-_ERROR = {"description": "error", "content": {"application/json": {"schema": _ref("Error")}}}
-
-
-def _param(name: str, where: str = "query", **schema: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": where,
-        "required": where == "path",
-        "schema": schema or {"type": "string"},
-    }
-
-
 _FILTERS = [
-    _param("subject", maxLength=64),
-    _param("from", format="date-time"),
-    _param("to", format="date-time"),
-    _param("policy_version", type="integer", minimum=1),
-    _param("action", enum=list(ACTIONS)),
-    _param("category", enum=list(CATEGORIES)),
-    _param("granted", enum=["true", "false"]),
+    param("subject", maxLength=64),
+    param("from", format="date-time"),
+    param("to", format="date-time"),
+    param("policy_version", type="integer", minimum=1),
+    param("action", enum=list(ACTIONS)),
+    param("category", enum=list(CATEGORIES)),
+    param("granted", enum=["true", "false"]),
 ]
-_PAGING = [_param("limit", type="integer", minimum=1, maximum=MAX_LIMIT), _param("cursor")]
+_PAGING = [param("limit", type="integer", minimum=1, maximum=MAX_LIMIT), param("cursor")]
 
 
 def _operation(
     summary: str,
-    schema: str | dict[str, Any],
+    content: str | dict[str, Any],
     params: list[dict[str, Any]] | None = None,
     path: tuple[str, ...] = (),
     errors: tuple[int, ...] = (),
     status: int = 200,
     role: str = "auditor",
 ) -> dict[str, Any]:
-    content = schema if isinstance(schema, dict) else {"application/json": {"schema": _ref(schema)}}
-    return {
-        "summary": summary,
-        "tags": [role],
-        "security": [{"bearer": []}],
-        "parameters": [
-            _param("site_key", "path"),
-            *(_param(p, "path") for p in path),
-            *(params or []),
-        ],
-        "responses": {
-            str(status): {"description": "OK", "content": content},
-            **{str(s): _ERROR for s in sorted({401, 403, 404, 429, 503, *errors})},
-        },
-    }
+    return bearer_operation(
+        summary, role, content, path=path, params=tuple(params or ()), errors=errors, status=status
+    )
 
 
 _SITE = "/api/v1/audit/sites/{site_key}"
@@ -259,10 +231,10 @@ AUDIT_PATHS: dict[str, Any] = {
             "A receipt and the policy version it references, or its Kantara document",
             {
                 "application/json": {
-                    "schema": {"anyOf": [_ref("ReceiptDetail"), _ref("KantaraReceipt")]}
+                    "schema": {"anyOf": [ref("ReceiptDetail"), ref("KantaraReceipt")]}
                 }
             },
-            [_param("format", enum=["json", "kantara"])],
+            [param("format", enum=["json", "kantara"])],
             ("receipt_id",),
             (422,),
         )
@@ -278,7 +250,7 @@ AUDIT_PATHS: dict[str, Any] = {
         "get": _operation(
             "Every matching receipt in ascending seq, streamed",
             {"text/csv": {}, "application/x-ndjson": {}},
-            [_param("format", enum=["csv", "ndjson"]), *_FILTERS],
+            [param("format", enum=["csv", "ndjson"]), *_FILTERS],
             errors=(422,),
         )
     },
@@ -287,7 +259,7 @@ AUDIT_PATHS: dict[str, Any] = {
         "get": _operation(
             "Counts per action, opt-in rates and signal shares per bucket and version",
             "Stats",
-            [*_FILTERS, _param("bucket", enum=["day", "week"])],
+            [*_FILTERS, param("bucket", enum=["day", "week"])],
             errors=(422,),
         )
     },

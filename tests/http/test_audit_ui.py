@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from consent.notes import open_checkpoint, parse_verifier_key
+from consent.offline import verify_export
 from consent.service import PAGE_CSP
 from tests.helpers import Visitor
 from tests.http.auditing import (
@@ -203,6 +206,61 @@ def test_verify_button_shows_the_result(
     assert "hash mismatch" in result.text and "2" in result.text
 
 
+def _filename(response: Any) -> str:
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=")
+    return disposition.split("filename=")[1].strip('"')
+
+
+def test_verify_page_shows_the_checkpoint_to_download_and_prove_an_export_with(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    visitor = Visitor(client, site)
+    for _ in range(3):
+        visitor.choose("accept_all")
+    page = Page.of(ui.get(f"/audit/sites/{site}/verify"))
+    assert page.text("dd", data_checkpoint_size="") == "3"
+    vkey = page.text("code", data_vkey="")
+    assert vkey == client.get("/log/key").get_data(as_text=True).splitlines()[0]
+    (note,) = page.find("pre", data_checkpoint_note="")
+    assert note.text == client.get(f"/log/{site}/checkpoint").get_data(as_text=True)
+    links = {
+        " ".join(a.text.split()): a.attrs["href"] for a in page.find("a", **{"class": "button"})
+    }
+    visitor.choose("reject_all")  # recorded after the page: the download still pairs with it
+
+    download = ui.get(links["Download checkpoint"])
+    assert download.status_code == 200
+    assert download.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert _filename(download) == f"{site}-checkpoint-3.txt"
+    verifier = parse_verifier_key(vkey)
+    signed = open_checkpoint(download.data, [verifier], origin=f"consent.test/log/{site}")
+    assert signed.size == 3 and download.data.decode() == note.text
+
+    export = ui.get(links["Download NDJSON export"])
+    assert _filename(export) == f"receipts-{site}.ndjson"
+    result = verify_export(export.data.splitlines(), download.data, [verifier])
+    assert result.ok and result.receipts == 4 and result.checkpoint == signed
+    command = page.text("pre", data_verify_command="")
+    assert command == (
+        f"consent verify-export receipts-{site}.ndjson --checkpoint {site}-checkpoint-3.txt "
+        f"--key '{vkey}'"
+    )
+    api = Auditor(client, site, make_token(app, site))
+    reads = [(e["path"], e["query"]) for e in api.json("access-log")["items"]]
+    assert (f"/audit/sites/{site}/checkpoint", "tree_size=3") in reads
+
+
+@pytest.mark.parametrize("size", ["2", "-1", "x", "9" * 20])
+def test_checkpoint_download_refuses_sizes_the_log_does_not_have(
+    client: FlaskClient, ui: FlaskClient, site: str, size: str
+) -> None:
+    Visitor(client, site).choose("accept_all")
+    answer = ui.get(f"/audit/sites/{site}/checkpoint", query_string={"tree_size": size})
+    assert answer.status_code == 422
+    assert ui.get(f"/audit/sites/{site}/checkpoint").status_code == 200
+
+
 def test_stats_page_draws_svg_charts_with_tables(
     client: FlaskClient, ui: FlaskClient, site: str
 ) -> None:
@@ -251,7 +309,7 @@ SITE_PAGES = (
 )
 
 
-@pytest.mark.parametrize("path", SITE_PAGES)
+@pytest.mark.parametrize("path", (*SITE_PAGES, "checkpoint"))
 def test_pages_need_sign_in(client: FlaskClient, site: str, path: str) -> None:
     answer = client.get(f"/audit/sites/{site}/{path}")
     assert answer.status_code == 302
