@@ -7,11 +7,13 @@ so the gate, config, embed, log and health endpoints never pay for a limiter.
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 import time
 
 from flask import Flask, current_app
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
@@ -28,17 +30,65 @@ class RateLimited(ConsentError):
         self.retry_after = retry_after
 
 
+class LocalWindows:
+    """Fixed windows counted in this process, for when no Redis is configured.
+
+    What the ``limits`` library's memory storage does, without the expiry thread it starts
+    on a hit (a thread per request under load). Windows are aligned to the clock; expired
+    ones are swept at most once a second.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, ...], tuple[float, int]] = {}
+        self._lock = threading.Lock()
+        self._sweep_at = 0.0
+
+    def hit(self, item: RateLimitItem, *identity: str) -> float | None:
+        """Count one hit; None while within the limit, else the time the window resets."""
+        now = time.time()
+        length = item.get_expiry()
+        reset = now - now % length + length
+        key = (item.key_for(), *identity)
+        with self._lock:
+            if now >= self._sweep_at:
+                self._counts = {k: v for k, v in self._counts.items() if v[0] > now}
+                self._sweep_at = now + 1
+            ends, count = self._counts.get(key, (reset, 0))
+            if ends <= now:
+                ends, count = reset, 0
+            self._counts[key] = (ends, count + 1)
+        return None if count < item.amount else ends
+
+
+class SharedWindows:
+    """Fixed windows in the ``limits`` library's storage (Redis): shared by every worker."""
+
+    def __init__(self, uri: str) -> None:
+        self._limiter = FixedWindowRateLimiter(storage_from_string(uri))
+
+    def hit(self, item: RateLimitItem, *identity: str) -> float | None:
+        """Count one hit; None while within the limit, else the time the window resets."""
+        if self._limiter.hit(item, *identity):
+            return None
+        return self._limiter.get_window_stats(item, *identity).reset_time
+
+
 def init_app(app: Flask) -> None:
     """Create this app's limiter on the configured storage."""
-    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
-    app.extensions["consent_limiter"] = FixedWindowRateLimiter(storage)
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    local = uri.startswith("memory://")
+    app.extensions["consent_limiter"] = LocalWindows() if local else SharedWindows(uri)
 
 
 def hit(name: str, limit: str, key: str) -> None:
     """Count one request against ``limit`` for ``key``; raise :class:`RateLimited` past it."""
-    limiter: FixedWindowRateLimiter = current_app.extensions["consent_limiter"]
-    item = parse(limit)
+    limiter: LocalWindows | SharedWindows = current_app.extensions["consent_limiter"]
     identity = (current_app.config["RATELIMIT_KEY_PREFIX"], name, key)
-    if not limiter.hit(item, *identity):
-        reset = limiter.get_window_stats(item, *identity).reset_time
+    reset = limiter.hit(_parsed(limit), *identity)
+    if reset is not None:
         raise RateLimited(max(1, math.ceil(reset - time.time())))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(limit: str) -> RateLimitItem:
+    return parse(limit)
