@@ -153,36 +153,64 @@ class SiteState:
     def config(self, language: str) -> dict[str, Any]:
         """The banner configuration for one language (GET …/config)."""
         current = self.current
-        return {
-            "site_key": self.site_key,
-            "policy_version": current["version"],
-            "policy_hash": current["policy_hash"],
-            "language": language,
-            "default_language": self.default_language,
-            "languages": sorted(current["texts"]),
-            "texts": current["texts"][language],
-            "privacy_policy_url": current["privacy_policy_url"],
-            "cookie_statement_url": current["cookie_statement_url"],
-            "choice_lifetime_days": self.choice_lifetime_days,
-            "categories": [
-                {
-                    "id": cat,
-                    "locked": cat == "necessary",
-                    "vendors": [v for v, c in self.gate.vendor_categories.items() if c == cat],
-                }
-                for cat in CATEGORIES
-            ],
-            "vendors": {
-                vid: {
-                    "name": VENDORS[vid].name,
-                    "category": entry["category"],
-                    "settings": entry["settings"],
-                    "cookies": list(VENDORS[vid].cookies),
-                    "kind": VENDORS[vid].kind,
-                }
-                for vid, entry in current["vendors"].items()
-            },
-        }
+        return banner_config(
+            site_key=self.site_key,
+            version=current["version"],
+            policy_hash=current["policy_hash"],
+            language=language,
+            default_language=self.default_language,
+            texts=current["texts"],
+            vendors=current["vendors"],
+            privacy_policy_url=current["privacy_policy_url"],
+            cookie_statement_url=current["cookie_statement_url"],
+            choice_lifetime_days=self.choice_lifetime_days,
+        )
+
+
+def banner_config(
+    *,
+    site_key: str,
+    version: int | None,
+    policy_hash: str,
+    language: str,
+    default_language: str,
+    texts: dict[str, dict[str, str]],
+    vendors: dict[str, dict[str, Any]],
+    privacy_policy_url: str | None,
+    cookie_statement_url: str | None,
+    choice_lifetime_days: int,
+) -> dict[str, Any]:
+    """What the banner reads: one language's texts, the categories and the vendors' facts."""
+    return {
+        "site_key": site_key,
+        "policy_version": version,
+        "policy_hash": policy_hash,
+        "language": language,
+        "default_language": default_language,
+        "languages": sorted(texts),
+        "texts": texts[language],
+        "privacy_policy_url": privacy_policy_url,
+        "cookie_statement_url": cookie_statement_url,
+        "choice_lifetime_days": choice_lifetime_days,
+        "categories": [
+            {
+                "id": cat,
+                "locked": cat == "necessary",
+                "vendors": [v for v, entry in vendors.items() if entry["category"] == cat],
+            }
+            for cat in CATEGORIES
+        ],
+        "vendors": {
+            vid: {
+                "name": VENDORS[vid].name,
+                "category": entry["category"],
+                "settings": entry["settings"],
+                "cookies": list(VENDORS[vid].cookies),
+                "kind": VENDORS[vid].kind,
+            }
+            for vid, entry in vendors.items()
+        },
+    }
 
 
 def _load(site: Site) -> SiteState:

@@ -15,9 +15,8 @@ from typing import Any
 
 from flask import render_template, request, url_for
 
-from ..catalog import CATEGORIES, VENDORS
 from ..models import Site
-from ..sites import policy_hash
+from ..sites import banner_config, policy_hash
 
 
 def draft_config(site: Site, language: str) -> dict[str, Any]:
@@ -26,37 +25,22 @@ def draft_config(site: Site, language: str) -> dict[str, Any]:
     texts = draft["texts"]
     shown = language if language in texts else site.default_language
     vendors = draft["vendors"]
-    return {
-        "site_key": site.site_key,
-        "policy_version": None,
-        "policy_hash": policy_hash(
+    config = banner_config(
+        site_key=site.site_key,
+        version=None,
+        policy_hash=policy_hash(
             texts, vendors, draft["privacy_policy_url"], draft.get("cookie_statement_url")
         ),
-        "language": shown,
-        "default_language": site.default_language,
-        "languages": sorted(texts),
-        "texts": texts[shown],
-        "privacy_policy_url": draft["privacy_policy_url"],
-        "cookie_statement_url": draft.get("cookie_statement_url"),
-        "choice_lifetime_days": site.choice_lifetime_days,
-        "categories": [
-            {
-                "id": cat,
-                "locked": cat == "necessary",
-                "vendors": [v for v, entry in vendors.items() if entry["category"] == cat],
-            }
-            for cat in CATEGORIES
-        ],
-        "vendors": {
-            vid: {
-                "name": VENDORS[vid].name,
-                "category": entry["category"],
-                "settings": entry["settings"],
-                "cookies": list(VENDORS[vid].cookies),
-                "kind": VENDORS[vid].kind,
-            }
-            for vid, entry in vendors.items()
-        },
+        language=shown,
+        default_language=site.default_language,
+        texts=texts,
+        vendors=vendors,
+        privacy_policy_url=draft["privacy_policy_url"],
+        cookie_statement_url=draft.get("cookie_statement_url"),
+        choice_lifetime_days=site.choice_lifetime_days,
+    )
+    return {
+        **config,
         # The banner's stylesheet comes from this very origin (the admin page's CSP allows it).
         "api_base": request.host_url.rstrip("/"),
         "translations": texts,

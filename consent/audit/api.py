@@ -20,9 +20,9 @@ from .queries import (
     list_policies,
     parse_cursor,
     parse_filter,
-    parse_int,
     parse_limit,
     policy_dict,
+    published_policy,
     search_receipts,
     subject_history,
 )
@@ -81,8 +81,6 @@ def receipt(site_key: str, receipt_id: str) -> Response:
 def subject(site_key: str, subject_id: str) -> Response:
     """A subject's full history, oldest first, with the erasures of its personal context."""
     history = subject_history(current_principal().site.site_id, subject_id)
-    if history is None:
-        raise NotFound("unknown subject")
     return jsonify(history)
 
 
@@ -127,13 +125,7 @@ def policies(site_key: str) -> Response:
 @require_api(*READERS)
 def policy(site_key: str, version: str) -> Response:
     """One published policy version, texts exactly as shown."""
-    try:
-        number = parse_int(version, "version", 1, 2**31 - 1)
-    except InvalidField as error:
-        raise NotFound("unknown policy version") from error
-    found = None if number is None else find_policy(current_principal().site.site_id, number)
-    if found is None:
-        raise NotFound("unknown policy version")
+    found = published_policy(current_principal().site.site_id, version)
     return jsonify(policy_dict(found))
 
 

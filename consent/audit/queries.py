@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from ..catalog import CATEGORIES
 from ..chain import HASHED_FIELDS
-from ..errors import InvalidField
+from ..errors import InvalidField, NotFound
 from ..extensions import db
 from ..ledger import receipt_dict, receipts_query
 from ..models import Erasure, PolicyVersion, Receipt, ReceiptContext
@@ -311,10 +311,10 @@ def erasure_dict(row: Erasure) -> dict[str, Any]:
     }
 
 
-def subject_history(site_id: int, subject_id: str) -> dict[str, Any] | None:
+def subject_history(site_id: int, subject_id: str) -> dict[str, Any]:
     """A subject's receipts oldest first, and the erasures of its personal context."""
     if not is_subject_id(subject_id):
-        return None
+        raise NotFound("unknown subject")
     rows = db.session.execute(
         receipts_query(site_id).where(_R.c.subject_id == subject_id).order_by(_R.c.seq)
     ).all()
@@ -324,7 +324,7 @@ def subject_history(site_id: int, subject_id: str) -> dict[str, Any] | None:
         .order_by(Erasure.erased_at, Erasure.id)
     ).all()
     if not rows and not erasures:
-        return None
+        raise NotFound("unknown subject")
     return {
         "subject_id": subject_id,
         "items": [receipt_dict(row) for row in rows],
@@ -364,3 +364,15 @@ def find_policy(site_id: int, version: int) -> PolicyVersion | None:
             PolicyVersion.site_id == site_id, PolicyVersion.version == version
         )
     )
+
+
+def published_policy(site_id: int, version: str) -> PolicyVersion:
+    """The published version a URL names; an unknown or malformed one is not found."""
+    try:
+        number = parse_int(version, "version", 1, 2**31 - 1)
+    except InvalidField as error:
+        raise NotFound("unknown policy version") from error
+    found = None if number is None else find_policy(site_id, number)
+    if found is None:
+        raise NotFound("unknown policy version")
+    return found

@@ -10,19 +10,18 @@ from flask.typing import ResponseReturnValue
 from ..access_log import access_log_page
 from ..auth import current_principal, require_member
 from ..catalog import CATEGORIES
-from ..errors import InvalidField, NotFound
+from ..errors import InvalidField
 from ..visitor import ACTIONS
 from .charts import action_chart, rate_chart
 from .pages import READERS, page_context, private
 from .queries import (
     encode_cursor,
-    find_policy,
     list_policies,
     parse_cursor,
     parse_filter,
-    parse_int,
     parse_limit,
     policy_dict,
+    published_policy,
 )
 from .stats import BUCKETS, receipt_stats
 
@@ -77,13 +76,7 @@ def policies(site_key: str) -> ResponseReturnValue:
 @require_member(*READERS)
 def policy(site_key: str, version: str) -> ResponseReturnValue:
     """One policy version: its texts in every language, exactly as stored, and its vendors."""
-    try:
-        number = parse_int(version, "version", 1, 2**31 - 1)
-    except InvalidField as error:
-        raise NotFound("unknown policy version") from error
-    found = None if number is None else find_policy(current_principal().site.site_id, number)
-    if found is None:
-        raise NotFound("unknown policy version")
+    found = published_policy(current_principal().site.site_id, version)
     return render_template("audit/policy.html", policy=policy_dict(found))
 
 

@@ -257,6 +257,9 @@ def test_rate_limited_per_site_and_ip_prefix(app: Flask, client: FlaskClient, si
     limited = visitor.post(body)
     assert limited.json["error"]["code"] == "rate_limited"
     assert int(limited.headers["Retry-After"]) > 0
+    # Another address of the same /24 shares the counter (the key is the network).
+    same_network = visitor.post(body, environ_base={"REMOTE_ADDR": "127.0.0.99"})
+    assert same_network.status_code == 429
     # Another /24 is counted apart.
     other = visitor.post(body, environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert other.status_code == 201
