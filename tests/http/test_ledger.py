@@ -233,3 +233,13 @@ def test_verify_hashes_stored_values_exactly_as_rfc8785(
 
 
 JSON_COLUMNS = ("categories", "vendors", "signals")
+
+
+def test_a_confirmed_receipt_is_on_disk(app: Flask) -> None:
+    # A 201 is sent after COMMIT; the commit must reach the disk before it returns.
+    with app.app_context(), db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        else:
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
