@@ -1,5 +1,6 @@
 # Consent Ledger — the two commands are `make run` and `make test`.
 PYTHON ?= python3.11
+PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -13,9 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
-## run: create .venv, set up a SQLite database with a demo site, serve on 127.0.0.1:5000
+## run: create .venv, set up a SQLite database with a demo site, serve on 127.0.0.1:$(PORT)
 run: $(STAMP)
-	$(BIN)/consent demo
+	$(BIN)/consent demo --port $(PORT)
 
 ## system-deps: Debian's chromium (browser tests) and Go with x/mod (the independent
 ## transparency-log check), installed when missing (needs root or sudo)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import socket
 from urllib.parse import urlsplit
 
 import click
@@ -97,13 +99,15 @@ def ensure_demo_site(origin: str) -> Site:
     "--example",
     type=click.Choice(SLUGS),
     default=None,
-    help="Set up this reference site (see SEED-SITES.md) instead of the demo bakery.",
+    help="Set up this reference site instead of the demo bakery.",
 )
 def demo_command(host: str, port: int, no_serve: bool, as_json: bool, example: str | None) -> None:
     """Create the database, a demo site, users and an auditor token; serve the demo."""
     from .accounts import create_api_token, upsert_user
     from .cli import init_db, random_password
 
+    if not no_serve:
+        _check_port_free(host, port)  # before anything changes: new passwords, a new token
     init_db()
     if "CONSENT_PUBLIC_URL" not in os.environ:
         current_app.config["CONSENT_PUBLIC_URL"] = f"http://{host}:{port}"
@@ -131,15 +135,25 @@ def demo_command(host: str, port: int, no_serve: bool, as_json: bool, example: s
         run_simple(host, port, app, threaded=True, request_handler=_PathOnlyLog)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(
+                f"{host}:{port} is in use ({error.strerror}); stop what runs there, or pick "
+                "another port: make run PORT=5077"
+            ) from error
+
+
 class _PathOnlyLog(WSGIRequestHandler):
     """Log method, path and status only: query strings may carry consent tokens."""
 
-    def address_string(self) -> str:
-        return "-"  # a full client address is never logged
-
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # No client address: a full one is never logged (the app stores only a prefix).
         path = urlsplit(self.path).path
-        self.log("info", '"%s %s" %s %s', self.command, path, getattr(code, "value", code), size)
+        status = getattr(code, "value", code)
+        logging.getLogger("werkzeug").info('"%s %s" %s %s', self.command, path, status, size)
 
 
 def _print_info(info: dict) -> None:  # type: ignore[type-arg]
@@ -148,7 +162,9 @@ def _print_info(info: dict) -> None:  # type: ignore[type-arg]
         f"""
 Consent Ledger demo
   Demo owner page (the banner):  {info["demo_page"]}
-  Service:                       {base}
+  Service (API):                 {base}/openapi.json
+  Owner UI:                      {base}/admin/
+  Auditor UI:                    {base}/audit/
   Site key:                      {key}
   Snippet for an owner's <head>: {info["snippet"]}
   Auditor API token:             {token}

@@ -10,6 +10,8 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from .tlog import TileCorrupt
+
 #: Database failures that no view turned into :class:`Unavailable` (psycopg's pipeline
 #: mode can raise its own errors unwrapped by SQLAlchemy).
 DATABASE_ERRORS = (SQLAlchemyError, psycopg.Error, sqlite3.Error)
@@ -124,6 +126,15 @@ def init_app(app: Flask) -> None:
 
     for database_error in DATABASE_ERRORS:
         app.register_error_handler(database_error, _database_error)
+
+    @app.errorhandler(TileCorrupt)
+    def _log_corrupt(error: TileCorrupt) -> Response:
+        # The stored tree no longer fits the receipts (someone edited the database): refuse
+        # to append or prove rather than sign a log that contradicts earlier checkpoints.
+        current_app.logger.error("transparency log inconsistent with the receipts: %s", error)
+        return error_response(
+            503, "unavailable", "the site's transparency log does not match its receipts"
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -94,3 +94,8 @@ def test_a_cut_tail_is_caught_by_what_was_signed_before(
     outcome = check(served, site, tmp_path)
     assert outcome.code == 1 and "shrank from 10 to 7" in outcome.message
     assert len(outcome.evidence) == 2
+    # Appending onto the cut log would sign a tree that contradicts what was signed before:
+    # refused with a JSON 503, nothing stored.
+    refused = visitor.post(visitor.consent_body("accept_all"))
+    assert refused.status_code == 503 and refused.json["error"]["code"] == "unavailable"
+    assert verify(app, site)["receipts"] == 7

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import urllib.request
 from datetime import UTC, datetime
 
 import pytest
@@ -11,9 +14,10 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.security import check_password_hash
+from werkzeug.serving import make_server
 
 from consent.extensions import db
-from tests.helpers import Visitor
+from tests.helpers import ORIGIN, Visitor
 
 
 def invoke(runner: FlaskCliRunner, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
@@ -141,6 +145,48 @@ def test_demo_sets_up_and_prints(app: Flask, runner: FlaskCliRunner) -> None:
     assert set(info["users"]) == {"owner@example.com", "auditor@example.com"}
     again = json.loads(invoke(runner, "demo", "--no-serve", "--json").stdout)
     assert again["site_key"] == info["site_key"]  # the demo site is reused
+
+
+def test_demo_on_a_busy_port_changes_nothing(app: Flask, runner: FlaskCliRunner) -> None:
+    first = json.loads(invoke(runner, "demo", "--no-serve", "--json").stdout)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        result = runner.invoke(args=["demo", "--port", port])
+    assert result.exit_code != 0 and "in use" in result.output and "PORT=" in result.output
+    with app.app_context():  # the printed passwords and token still work
+        user = db.session.execute(
+            sa.text("SELECT password_hash FROM users WHERE email = 'owner@example.com'")
+        ).scalar_one()
+        tokens = db.session.execute(sa.text("SELECT count(*) FROM api_tokens")).scalar_one()
+    assert check_password_hash(user, first["users"]["owner@example.com"])
+    assert tokens == 1
+
+
+def test_the_demo_server_records_the_client_network(
+    app: Flask, client: FlaskClient, site: str
+) -> None:
+    from consent.demo import _PathOnlyLog
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_PathOnlyLog)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        body = json.dumps(Visitor(client, site).consent_body("accept_all")).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.server_port}/api/v1/sites/{site}/consents",
+            data=body,
+            headers={"Content-Type": "application/json", "Origin": ORIGIN},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 201
+    finally:
+        server.shutdown()
+        thread.join()
+    with app.app_context():
+        stored = db.session.execute(sa.text("SELECT ip_prefix FROM receipt_contexts")).scalars()
+        assert list(stored) == ["127.0.0.0/24"]
 
 
 def test_console_script_has_the_commands() -> None:
