@@ -20,6 +20,8 @@ def normalize_origin(value: object, field: str = "origins") -> str:
     text = value.strip()
     if text.endswith("/"):
         text = text[:-1]
+    if "://" not in text:
+        raise InvalidField(field, f"{text!r} needs its scheme: https://{text}")
     try:
         parts = urlsplit(text)
         port = parts.port

@@ -146,6 +146,12 @@ def test_patch_privacy_url_goes_into_the_draft(client: FlaskClient, owner: Owner
     assert visitor.config()["privacy_policy_url"] == url
 
 
+def test_an_origin_without_scheme_is_told_what_to_write(owner: OwnerApi) -> None:
+    answer = owner.call("PATCH", body={"origins": ["shop.example.com"]})
+    assert answer.status_code == 422
+    assert "https://shop.example.com" in answer.json["error"]["message"]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -155,6 +161,7 @@ def test_patch_privacy_url_goes_into_the_draft(client: FlaskClient, owner: Owner
         ({"origins": ["https://shop.example?q=1"]}, "origins[0]"),
         ({"origins": ["https://shop.example#top"]}, "origins[0]"),
         ({"origins": ["ftp://shop.example"]}, "origins[0]"),
+        ({"origins": ["shop.example"]}, "origins[0]"),
         ({"origins": [7]}, "origins[0]"),
         ({"origins": []}, "origins"),
         ({"origins": "https://shop.example"}, "origins"),
