@@ -100,9 +100,11 @@ def _append(
         with _pipelined(conn) if len(bodies) == 1 else nullcontext():
             _insert(conn, site.site_id, bodies, salts, choices)
             path = transparency.extend(conn, site.site_id, head, [b["hash"] for b in bodies])
+            root = head.edge.root() if prove else b""
+            # Kept while the lock is held, so the append waiting for it finds the head; if
+            # the commit fails, the next append sees that the receipts lack it and rebuilds.
+            transparency.keep(site.site_id, head)
             tx.commit()  # in the pipeline: the writes and COMMIT take one round trip
-        root = head.edge.root() if prove else b""
-    transparency.keep(site.site_id, head)
     proof = transparency.newest_proof(site.site_key, seq, path, root) if prove else None
     return bodies, proof
 
@@ -269,9 +271,12 @@ def _stored_rows(conn: Connection, site_id: int, progress: Progress) -> Iterator
             raw.execute("PRAGMA mmap_size = 0")  # back to the default for the pooled connection
 
 
-def receipt_count(site_id: int) -> int:
-    """How many receipts a site has (its chain's length)."""
-    return int(db.session.scalar(select(func.count()).where(_R.c.site_id == site_id)) or 0)
+def receipt_count(site_id: int, subject_id: str | None = None) -> int:
+    """How many receipts a site has (its chain's length), or one subject has there."""
+    count = select(func.count()).where(_R.c.site_id == site_id)
+    if subject_id is not None:
+        count = count.where(_R.c.subject_id == subject_id)
+    return int(db.session.scalar(count) or 0)
 
 
 def purge_contexts(site_id: int, before: datetime) -> int:
@@ -286,13 +291,25 @@ def purge_contexts(site_id: int, before: datetime) -> int:
     return int(result.rowcount or 0)
 
 
-def erase_subject(site_id: int, subject_id: str, requested_by: str) -> Erasure:
-    """Erase one subject's personal context on request and record the erasure."""
-    ids = select(_R.c.id).where(_R.c.site_id == site_id, _R.c.subject_id == subject_id)
-    count = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
-    db.session.execute(delete(ReceiptContext).where(ReceiptContext.receipt_pk.in_(ids)))
+#: Contexts erased per statement: bounded statements, and progress to show on the way.
+_ERASE_BATCH = 2000
+
+
+def erase_subject(
+    site_id: int, subject_id: str, requested_by: str, progress: Progress = _no_progress
+) -> Erasure:
+    """Erase one subject's personal context on request and record the erasure, atomically."""
+    ids = list(
+        db.session.scalars(
+            select(_R.c.id).where(_R.c.site_id == site_id, _R.c.subject_id == subject_id)
+        )
+    )
+    for start in range(0, len(ids), _ERASE_BATCH):
+        batch = ids[start : start + _ERASE_BATCH]
+        db.session.execute(delete(ReceiptContext).where(ReceiptContext.receipt_pk.in_(batch)))
+        progress(len(batch))
     erasure = Erasure(
-        site_id=site_id, subject_id=subject_id, requested_by=requested_by, receipts=count
+        site_id=site_id, subject_id=subject_id, requested_by=requested_by, receipts=len(ids)
     )
     db.session.add(erasure)
     db.session.commit()

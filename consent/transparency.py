@@ -222,7 +222,7 @@ def extend(conn: Connection, site_id: int, head: LogHead, hashes: list[str]) -> 
 
 
 def keep(site_id: int, head: LogHead) -> None:
-    """Remember a committed head for this worker's next append to the site."""
+    """Remember a head for this worker's next append to the site (a hint, checked on use)."""
     current_app.extensions["consent_log_heads"].keep(site_id, head)
 
 
