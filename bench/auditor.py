@@ -64,31 +64,53 @@ class Point:
         return name, self.pages[name].median
 
 
-def _log_key() -> str:
+def log_key() -> str:
+    """A log signing key (gunicorn_process renames it after the port it serves)."""
     from consent.notes import generate_signer_key
 
     return generate_signer_key("127.0.0.1:5000")[0]
 
 
-def _pg_admin(statement: str) -> None:
+def pg_admin(statement: str) -> None:
+    """Run one statement on the PostgreSQL server outside any transaction."""
     engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(sa.text(statement))
     engine.dispose()
 
 
-def _database(kind: str, tmp: Path) -> str:
+def database(kind: str, tmp: Path, name: str = PG_DATABASE) -> str:
     """A throwaway database: a temp SQLite file, or a PostgreSQL database made for the run."""
     if kind == "sqlite":
-        return f"sqlite:///{tmp / 'auditor.sqlite3'}"
-    _pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-    _pg_admin(f"CREATE DATABASE {PG_DATABASE}")
-    return PG_URL.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
+        return f"sqlite:///{tmp / (name + '.sqlite3')}"
+    pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    pg_admin(f"CREATE DATABASE {name}")
+    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
-def _get(url: str, token: str) -> tuple[float, bytes]:
-    """GET with the auditor's token: milliseconds and body."""
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+def drop_database(kind: str, name: str = PG_DATABASE) -> None:
+    """Drop what :func:`database` made on PostgreSQL (a SQLite file goes with its folder)."""
+    if kind == "postgresql":
+        pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def seed(env: dict[str, str], url: str, key: str, count: int) -> float:
+    """Append ``count`` receipts with ``seed-receipts``; receipts per second."""
+    started = time.monotonic()
+    consent_cli(env, "seed-receipts", "--site", key, "--count", str(count))
+    rate = count / (time.monotonic() - started)
+    if url.startswith("postgresql"):  # as autovacuum would after a bulk load
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE"))
+        engine.dispose()
+    return rate
+
+
+def get(url: str, token: str | None = None) -> tuple[float, bytes]:
+    """GET (with the auditor's token, if any): milliseconds and body."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(url, headers=headers)
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=900) as response:
         body = response.read()
@@ -146,7 +168,7 @@ def _raw_rows(url: str, site_key: str) -> float:
 
 def _filters(base: str, token: str) -> dict[str, dict[str, str]]:
     """The auditor's typical searches, built from the ledger itself."""
-    _ms, body = _get(f"{base}/receipts?limit=1", token)
+    _ms, body = get(f"{base}/receipts?limit=1", token)
     newest = json.loads(body)["items"][0]
     moment = datetime.fromisoformat(newest["created_at"].replace("Z", "+00:00"))
     day = (moment - timedelta(days=30)).date()
@@ -175,11 +197,11 @@ def _measure_served(point: Point, env: dict[str, str], url: str, key: str, token
         urls = {name: f"{base}/receipts?{urlencode(args)}" for name, args in searches.items()}
         urls["floor"] = f"{origin}/healthz"
         for target in urls.values():
-            _get(target, token)  # warm caches and the worker
+            get(target, token)  # warm caches and the worker
 
         def page(name: str) -> None:
             figure = point.pages.setdefault(name, Figure(name, "ms"))
-            figure.values += [_get(urls[name], token)[0] for _ in range(PAGE_REQUESTS)]
+            figure.values += [get(urls[name], token)[0] for _ in range(PAGE_REQUESTS)]
 
         alternate(ROUNDS, *[lambda n=name: page(n) for name in urls])
         point.idle_mb = memory_mb(worker, "VmRSS")
@@ -196,35 +218,27 @@ def _measure_served(point: Point, env: dict[str, str], url: str, key: str, token
         alternate(rounds, lambda: export("csv"), lambda: export("ndjson"), raw)
         point.peak_mb = memory_mb(worker)
         for _ in range(rounds):
-            ms, body = _get(f"{base}/verify", token)
+            ms, body = get(f"{base}/verify", token)
             point.verify.values.append(ms / 1000)
             result = json.loads(body)
             point.intact = point.intact and result["ok"] and result["receipts"] == point.size
 
 
 def _measure_backend(kind: str, sizes: list[int], tmp: Path) -> list[Point]:
-    url = _database(kind, tmp)
+    url = database(kind, tmp)
     points = []
     try:
-        env = env_for(url, tmp, CONSENT_LOG_KEY=_log_key())
+        env = env_for(url, tmp, CONSENT_LOG_KEY=log_key())
         key = create_site(env, "Auditor scale")
         token = consent_cli(env, "create-token", "--site", key, "--role", "auditor")["token"]
         have = 0
         for size in sizes:
-            started = time.monotonic()
-            consent_cli(env, "seed-receipts", "--site", key, "--count", str(size - have))
-            point = Point(kind, size, seed_rate=(size - have) / (time.monotonic() - started))
+            point = Point(kind, size, seed_rate=seed(env, url, key, size - have))
             have = size
-            if kind == "postgresql":  # as autovacuum would after a bulk load
-                engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-                with engine.connect() as conn:
-                    conn.execute(sa.text("ANALYZE"))
-                engine.dispose()
             _measure_served(point, env, url, key, token)
             points.append(point)
     finally:
-        if kind == "postgresql":
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        drop_database(kind)
     return points
 
 

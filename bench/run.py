@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .common import ROOT
 
-SECTIONS = ("weight", "banner", "gate", "appends", "auditor", "growth")
+SECTIONS = ("weight", "banner", "gate", "appends", "auditor", "growth", "transparency")
 
 
 def machine() -> str:
@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("sections", nargs="*", default=list(SECTIONS), choices=SECTIONS)
     parser.add_argument("--runs", type=int, default=15, help="time-to-banner runs per banner")
-    parser.add_argument("--scale", type=int, default=1_000_000, help="receipts for auditor scale")
+    parser.add_argument(
+        "--scale", type=int, default=1_000_000, help="receipts for auditor and transparency scale"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     parts: list[str] = []
@@ -139,6 +141,11 @@ def _auditor(section: str, scale: int) -> tuple[str, bool]:
 def _run(section, args, client, site_key, modules, tmp):  # type: ignore[no-untyped-def]
     if section in ("auditor", "growth"):
         return _auditor(section, args.scale)
+    if section == "transparency":
+        from . import transparency
+
+        stamp = f"Measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} on {machine()}"
+        return transparency.run(args.scale, stamp)
     if section == "weight":
         from . import weight
 

@@ -39,10 +39,12 @@ def consent_cli(env: dict[str, str], *args: str) -> dict:  # type: ignore[type-a
         [str(BIN / "consent"), *args, "--json"],
         env={**os.environ, **env},
         cwd=ROOT,
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        raise RuntimeError(f"consent {args[0]} exited {out.returncode}: {out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 

@@ -1,0 +1,56 @@
+"""The transparency baseline: the real app with the Merkle tree and the signature switched off.
+
+Bench only. Every consents POST still validates, takes the per-site lock, reads the chain's
+head, chains, hashes and inserts the receipt and its context, and issues the token; what is
+stubbed is exactly the transparency step of :func:`consent.ledger._append`:
+
+- ``open_head``: the newest receipt's seq and hash only (one indexed query, as the real
+  one's catch-up query), no tile reads and no tree edge;
+- ``extend``: no leaf hashes and no tile upserts;
+- ``keep``: no cached edge;
+- ``newest_proof``: no Ed25519 signature (an empty proof of the same shape).
+
+Use it on a site of its own: the sites it appends to have no tiles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from consent import create_app, transparency
+from consent.chain import GENESIS
+from consent.tlog import TreeEdge
+
+
+def _open_head(conn: Connection, site_id: int) -> transparency.LogHead:
+    row = conn.execute(transparency._NEWEST, {"site": site_id}).first()
+    edge = TreeEdge()
+    if row is None:
+        return transparency.LogHead(GENESIS, edge)
+    edge.size = row.seq
+    return transparency.LogHead(row.hash, edge)
+
+
+def _extend(
+    conn: Connection, site_id: int, head: transparency.LogHead, hashes: list[str]
+) -> list[bytes]:
+    head.hash = hashes[-1]
+    return []
+
+
+def _keep(site_id: int, head: transparency.LogHead) -> None:
+    pass
+
+
+def _newest_proof(site_key: str, size: int, path: list[bytes], root: bytes) -> dict[str, Any]:
+    return transparency._proof(size, size, path, "")
+
+
+transparency.open_head = _open_head
+transparency.extend = _extend
+transparency.keep = _keep
+transparency.newest_proof = _newest_proof
+
+app = create_app()
