@@ -94,6 +94,16 @@ def walk_stored(rows: Iterable[Sequence[Any]]) -> Verification:
     return _walk(((row[seq_at], row[prev_at], row[0], row) for row in rows), _StoredHasher())
 
 
+def walk_hashed(rows: Iterable[tuple[Any, str, str, bool]]) -> Verification:
+    """:func:`walk_chain` over ``(seq, prev_hash, hash, hash_ok)``: hashes checked elsewhere."""
+    checked = ((seq, prev, stored, stored if ok else None) for seq, prev, stored, ok in rows)
+    return _walk(checked, _same)
+
+
+def _same(checked: Any) -> Any:
+    return checked
+
+
 def _walk(rows: Iterator[tuple[Any, str, str, Any]], hasher: Any = receipt_hash) -> Verification:
     expected_seq, prev, count = 1, GENESIS, 0
     for seq, prev_hash, stored, body in rows:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .chain import HASHED_FIELDS, walk_chain
+from .chain import HASHED_FIELDS, Verification, receipt_hash, walk_chain, walk_hashed
 from .notes import Checkpoint, Verifier, open_note, parse_checkpoint, parse_verifier_key
 from .tlog import BadSignature, MerkleAccumulator, TlogError, UnknownKey, leaf_hash
 
@@ -140,6 +143,85 @@ class _Reading:
             yield body
 
 
+#: Parallel verification: lines per task, tasks in flight per worker, and the file size
+#: from which the workers pay for themselves.
+CHUNK, AHEAD, PARALLEL_FROM = 4000, 2, 32 * 1024 * 1024
+
+
+def _check_lines(
+    first: int, lines: list[bytes | str]
+) -> tuple[list[tuple[int, str, str, bool]], tuple[int, str] | None, Any]:
+    """Parse and hash a run of lines in a worker: ``(seq, prev_hash, hash, hash_ok)`` each,
+    the first line that is not a receipt as ``(its seq, why)``, and the first site key."""
+    rows: list[tuple[int, str, str, bool]] = []
+    site_key = None
+    for number, line in enumerate(lines, first):
+        try:
+            body = _parse(line, number)
+            ok = receipt_hash(body) == body["hash"]
+        except _BadLine as e:
+            return rows, (e.seq, e.detail), site_key
+        except ValueError as e:  # e.g. a lone surrogate: the receipt cannot be hashed at all
+            return rows, (number, str(e)), site_key
+        if site_key is None:
+            site_key = body["site_key"]
+        rows.append((body["seq"], body["prev_hash"], body["hash"], ok))
+    return rows, None, site_key
+
+
+class _ParallelReading(_Reading):
+    """The same pass with parsing and hashing spread over worker processes, in order.
+
+    The reader keeps at most ``AHEAD`` tasks of ``CHUNK`` lines per worker in flight, so
+    memory stays flat; links, seqs and the Merkle tree are checked here, in seq order.
+    """
+
+    def __init__(self, lines: Iterable[bytes | str], tree_size: int, workers: int) -> None:
+        super().__init__(lines, tree_size)
+        self.workers = workers
+
+    def rows(self) -> Iterator[tuple[int, str, str, bool]]:
+        """Yield ``(seq, prev_hash, hash, hash_ok)``; raise ``_BadLine`` where a line is not
+        a receipt, after the rows before it."""
+        with ProcessPoolExecutor(self.workers) as pool:
+            pending: deque[Future[Any]] = deque()
+            try:
+                for first, chunk in self._chunks():
+                    pending.append(pool.submit(_check_lines, first, chunk))
+                    if len(pending) >= self.workers * AHEAD:
+                        yield from self._take(pending.popleft())
+                while pending:
+                    yield from self._take(pending.popleft())
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    def _chunks(self) -> Iterator[tuple[int, list[bytes | str]]]:
+        chunk: list[bytes | str] = []
+        first = 1
+        for line in self.lines:
+            if not line.strip():
+                continue
+            chunk.append(line)
+            if len(chunk) == CHUNK:
+                yield first, chunk
+                first, chunk = first + CHUNK, []
+        if chunk:
+            yield first, chunk
+
+    def _take(self, future: Future[Any]) -> Iterator[tuple[int, str, str, bool]]:
+        rows, bad, site_key = future.result()
+        if self.count == 0:
+            self.site_key = site_key
+        for row in rows:
+            self.count += 1
+            if self.tree.size < self.tree_size:
+                self.tree.append(leaf_hash(bytes.fromhex(row[2])))
+            yield row
+        if bad is not None:
+            raise _BadLine(*bad)
+
+
 def _open(note: str | bytes, verifiers: Sequence[Verifier]) -> ExportVerification:
     """The checkpoint, verified; ``Malformed`` propagates (the caller cannot read it)."""
     try:
@@ -153,20 +235,30 @@ def _open(note: str | bytes, verifiers: Sequence[Verifier]) -> ExportVerificatio
 
 
 def verify_export(
-    lines: Iterable[bytes | str], checkpoint: str | bytes, verifiers: Sequence[Verifier]
+    lines: Iterable[bytes | str],
+    checkpoint: str | bytes,
+    verifiers: Sequence[Verifier],
+    workers: int = 1,
 ) -> ExportVerification:
     """Check every receipt's hash, link and seq, then the first N against the checkpoint.
 
     Raises ``Malformed`` when the checkpoint cannot be read at all; everything else,
-    including a bad signature, is an answer.
+    including a bad signature, is an answer. With ``workers`` > 1, lines are parsed and
+    hashed in that many processes; the answer is the same.
     """
     signed = _open(checkpoint, verifiers)
     if not signed.ok or signed.checkpoint is None:
         return signed
     cp = signed.checkpoint
-    reading = _Reading(lines, cp.size)
+    reading: _Reading
     try:
-        chain = walk_chain(reading.receipts())
+        chain: Verification
+        if workers > 1:
+            reading = _ParallelReading(lines, cp.size, workers)
+            chain = walk_hashed(reading.rows())
+        else:
+            reading = _Reading(lines, cp.size)
+            chain = walk_chain(reading.receipts())
     except _BadLine as e:
         return ExportVerification(False, first_bad_seq=e.seq, reason="malformed", detail=e.detail)
     except ValueError as e:  # e.g. a lone surrogate: the receipt cannot be hashed at all
@@ -190,8 +282,10 @@ def verify_files(export: str, checkpoint: str, keys: Sequence[str]) -> ExportVer
     note = Path(checkpoint).read_bytes()
     if export == "-":
         return verify_export(sys.stdin.buffer, note, verifiers)
-    with Path(export).open("rb") as lines:
-        return verify_export(lines, note, verifiers)
+    path = Path(export)
+    workers = min(os.cpu_count() or 1, 4) if path.stat().st_size >= PARALLEL_FROM else 1
+    with path.open("rb") as lines:
+        return verify_export(lines, note, verifiers, workers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

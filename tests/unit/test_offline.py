@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import tracemalloc
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from consent import offline
 from consent.chain import GENESIS, receipt_hash
 from consent.notes import generate_signer_key, parse_signer_key, parse_verifier_key, sign_checkpoint
 from consent.offline import main, verify_export
@@ -81,20 +83,20 @@ RECEIPTS = chain(40)
 CHECKPOINT = checkpoint(RECEIPTS)
 
 
-def test_an_intact_export_verifies() -> None:
-    result = verify_export(lines(RECEIPTS), CHECKPOINT, [VERIFIER])
+def test_an_intact_export_verifies(workers: int) -> None:
+    result = verify_export(lines(RECEIPTS), CHECKPOINT, [VERIFIER], workers)
     assert result.ok and result.receipts == 40
     assert result.as_dict()["checkpoint"]["tree_size"] == 40
     assert result.describe().startswith("OK: 40 receipts")
     as_bytes = [line.encode() for line in lines(RECEIPTS)]
-    assert verify_export(as_bytes, CHECKPOINT.encode(), [VERIFIER]).ok
+    assert verify_export(as_bytes, CHECKPOINT.encode(), [VERIFIER], workers).ok
 
 
-def test_receipts_after_the_checkpoint_are_chain_checked() -> None:
-    assert verify_export(lines(RECEIPTS), checkpoint(RECEIPTS, 25), [VERIFIER]).ok
+def test_receipts_after_the_checkpoint_are_chain_checked(workers: int) -> None:
+    assert verify_export(lines(RECEIPTS), checkpoint(RECEIPTS, 25), [VERIFIER], workers).ok
     altered = lines(RECEIPTS)
     altered[32] = altered[32].replace('"nl"', '"en"')
-    result = verify_export(altered, checkpoint(RECEIPTS, 25), [VERIFIER])
+    result = verify_export(altered, checkpoint(RECEIPTS, 25), [VERIFIER], workers)
     assert (result.ok, result.first_bad_seq, result.reason) == (False, 33, "hash_mismatch")
 
 
@@ -150,12 +152,19 @@ TAMPERING: list[tuple[str, Callable[[list[Receipt]], list[str]], int | None, str
 ]
 
 
+@pytest.fixture(params=[1, 2], ids=["serial", "2 workers"])
+def workers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Verify in this process, or in two workers with small chunks (so many of them)."""
+    monkeypatch.setattr(offline, "CHUNK", 7)
+    return int(request.param)
+
+
 @pytest.mark.parametrize(("change", "bad_seq", "reason"), [t[1:] for t in TAMPERING],
                          ids=[t[0] for t in TAMPERING])  # fmt: skip
 def test_tampering_names_the_first_bad_seq(
-    change: Callable[[list[Receipt]], list[str]], bad_seq: int | None, reason: str
+    change: Callable[[list[Receipt]], list[str]], bad_seq: int | None, reason: str, workers: int
 ) -> None:
-    result = verify_export(change(chain(40)), CHECKPOINT, [VERIFIER])
+    result = verify_export(change(chain(40)), CHECKPOINT, [VERIFIER], workers)
     assert (result.ok, result.first_bad_seq, result.reason) == (False, bad_seq, reason)
     assert result.as_dict()["first_bad_seq"] == bad_seq
     assert result.describe().startswith("FAIL")
@@ -168,10 +177,10 @@ def test_a_byte_order_mark_is_ignored() -> None:
     assert verify_export([b"\xef\xbb\xbf" + raw[0], *raw[1:]], CHECKPOINT, [VERIFIER]).ok
 
 
-def test_undecodable_line_names_its_seq() -> None:
+def test_undecodable_line_names_its_seq(workers: int) -> None:
     raw = [line.encode() for line in lines(RECEIPTS)]
     raw[4] = raw[4].replace(b"caf\xc3\xa9", b"caf\xe9")
-    result = verify_export(raw, CHECKPOINT, [VERIFIER])
+    result = verify_export(raw, CHECKPOINT, [VERIFIER], workers)
     assert (result.first_bad_seq, result.reason) == (5, "malformed")
 
 
@@ -229,6 +238,23 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 def run(files: dict[str, Path], *extra: str) -> int:
     return main([str(files["export"]), "--checkpoint", str(files["checkpoint"]), *extra])
+
+
+def test_cli_verifies_a_large_file_in_parallel(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(offline, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(offline, "CHUNK", 9)
+    calls: list[int] = []
+    real = offline.verify_export
+    monkeypatch.setattr(offline, "verify_export", lambda *a: calls.append(a[3]) or real(*a))
+    assert run(files, "--key", VKEY) == 0
+    assert capsys.readouterr().out.startswith("OK: 40 receipts")
+    assert (calls and calls[0] > 1) or (os.cpu_count() or 1) == 1
+    text = files["export"].read_text(encoding="utf-8").replace('"nl"', '"en"', 1)
+    files["export"].write_text(text, encoding="utf-8")
+    assert run(files, "--key", VKEY) == 1
+    assert "FAIL at seq" in capsys.readouterr().out
 
 
 def test_cli_ok(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
