@@ -27,13 +27,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # fields keep the documented order
 
     from . import errors, limits, service, transparency
-    from .extensions import csrf, db, migrate, tune_sqlite
+    from .extensions import csrf, db, tune_sqlite
     from .sites import SiteCache
 
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     limits.init_app(app)
     transparency.init_app(app)
     csrf.init_app(app)

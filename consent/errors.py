@@ -5,16 +5,21 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import psycopg
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from .tlog import TileCorrupt
 
-#: Database failures that no view turned into :class:`Unavailable` (psycopg's pipeline
-#: mode can raise its own errors unwrapped by SQLAlchemy).
-DATABASE_ERRORS = (SQLAlchemyError, psycopg.Error, sqlite3.Error)
+
+def database_errors(app: Flask) -> tuple[type[Exception], ...]:
+    """Database failures that no view turned into :class:`Unavailable` (psycopg's pipeline
+    mode can raise its own errors unwrapped by SQLAlchemy); psycopg only where it is used."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return (SQLAlchemyError, sqlite3.Error)
+    import psycopg
+
+    return (SQLAlchemyError, psycopg.Error, sqlite3.Error)
 
 
 class ConsentError(Exception):
@@ -124,7 +129,7 @@ def init_app(app: Flask) -> None:
         current_app.logger.warning("database failure: %s", type(error).__name__)
         return error_response(503, "unavailable", "the consent database is unavailable")
 
-    for database_error in DATABASE_ERRORS:
+    for database_error in database_errors(app):
         app.register_error_handler(database_error, _database_error)
 
     @app.errorhandler(TileCorrupt)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
-from flask_migrate import Migrate
+from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
@@ -28,8 +29,23 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
+
+#: The Alembic migrations that ``init-db`` applies.
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+def init_migrations(app: Flask) -> str:
+    """Set up Flask-Migrate on ``app`` once (and its ``db`` commands); the migrations' folder.
+
+    Only the command line needs it: imported here rather than at start-up, Alembic (with
+    Mako and Pygments) stays out of every web worker's memory.
+    """
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(render_as_batch=True, compare_type=True).init_app(app, db, directory=MIGRATIONS)
+    return str(app.extensions["migrate"].directory)
 
 
 def tune_sqlite(engine: Engine) -> None:

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, Text, cast, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 
 from ..catalog import CATEGORIES
-from ..chain import HASHED_FIELDS
+from ..chain import JSON_FIELDS
 from ..errors import InvalidField, NotFound
+from ..exports import STORED_FIELDS
 from ..extensions import db
 from ..ledger import receipt_dict, receipts_query
 from ..models import Erasure, PolicyVersion, Receipt, ReceiptContext
@@ -231,61 +231,35 @@ def _period_seqs(site_id: int, flt: ReceiptFilter) -> tuple[int, int, int]:
     return low, high, head
 
 
-#: Receipt columns of an export, in the API's order; JSON columns come as text.
-_JSON_COLUMNS = ("categories", "vendors", "signals")
+#: The columns of :data:`consent.exports.STORED_FIELDS`; JSON columns come as stored text.
 _EXPORT_COLUMNS = [
-    cast(_R.c[name], Text) if name in _JSON_COLUMNS else _R.c[name] for name in HASHED_FIELDS
-]
+    _C.c[name] if name in ("page_url", "ip_prefix", "user_agent")
+    else cast(_R.c[name], Text) if name in JSON_FIELDS
+    else _R.c[name]
+    for name in STORED_FIELDS
+]  # fmt: skip
 
 
 def receipt_batches(
-    engine: Engine, site_id: int, flt: ReceiptFilter, batch: int = 2000
-) -> Iterator[list[dict[str, Any]]]:
-    """Every matching receipt in ascending seq, a batch at a time: constant memory at any size.
+    engine: Engine, site_id: int, flt: ReceiptFilter, batch: int = 500
+) -> Iterator[Sequence[Row[Any]]]:
+    """Every matching receipt as a stored row (:data:`~consent.exports.STORED_FIELDS`), in
+    ascending seq, a batch at a time: constant memory at any size.
 
     It opens its own connection (a server-side cursor on PostgreSQL), so it can run
-    while the response streams, after the request's session is gone. JSON columns are
-    read as text and parsed once per distinct value: a ledger repeats a few choices.
+    while the response streams, after the request's session is gone.
     """
     query = flt.apply(
-        select(*_EXPORT_COLUMNS, _R.c.hash, _C.c.page_url, _C.c.ip_prefix, _C.c.user_agent)
+        select(*_EXPORT_COLUMNS)
         .outerjoin(_C, _C.c.receipt_pk == _R.c.id)
         .where(_R.c.site_id == site_id)
     ).order_by(_R.c.seq)
-    parsed: dict[str, Any] = {}
-
-    def value(text: str) -> Any:
-        found = parsed.get(text)
-        if found is None:
-            if len(parsed) > 4096:  # many distinct choices: keep memory flat anyway
-                parsed.clear()
-            found = parsed[text] = json.loads(text)
-        return found
-
-    json_at = [HASHED_FIELDS.index(name) for name in _JSON_COLUMNS]
     with engine.connect() as conn:
         result = conn.execution_options(yield_per=batch).execute(query)
         try:
-            for rows in result.partitions():
-                yield [_exported(row, json_at, value) for row in rows]
+            yield from result.partitions()
         finally:
             result.close()
-
-
-def _exported(row: Any, json_at: list[int], value: Any) -> dict[str, Any]:
-    """One export row as the API shows a receipt (see :func:`consent.ledger.receipt_dict`)."""
-    fields = list(row)
-    for index in json_at:
-        fields[index] = value(fields[index])
-    out = dict(zip(HASHED_FIELDS, fields, strict=False))
-    receipt_hash, page_url, ip_prefix, user_agent = fields[len(HASHED_FIELDS) :]
-    out["context"] = (
-        None
-        if page_url is None
-        else {"page_url": page_url, "ip_prefix": ip_prefix, "user_agent": user_agent}
-    )
-    out["hash"] = receipt_hash
-    return out
 
 
 def is_subject_id(value: str) -> bool:

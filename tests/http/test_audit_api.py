@@ -386,6 +386,43 @@ def test_csv_export_neutralises_formulas(
     assert row["context.user_agent"] == "'" + agent
 
 
+HOSTILE_AGENTS = [
+    '=cmd|" /C calc"!A0',
+    'Mozilla/5.0 (KHTML, like "Gecko")',
+    "é\u2028😀\\;x",
+    "-1,\t+2",
+]
+
+
+def test_exports_of_hostile_and_erased_values_are_the_receipts_exactly(
+    app: Flask, client: FlaskClient, site: str, auditor: Auditor
+) -> None:
+    # The exports build lines from stored text: each NDJSON line must be the receipt
+    # endpoint's object in compact JSON, byte for byte, and each CSV row its csv_row.
+    for agent in HOSTILE_AGENTS:
+        Visitor(client, site).choose(
+            "custom", headers={"User-Agent": agent}, categories={"performance": True}
+        )
+    erased = Visitor(client, site).choose("accept_all")["subject_id"]
+    owner = {"Authorization": f"Bearer {make_token(app, site, 'owner')}"}
+    erasure = client.post(f"/api/v1/admin/sites/{site}/subjects/{erased}/erasure", headers=owner)
+    assert erasure.status_code == 201
+    shown = [
+        auditor.json(f"receipts/{item['receipt_id']}")["receipt"]
+        for item in reversed(auditor.all_receipts())
+    ]
+    assert [r["context"]["user_agent"] for r in shown[:-1]] == HOSTILE_AGENTS
+    assert shown[-1]["context"] is None
+    ndjson = auditor.get("export", format="ndjson").get_data(as_text=True)
+    compact = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in shown]
+    assert ndjson == "".join(line + "\n" for line in compact)
+    text = auditor.get("export", format="csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[1:] == [csv_row(receipt) for receipt in shown]
+    agents = [row[CSV_COLUMNS.index("context.user_agent")] for row in rows[1:]]
+    assert agents == ["'" + HOSTILE_AGENTS[0], HOSTILE_AGENTS[1], HOSTILE_AGENTS[2], "'-1,\t+2", ""]
+
+
 def test_export_format_is_checked(auditor: Auditor) -> None:
     response = auditor.get("export", format="xlsx")
     assert response.status_code == 422 and response.json["error"]["field"] == "format"

@@ -221,10 +221,12 @@ def test_migration_builds_the_tree_for_existing_receipts(
 ) -> None:  # type: ignore[no-untyped-def]
     from flask_migrate import downgrade, upgrade
 
+    from consent.extensions import init_migrations
+
     seed(runner, site, 600)
     before = client.get(f"/log/{site}/checkpoint").get_data(as_text=True)
     with app.app_context():
-        directory = app.extensions["migrate"].directory
+        directory = init_migrations(app)
         downgrade(directory=directory, revision="0003")  # drops the tiles
         with app.extensions["sqlalchemy"].engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM log_tiles")).scalar_one() == 0
