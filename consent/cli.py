@@ -18,7 +18,6 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from flask_migrate import upgrade
 from sqlalchemy import Connection, func, select
 
 from . import transparency
@@ -28,7 +27,7 @@ from .canonical import canonical, sha256_hex
 from .catalog import CATEGORIES, VENDORS
 from .chain import GENESIS, HASHED_FIELDS, receipt_hash
 from .errors import ConsentError
-from .extensions import db
+from .extensions import db, init_migrations
 from .ledger import erase_subject, lock_chain, purge_contexts, receipt_count, verify_chain
 from .models import Receipt, ReceiptContext, Site, utcnow
 from .policy import normalize_origin, validate_https_url, validate_vendors
@@ -74,7 +73,9 @@ def _fail(error: ConsentError) -> click.ClickException:
 
 def init_db() -> None:
     """Apply every migration (works on an empty database)."""
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    from flask_migrate import upgrade
+
+    upgrade(directory=init_migrations(current_app))
 
 
 @click.command("init-db")
@@ -232,7 +233,9 @@ def purge_command(older_than: str | None, as_json: bool) -> None:
 @json_option
 def erase_subject_command(site_key: str, subject: str, as_json: bool) -> None:
     """Erase one subject's personal context on request; the erasure is recorded."""
-    erasure = erase_subject(_site(site_key).id, subject, "cli")
+    site = _site(site_key)
+    with progress_bar("erasing", receipt_count(site.id, subject), as_json) as progress:
+        erasure = erase_subject(site.id, subject, "cli", progress)
     data = {
         "subject_id": subject,
         "erased_at": erasure.erased_at.isoformat(),
@@ -441,6 +444,10 @@ def log_key_generate(name: str | None, as_json: bool) -> None:
 def init_app(app: Flask) -> None:
     """Register every command on ``app.cli``."""
     from .demo import demo_command
+
+    if click.get_current_context(silent=True) is not None:
+        # Run as the command line (``flask db …``): a web worker never imports Alembic.
+        init_migrations(app)
 
     for command in (
         init_db_command,

@@ -221,7 +221,16 @@ def test_progress_bars_show_on_a_terminal_and_never_with_json(
     assert "purging" in purged.stderr and purged.stdout.strip().startswith("purged")
     verified = invoke(runner, "verify-ledger")
     assert site in verified.stderr and "ok, 30 receipts" in verified.stdout
-    for args in (["seed-receipts", "--site", site, "--count", "5"], ["purge"], ["verify-ledger"]):
+    with app.app_context():
+        subject = db.session.execute(sa.text("SELECT subject_id FROM receipts")).scalar()
+    erased = invoke(runner, "erase-subject", "--site", site, "--subject", subject)
+    assert "erasing" in erased.stderr and "erased the personal context" in erased.stdout
+    for args in (
+        ["seed-receipts", "--site", site, "--count", "5"],
+        ["purge"],
+        ["verify-ledger"],
+        ["erase-subject", "--site", site, "--subject", subject],
+    ):
         quiet = invoke(runner, *args, "--json")
         assert quiet.stderr == "", args
         json.loads(quiet.stdout)
