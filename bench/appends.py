@@ -144,7 +144,7 @@ def run() -> tuple[str, bool]:
     text = (
         "## 4. Receipt appends\n\nThe consents POST end to end (validation, per-site lock, hash "
         "chain, Merkle tiles, signed checkpoint, token) vs a bare INSERT of a row of the same "
-        f"size through the same gunicorn (2 sync workers) and database; wrk, 16 connections, "
+        f"size through the same gunicorn (2 workers, 4 threads each) and database; wrk, 16 connections, "
         f"{DURATION} per run, {ROUNDS} alternating rounds, medians. SQLite runs with "
         "`synchronous=FULL` in WAL mode. After the runs every site's chain is verified.\n\n"
         + table(

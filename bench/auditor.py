@@ -296,7 +296,7 @@ def auditor_section(points: list[Point], stamp: str) -> tuple[str, bool]:
         rows.append([point.kind, "seed-receipts", f"{point.seed_rate:,.0f} receipts/s", "", "", ""])
     text = (
         f"## 5. Auditor at scale\n\n{stamp}. One site with {top:,} receipts "
-        "(`seed-receipts`, spread over 90 days), served by gunicorn (1 sync worker) on each "
+        "(`seed-receipts`, spread over 90 days), served by gunicorn (1 worker, 4 threads) on each "
         f"database. First pages: `limit=100`, {PAGE_REQUESTS} requests per filter in each of "
         f"{ROUNDS} alternating rounds, medians, each read also written to the access log. "
         "Exports stream the whole ledger over HTTP (rows/s end to end) against a raw driver "

@@ -67,7 +67,7 @@ def gunicorn_process(
         env["CONSENT_LOG_KEY"] = generate_signer_key(f"127.0.0.1:{port}")[0]
     command = [
         str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-        "--worker-class", "sync", "--log-level", "warning", "--access-logfile", "/dev/null",
+        "--log-level", "warning", "--access-logfile", "/dev/null",
         "--chdir", str(ROOT), *extra, app,
     ]  # fmt: skip
     process = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT)

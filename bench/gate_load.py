@@ -69,7 +69,7 @@ def run() -> tuple[str, bool]:
         for name in urls
     ]
     text = (
-        "## 3. Gate throughput\n\ngunicorn, 2 sync workers, SQLite; wrk -t2 -c16 for "
+        "## 3. Gate throughput\n\ngunicorn, 2 workers with 4 threads each (the repository's `gunicorn.conf.py`), SQLite; wrk -t2 -c16 for "
         f"{DURATION} per run on loopback, {ROUNDS} alternating rounds, medians.\n\n"
         + table(["endpoint", "req/s", "p99 (ms)", "vs /healthz"], rows)
         + f"\n\nGoal: gate ≥ 0.8× /healthz: {ratio:.2f}× → {verdict(ok)}\n"

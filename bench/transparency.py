@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
+from consent.offline import PARALLEL_FROM
+
 from . import appends
 from .auditor import database, drop_database, get, log_key, seed
 from .common import (
@@ -315,10 +317,19 @@ def _spread(figure: Figure) -> str:
     return f"rounds {min(figure.values):,.0f}–{max(figure.values):,.0f}"
 
 
-def _flat(points: list[ScalePoint], point: ScalePoint) -> tuple[bool, float]:
-    """Whether verify-export's peak RSS stayed flat up to ``point``; the smallest size's."""
-    smallest = min((p for p in points if p.kind == point.kind), key=lambda p: p.size)
-    return point.verify_mb - smallest.verify_mb <= FLAT_MB, smallest.verify_mb
+def _flat(points: list[ScalePoint], point: ScalePoint) -> tuple[bool, ScalePoint]:
+    """Whether verify-export's peak RSS stayed flat up to ``point``, and the size compared.
+
+    Exports of ``PARALLEL_FROM`` bytes and more are verified by worker processes, smaller
+    ones in one process: the comparison is with the smallest size verified the same way.
+    """
+
+    def parallel(p: ScalePoint) -> bool:
+        return p.export_mb * 1e6 >= PARALLEL_FROM
+
+    same = [p for p in points if p.kind == point.kind and parallel(p) == parallel(point)]
+    smallest = min(same, key=lambda p: p.size)
+    return point.verify_mb - smallest.verify_mb <= FLAT_MB, smallest
 
 
 #: Where the time goes, from a py-spy / cProfile look (2026-11-23), printed when a goal misses.
@@ -404,7 +415,7 @@ def section(
         )  # fmt: skip
     top = max((p.size for p in points), default=0)
     for point in (p for p in points if p.size == top):
-        flat, smallest_mb = _flat(points, point)
+        flat, smallest = _flat(points, point)
         proof_ok = point.proof_slowest < GOAL_PROOF_MS
         verify_ok = point.verify_s < GOAL_VERIFY_S and point.intact
         ok = ok and proof_ok and verify_ok and flat
@@ -427,7 +438,7 @@ def section(
         )  # fmt: skip
         rows.append(
             [point.kind, "(c) verify-export peak RSS", f"{point.verify_mb:.0f} MB",
-             f"{smallest_mb:.0f} MB at {min(p.size for p in points):,}; sha256sum "
+             f"{smallest.verify_mb:.0f} MB at {smallest.size:,}; sha256sum "
              f"{max(c.peak_mb for c in point.sha):.0f} MB",
              f"flat (≤ +{FLAT_MB:.0f} MB)", verdict(flat)]
         )  # fmt: skip
@@ -464,7 +475,9 @@ def section(
         "export.ndjson --checkpoint checkpoint.txt --key $VKEY` (the README's command) as a "
         "child process, its peak RSS from GNU time, against `sha256sum` of the same file"
         + ("; at a million receipts each runs once" if top >= 500_000 else "")
-        + f". The goal of (b) holds for the slowest receipt.{note}"
+        + ". From 32 MiB on, verify-export parses and hashes in one worker process per core "
+        "(the smaller sizes run in one process, so memory is compared between sizes verified "
+        f"the same way). The goal of (b) holds for the slowest receipt.{note}"
         + "".join(text for name, text in WHERE.items() if name in missed)
         + "\n\n"
         + table(["database", "figure", "measured", "baseline", "goal", "pass"], rows)

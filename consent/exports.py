@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from .catalog import CATEGORIES
+from .chain import HASHED_FIELDS
 
 #: CSV columns of a receipt, flattened (``categories.performance``, …).
 CSV_COLUMNS: tuple[str, ...] = (
@@ -40,26 +41,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 #: A stored receipt row as the exports read it: the hashed fields in the API's order
 #: (``categories``, ``vendors`` and ``signals`` as their stored JSON text), the hash,
 #: then the context's columns (all ``None`` once erased).
-STORED_FIELDS: tuple[str, ...] = (
-    "receipt_id",
-    "site_key",
-    "seq",
-    "subject_id",
-    "created_at",
-    "policy_version",
-    "policy_hash",
-    "language",
-    "action",
-    "categories",
-    "vendors",
-    "signals",
-    "context_digest",
-    "prev_hash",
-    "hash",
-    "page_url",
-    "ip_prefix",
-    "user_agent",
-)
+STORED_FIELDS: tuple[str, ...] = (*HASHED_FIELDS, "hash", "page_url", "ip_prefix", "user_agent")
 
 #: Leading characters that make a spreadsheet evaluate a cell as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -145,7 +145,7 @@ class _Reading:
 
 #: Parallel verification: lines per task, tasks in flight per worker, and the file size
 #: from which the workers pay for themselves.
-CHUNK, AHEAD, PARALLEL_FROM = 4000, 2, 32 * 1024 * 1024
+CHUNK, AHEAD, PARALLEL_FROM = 1000, 2, 32 * 1024 * 1024
 
 
 def _check_lines(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from consent.catalog import CATEGORIES
 from consent.chain import HASHED_FIELDS, JSON_FIELDS
-from consent.exports import CSV_COLUMNS, STORED_FIELDS, UTF8_BOM, csv_chunks, csv_row, ndjson_chunks
+from consent.exports import CSV_COLUMNS, UTF8_BOM, csv_chunks, csv_row, ndjson_chunks
 
 #: Text that a spreadsheet or a CSV reader cares about, and what JSON must escape.
 hostile = st.text(alphabet=st.sampled_from("=+-@\t\r\n,\"'; a\\é\u2028\x00\x7f😀"), max_size=12)
@@ -62,10 +62,6 @@ def as_api(receipt: dict[str, Any]) -> dict[str, Any]:
     )
     shown["hash"] = receipt["hash"]
     return shown
-
-
-def test_stored_fields_are_the_hashed_fields_then_hash_and_context() -> None:
-    assert (*HASHED_FIELDS, "hash", "page_url", "ip_prefix", "user_agent") == STORED_FIELDS
 
 
 @given(st.lists(rows, max_size=5), st.integers(1, 3))
