@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 ## run: create .venv, set up a SQLite database with a demo site, serve on 127.0.0.1:$(PORT)
 run: $(STAMP)
-	$(BIN)/consent demo --port $(PORT)
+	CONSENT_PUBLIC_URL=$${CONSENT_PUBLIC_URL:-http://127.0.0.1:$(PORT)} $(BIN)/consent demo --port $(PORT)
 
 ## system-deps: Debian's chromium (browser tests) and Go with x/mod (the independent
 ## transparency-log check), installed when missing (needs root or sudo)
