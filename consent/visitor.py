@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import time
 from typing import Any
@@ -57,7 +58,11 @@ def _site(site_key: str, *, origin_required: bool = False) -> SiteState:
 @bp.after_request
 def _cors(response: Response) -> Response:
     origin = g.get("cors_origin")
-    response.vary.add("Origin")
+    vary = response.headers.get("Vary")  # set directly: ``response.vary`` parses and rebuilds
+    if not vary:
+        response.headers["Vary"] = "Origin"
+    elif "origin" not in vary.lower():
+        response.headers["Vary"] = f"{vary}, Origin"
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
         if request.method == "OPTIONS":
@@ -263,7 +268,7 @@ def gate(site_key: str) -> Response:
         gpc=request.headers.get("Sec-GPC", "").strip() == "1",
         now=int(time.time()),
     )
-    response = jsonify(
+    response = _json(
         {
             "site_key": site.site_key,
             "policy_version": site.gate.policy_version,
@@ -278,6 +283,14 @@ def gate(site_key: str) -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+#: The gate's JSON, as ``jsonify`` writes it (compact, ASCII, a final newline) for less.
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _json(body: dict[str, Any]) -> Response:
+    return Response(_ENCODE(body) + "\n", mimetype="application/json")
 
 
 #: Extra CSV columns of the visitor's download: each receipt's inclusion proof.
