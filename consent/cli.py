@@ -241,7 +241,8 @@ def erase_subject_command(site_key: str, subject: str, as_json: bool) -> None:
         "erased_at": erasure.erased_at.isoformat(),
         "receipts": erasure.receipts,
     }
-    _emit(as_json, data, f"erased the personal context of {erasure.receipts} receipts")
+    plural = "" if erasure.receipts == 1 else "s"
+    _emit(as_json, data, f"erased the personal context of {erasure.receipts} receipt{plural}")
 
 
 #: Seeded receipts: how many per transaction, and the period they are spread over.

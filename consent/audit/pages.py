@@ -183,7 +183,8 @@ def erasure(site_key: str, subject_id: str) -> ResponseReturnValue:
     done = erase(principal.site.site_id, subject_id, principal.actor)
     if done is None:
         raise NotFound("unknown subject")
-    flash(f"The personal context of {done['receipts']} receipts was erased.")
+    count = done["receipts"]
+    flash(f"The personal context of {count} receipt{'' if count == 1 else 's'} was erased.")
     return redirect(url_for(".subject", site_key=site_key, subject_id=subject_id))
 
 
