@@ -180,6 +180,9 @@ def subject(site_key: str, subject_id: str) -> ResponseReturnValue:
 def erasure(site_key: str, subject_id: str) -> ResponseReturnValue:
     """Erase the subject's personal context (owners only); receipts and chain stay."""
     principal = current_principal()
+    if request.form.get("confirm") != "yes":
+        flash("Nothing was erased: tick the box to confirm the visitor's request.")
+        return redirect(url_for(".subject", site_key=site_key, subject_id=subject_id))
     done = erase(principal.site.site_id, subject_id, principal.actor)
     if done is None:
         raise NotFound("unknown subject")

@@ -159,13 +159,18 @@ def test_subject_timeline_and_erasure_by_an_owner(
     assert not page.find("button", **{"class": "danger"})  # auditors cannot erase
     assert ui.post(f"{url}/erasure").status_code == 403
     owner = signed_in(app, site, OWNER, "owner")
-    done = owner.post(f"{url}/erasure")
+    unconfirmed = owner.post(f"{url}/erasure")  # one click without the box ticked
+    assert unconfirmed.status_code == 302
+    assert "Nothing was erased" in Page.of(owner.get(url)).text("div", role="status")
+    auditor = Auditor(client, site, make_token(app, site))
+    assert all(i["context"] for i in auditor.json(f"subjects/{first['subject_id']}")["items"])
+    done = owner.post(f"{url}/erasure", data={"confirm": "yes"})
     assert done.status_code == 302 and done.headers["Location"] == url
     after = Page.of(owner.get(url))
     assert "2 receipts" in after.text("div", role="status")
     (erased,) = after.find("li", **{"class": "event erasure"})
     assert f"user:{OWNER}" in erased.text
-    history = Auditor(client, site, make_token(app, site)).json(f"subjects/{first['subject_id']}")
+    history = auditor.json(f"subjects/{first['subject_id']}")
     assert [item["context"] for item in history["items"]] == [None, None]
 
 
