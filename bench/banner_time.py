@@ -204,6 +204,22 @@ def _file(name: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in name.lower()) + ".html"
 
 
+#: Where our script time goes (CDP sampling profile of the demo page, 8 cold loads,
+#: 2026-11-23), printed while the script-time goal is missed.
+SCRIPT_TIME = (
+    "\n**Where the script time goes** (CDP sampling profile of the demo page, 8 cold loads): "
+    "about 1.7 ms in the bundle's top-level run (parsing it and setting up), 0.9 ms building "
+    "the first layer, 0.9 ms initialising (Consent Mode defaults, reading the cookie, "
+    "signals), 0.7 ms attaching the shadow root and its constructed stylesheet, 0.6 ms the "
+    "placeholder of the page's blocked Vimeo player and 0.5 ms creating elements. "
+    "ScriptDuration also counts the harness's own Playwright polling while it waits for the "
+    "banner (about 3 ms of `InjectedScript` in the same profile), more the longer it waits. "
+    "Plan: build the first layer from one cloned `<template>` filled with `textContent` "
+    "(owner texts stay text), and defer the placeholders, the preferences layer and the "
+    "MutationObserver until after the first paint.\n"
+)
+
+
 def run(
     service_base: str, site_key: str, modules: Path, workdir: Path, runs: int = 15
 ) -> tuple[str, bool]:
@@ -229,5 +245,6 @@ def run(
         + table(["banner", "time to banner (ms)", "vs floor", "script time (ms)"], rows)
         + f"\n\nGoal: ≤ 1.5× the plain-HTML floor, faster than every peer, script ≤ 3 ms: "
         f"{ours[0]:.1f} ms, {ours[0] / floor:.2f}× floor, script {ours[1]:.1f} ms → {verdict(ok)}\n"
+        + ("" if ours[1] <= 3.0 else SCRIPT_TIME)
     )
     return text, ok
