@@ -14,6 +14,7 @@ import math
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -224,21 +225,42 @@ def _measure_served(point: Point, env: dict[str, str], url: str, key: str, token
             point.intact = point.intact and result["ok"] and result["receipts"] == point.size
 
 
-def _measure_backend(kind: str, sizes: list[int], tmp: Path) -> list[Point]:
-    url = database(kind, tmp)
-    points = []
+@dataclass
+class GrownSite:
+    """A served site's database, key and auditor token at one size of its growth."""
+
+    env: dict[str, str]
+    url: str
+    key: str
+    token: str
+    size: int
+    seed_rate: float
+
+
+def grown_site(
+    kind: str, tmp: Path, name: str, sizes: list[int], database_name: str = PG_DATABASE
+) -> Iterator[GrownSite]:
+    """One site grown with ``seed-receipts`` to each of ``sizes`` in turn; dropped after."""
+    url = database(kind, tmp, database_name)
     try:
         env = env_for(url, tmp, CONSENT_LOG_KEY=log_key())
-        key = create_site(env, "Auditor scale")
+        key = create_site(env, name)
         token = consent_cli(env, "create-token", "--site", key, "--role", "auditor")["token"]
         have = 0
         for size in sizes:
-            point = Point(kind, size, seed_rate=seed(env, url, key, size - have))
+            rate = seed(env, url, key, size - have)
             have = size
-            _measure_served(point, env, url, key, token)
-            points.append(point)
+            yield GrownSite(env, url, key, token, size, rate)
     finally:
-        drop_database(kind)
+        drop_database(kind, database_name)
+
+
+def _measure_backend(kind: str, sizes: list[int], tmp: Path) -> list[Point]:
+    points = []
+    for site in grown_site(kind, tmp, "Auditor scale", sizes):
+        point = Point(kind, site.size, seed_rate=site.seed_rate)
+        _measure_served(point, site.env, site.url, site.key, site.token)
+        points.append(point)
     return points
 
 

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from consent.offline import PARALLEL_FROM
 
 from . import appends
-from .auditor import database, drop_database, get, log_key, seed
+from .auditor import get, grown_site, log_key
 from .common import (
     PYTHON,
     ROOT,
@@ -293,20 +293,11 @@ def _measure_size(
 
 def measure_scale(kind: str, sizes: list[int], tmp: Path) -> list[ScalePoint]:
     """(b) and (c) at each size, one site grown with ``seed-receipts``."""
-    url = database(kind, tmp, PG_DATABASE)
     points = []
-    try:
-        env = env_for(url, tmp, CONSENT_LOG_KEY=log_key())
-        key = create_site(env, "Transparency scale")
-        token = consent_cli(env, "create-token", "--site", key, "--role", "auditor")["token"]
-        have = 0
-        for size in sizes:
-            point = ScalePoint(kind, size, seed_rate=seed(env, url, key, size - have))
-            have = size
-            _measure_size(point, env, url, key, token, tmp)
-            points.append(point)
-    finally:
-        drop_database(kind, PG_DATABASE)
+    for site in grown_site(kind, tmp, "Transparency scale", sizes, PG_DATABASE):
+        point = ScalePoint(kind, site.size, seed_rate=site.seed_rate)
+        _measure_size(point, site.env, site.url, site.key, site.token, tmp)
+        points.append(point)
     return points
 
 
