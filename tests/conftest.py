@@ -144,3 +144,17 @@ def site(app: Flask) -> str:
         )
         db.session.commit()
         return created.site_key
+
+
+@pytest.fixture
+def proxied(db_url: str) -> Iterator[tuple[Flask, str]]:
+    """The application behind one trusted proxy hop, and a site's key."""
+    app = create_app({**base_config(db_url), "CONSENT_TRUSTED_PROXIES": 1})
+    with app.app_context():
+        key = create_site(
+            name="Proxied", origins=[ORIGIN], vendors=VENDORS, privacy_url=f"{ORIGIN}/p"
+        ).site_key
+        db.session.commit()
+    yield app, key
+    with app.app_context():
+        db.engine.dispose()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consent.accounts import create_api_token, upsert_user
 from consent.extensions import db
-from consent.models import Site
+from consent.models import AccessLogEntry, ApiToken, Membership, Receipt, Site
 from consent.sites import create_site
 
 PASSWORD = "correct horse battery"
@@ -87,3 +88,27 @@ class OwnerApi:
         body = {"requires_reconsent": requires_reconsent}
         result: dict[str, Any] = self.ok("POST", "/publish", body, status=201)
         return result
+
+
+def site_snapshot(app: Flask, site_key: str) -> dict[str, Any]:
+    """Everything of a site's that an owner or an attacker could change."""
+    with app.app_context():
+        site = site_by_key(site_key)
+        return {
+            "site": (site.name, list(site.origins), site.state_version, json.dumps(site.draft)),
+            "versions": len(site.policies),
+            "tokens": db.session.execute(
+                select(ApiToken.id, ApiToken.revoked_at).where(ApiToken.site_id == site.id)
+            ).all(),
+            "members": db.session.execute(
+                select(Membership.user_id, Membership.role).where(Membership.site_id == site.id)
+            ).all(),
+            "receipts": db.session.scalar(
+                select(func.count()).select_from(Receipt).where(Receipt.site_id == site.id)
+            ),
+            "access_log": db.session.scalar(
+                select(func.count())
+                .select_from(AccessLogEntry)
+                .where(AccessLogEntry.site_id == site.id)
+            ),
+        }

@@ -17,7 +17,15 @@ from consent.models import ApiToken, Membership, Site, User
 from tests.conftest import base_config
 from tests.helpers import Visitor
 from tests.http.auditing import Page
-from tests.owners import PASSWORD, OwnerApi, add_user, mint, other_site, site_by_key
+from tests.owners import (
+    PASSWORD,
+    OwnerApi,
+    add_user,
+    mint,
+    other_site,
+    site_by_key,
+    site_snapshot,
+)
 
 OWNER = "owner@example.com"
 MARKUP = '<img src=x onerror="alert(1)"> <b>Bold</b> & "quoted"'
@@ -67,21 +75,6 @@ SITE_PAGES: list[tuple[str, str, dict[str, Any] | None]] = [
 PAGE_IDS = [f"{m} {p}" for m, p, _ in SITE_PAGES]
 
 
-def _snapshot(app: Flask, site_key: str) -> dict[str, Any]:
-    with app.app_context():
-        row = site_by_key(site_key)
-        return {
-            "site": (row.name, list(row.origins), row.state_version, json.dumps(row.draft)),
-            "versions": len(row.policies),
-            "tokens": db.session.scalars(
-                select(ApiToken.id, ApiToken.revoked_at).where(ApiToken.site_id == row.id)
-            ).all(),
-            "members": db.session.execute(
-                select(Membership.user_id, Membership.role).where(Membership.site_id == row.id)
-            ).all(),
-        }
-
-
 @pytest.mark.parametrize(("method", "path", "data"), SITE_PAGES, ids=PAGE_IDS)
 def test_isolation_matrix(
     app: Flask, site: str, method: str, path: str, data: dict[str, Any] | None
@@ -91,7 +84,7 @@ def test_isolation_matrix(
     add_user(app, OWNER, "owner", site)
     add_user(app, "other-owner@example.com", "owner", other)
     add_user(app, "auditor@example.com", "auditor", site)
-    before = _snapshot(app, site)
+    before = site_snapshot(app, site)
     anonymous = app.test_client()
     cases = [
         (sign_in(app, "other-owner@example.com"), 404),  # another owner: as if unknown
@@ -103,7 +96,7 @@ def test_isolation_matrix(
         assert answer.status_code == status, (status, answer.get_data(as_text=True)[:300])
         if status == 302:
             assert answer.headers["Location"].startswith("/admin/login?next=")
-    assert _snapshot(app, site) == before
+    assert site_snapshot(app, site) == before
     mine = sign_in(app, OWNER).open(f"/admin/sites/{site}{path}", method=method, data=data)
     assert mine.status_code in (200, 302, 422)
 

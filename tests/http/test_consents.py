@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from consent.catalog import CATEGORIES
 from consent.chain import GENESIS, receipt_hash
 from consent.extensions import db
-from tests.helpers import ORIGIN, Visitor
+from tests.helpers import Visitor
 
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
@@ -266,19 +266,8 @@ def test_rate_limited_per_site_and_ip_prefix(app: Flask, client: FlaskClient, si
     assert counts(app) == (4, 4)
 
 
-def test_forwarded_for_is_used_behind_a_trusted_proxy(db_url: str) -> None:
-    from consent import create_app
-    from consent.sites import create_site
-    from tests.conftest import VENDORS, base_config
-
-    app = create_app({**base_config(db_url), "CONSENT_TRUSTED_PROXIES": 1})
-    with app.app_context():
-        key = create_site(
-            name="Proxied", origins=[ORIGIN], vendors=VENDORS, privacy_url=f"{ORIGIN}/p"
-        ).site_key
-        db.session.commit()
+def test_forwarded_for_is_used_behind_a_trusted_proxy(proxied: tuple[Flask, str]) -> None:
+    app, key = proxied
     visitor = Visitor(app.test_client(), key)
     receipt = visitor.choose("accept_all", headers={"X-Forwarded-For": "198.51.100.7"})
     assert receipt["context"]["ip_prefix"] == "198.51.100.0/24"
-    with app.app_context():
-        db.engine.dispose()

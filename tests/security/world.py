@@ -3,7 +3,6 @@ and the attacker's own site with every kind of credential the attacker can hold.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +12,9 @@ from sqlalchemy import func, select
 from werkzeug.routing import Rule
 
 from consent.extensions import db
-from consent.models import AccessLogEntry, ApiToken, Membership, Receipt, User
+from consent.models import ApiToken, User
 from tests.helpers import Visitor
-from tests.owners import PASSWORD, add_user, mint, other_site, site_by_key
+from tests.owners import PASSWORD, add_user, mint, other_site, site_by_key, site_snapshot
 
 #: Path prefixes of every endpoint that owners or auditors use.
 PROTECTED = (
@@ -94,26 +93,7 @@ class World:
 
     def snapshot(self) -> dict[str, Any]:
         """Everything of the victim's that an attack could change."""
-        with self.app.app_context():
-            site = site_by_key(self.victim)
-            return {
-                "site": (site.name, list(site.origins), site.state_version, json.dumps(site.draft)),
-                "versions": len(site.policies),
-                "tokens": db.session.execute(
-                    select(ApiToken.id, ApiToken.revoked_at).where(ApiToken.site_id == site.id)
-                ).all(),
-                "members": db.session.execute(
-                    select(Membership.user_id, Membership.role).where(Membership.site_id == site.id)
-                ).all(),
-                "receipts": db.session.scalar(
-                    select(func.count()).select_from(Receipt).where(Receipt.site_id == site.id)
-                ),
-                "access_log": db.session.scalar(
-                    select(func.count())
-                    .select_from(AccessLogEntry)
-                    .where(AccessLogEntry.site_id == site.id)
-                ),
-            }
+        return site_snapshot(self.app, self.victim)
 
 
 def build_world(app: Flask, client: FlaskClient, victim: str) -> World:
