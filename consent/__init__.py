@@ -27,12 +27,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # fields keep the documented order
 
     from . import errors, limits, service, transparency
-    from .extensions import csrf, db, tune_sqlite
+    from .extensions import csrf, db, fail_fast_after_timeouts, tune_sqlite
     from .sites import SiteCache
 
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)
+        fail_fast_after_timeouts(db.engine)
     limits.init_app(app)
     transparency.init_app(app)
     csrf.init_app(app)

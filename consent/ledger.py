@@ -61,10 +61,9 @@ def append_receipt(site: SiteState, choice: Choice) -> tuple[dict[str, Any], dic
     The proof is against a checkpoint signed at exactly the new receipt's ``seq``: the
     visitor's commitment that the choice was logged.
     """
-    (body,), proof = _append(site, [choice], prove=True)
+    body, proof = _append(site, choice)
     receipt = {**{name: body[name] for name in HASHED_FIELDS}, "context": choice.context}
     receipt["hash"] = body["hash"]
-    assert proof is not None
     return receipt, proof
 
 
@@ -76,37 +75,29 @@ def _no_progress(_rows: int) -> None:
     pass
 
 
-def _append(
-    site: SiteState, choices: list[Choice], prove: bool = False
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Chain, insert and log receipts in one transaction, serialised per site.
+def _append(site: SiteState, choice: Choice) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Chain, insert and log one receipt in one transaction, serialised per site.
 
-    Receipts, their context and the Merkle tiles commit together or not at all, so the
+    The receipt, its context and the Merkle tiles commit together or not at all, so the
     chain and the transparency log can never disagree. The checkpoint is signed after
     commit, outside the lock: for a given size it depends on the root alone.
     """
-    salts = [secrets.token_bytes(16) for _ in choices]
-    drafts = [_draft(site, choice, salt) for choice, salt in zip(choices, salts, strict=True)]
+    salt = secrets.token_bytes(16)
+    draft = _draft(site, choice, salt)
     with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin() as tx:
         with _pipelined(conn):
             lock_chain(conn, site.site_id)
         head = transparency.open_head(conn, site.site_id)
-        seq, prev = head.size, head.hash
-        bodies = []
-        for draft in drafts:
-            seq += 1
-            bodies.append(_chained(draft, seq, prev))
-            prev = bodies[-1]["hash"]
-        with _pipelined(conn) if len(bodies) == 1 else nullcontext():
-            _insert(conn, site.site_id, bodies, salts, choices)
-            path = transparency.extend(conn, site.site_id, head, [b["hash"] for b in bodies])
-            root = head.edge.root() if prove else b""
+        body = _chained(draft, head.size + 1, head.hash)
+        with _pipelined(conn):
+            _insert(conn, site.site_id, body, salt, choice)
+            path = transparency.extend(conn, site.site_id, head, [body["hash"]])
+            root = head.edge.root()
             # Kept while the lock is held, so the append waiting for it finds the head; if
             # the commit fails, the next append sees that the receipts lack it and rebuilds.
             transparency.keep(site.site_id, head)
             tx.commit()  # in the pipeline: the writes and COMMIT take one round trip
-    proof = transparency.newest_proof(site.site_key, seq, path, root) if prove else None
-    return bodies, proof
+    return body, transparency.newest_proof(site.site_key, body["seq"], path, root)
 
 
 def _pipelined(conn: Connection) -> AbstractContextManager[Any]:
@@ -137,23 +128,12 @@ _INSERT_CONTEXT = insert(_C).from_select(
 
 
 def _insert(
-    conn: Connection,
-    site_id: int,
-    bodies: list[dict[str, Any]],
-    salts: list[bytes],
-    choices: list[Choice],
+    conn: Connection, site_id: int, body: dict[str, Any], salt: bytes, choice: Choice
 ) -> None:
-    """Insert receipts and their personal context (a side record, for erasure)."""
-    now = utcnow()
-    contexts = [
-        {"of_receipt": b["receipt_id"], "salt": salt, "created_at": now}
-        | _context_columns(c.context)
-        for b, salt, c in zip(bodies, salts, choices, strict=True)
-    ]
-    receipts = [{"site_id": site_id, **body} for body in bodies]
-    single = len(receipts) == 1  # a plain execute, which can pipeline; else executemany
-    conn.execute(_INSERT_RECEIPT, receipts[0] if single else receipts)
-    conn.execute(_INSERT_CONTEXT, contexts[0] if single else contexts)
+    """Insert a receipt and its personal context (a side record, for erasure)."""
+    context = {"of_receipt": body["receipt_id"], "salt": salt, "created_at": utcnow()}
+    conn.execute(_INSERT_RECEIPT, {"site_id": site_id, **body})
+    conn.execute(_INSERT_CONTEXT, context | _context_columns(choice.context))
 
 
 def _draft(site: SiteState, choice: Choice, salt: bytes) -> dict[str, Any]:

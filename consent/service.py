@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .extensions import db, fail_fast_after_timeouts
+from .extensions import db
 
 #: The CSP of every HTML page the service renders itself.
 PAGE_CSP = (
@@ -18,9 +18,7 @@ PAGE_CSP = (
 
 
 def init_app(app: Flask) -> None:
-    """Register /healthz and /readyz, ProxyFix, the response headers; fail fast on timeouts."""
-    with app.app_context():
-        fail_fast_after_timeouts(db.engine)
+    """Register /healthz and /readyz, ProxyFix and the response headers."""
     hops = app.config["CONSENT_TRUSTED_PROXIES"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
