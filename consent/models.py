@@ -194,11 +194,16 @@ class AccessLogEntry(db.Model):
 
 
 class LogTile(db.Model):
-    """A C2SP tlog tile of one site's Merkle tree: up to 256 hashes, 32 bytes each."""
+    """A slice of a C2SP tlog tile of one site's Merkle tree (up to 256 hashes, 32 bytes each).
+
+    A full tile is one row from ``start`` 0; a partial one is the slices its appends added,
+    ``start`` being the index of a slice's first hash in the tile.
+    """
 
     __tablename__ = "log_tiles"
 
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
     level: Mapped[int] = mapped_column(Integer, primary_key=True)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    start: Mapped[int] = mapped_column(Integer, primary_key=True, default=0, server_default="0")
     hashes: Mapped[bytes] = mapped_column(LargeBinary)

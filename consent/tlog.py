@@ -201,11 +201,21 @@ def parse_entry_bundle(data: bytes) -> list[bytes]:
 
 @dataclass(frozen=True, slots=True)
 class TileWrite:
-    """A tile's complete new contents, to be stored (upserted) at (level, index)."""
+    """A tile's complete new contents at (level, index), of which ``start`` hashes are stored.
+
+    Only ``data[start * HASH_SIZE:]`` is new: a store may append that slice instead of
+    rewriting the whole tile (up to 8 KiB) on every append.
+    """
 
     level: int
     index: int
     data: bytes
+    start: int = 0
+
+    @property
+    def new(self) -> bytes:
+        """The hashes added since the tile was last stored."""
+        return self.data[self.start * HASH_SIZE :]
 
     @property
     def width(self) -> int:
@@ -268,7 +278,8 @@ class TreeEdge:
         self.size = 0
         self._subtrees: list[bytes] = []
         self._tiles: list[bytearray] = []
-        self._changed: dict[tuple[int, int], bytearray] = {}
+        #: Tiles changed since the last :meth:`take_writes`: hashes stored then, contents now.
+        self._changed: dict[tuple[int, int], tuple[int, bytearray]] = {}
 
     @classmethod
     def from_tiles(cls, read_tile: TileReader, size: int) -> TreeEdge:
@@ -306,19 +317,23 @@ class TreeEdge:
     def _push(self, level: int, node: bytes) -> None:
         if level == len(self._tiles):
             self._tiles.append(bytearray())
-        if len(self._tiles[level]) == TILE_WIDTH * HASH_SIZE:
-            self._tiles[level] = bytearray()
-        self._tiles[level] += node
+        tile = self._tiles[level]
+        if len(tile) == TILE_WIDTH * HASH_SIZE:
+            tile = self._tiles[level] = bytearray()
         index = ((self.size >> (TILE_HEIGHT * level)) - 1) // TILE_WIDTH
-        self._changed[level, index] = self._tiles[level]
+        self._changed.setdefault((level, index), (len(tile) // HASH_SIZE, tile))
+        tile += node  # in place: the entry above sees it
 
     def root(self) -> bytes:
         """The Merkle Tree Hash of the tree so far."""
         return _fold(self._subtrees)
 
     def take_writes(self) -> list[TileWrite]:
-        """The tiles changed since the last call, each with its complete new contents."""
-        writes = [TileWrite(lv, ix, bytes(data)) for (lv, ix), data in self._changed.items()]
+        """The tiles changed since the last call: complete contents, and what was stored."""
+        writes = [
+            TileWrite(lv, ix, bytes(data), start)
+            for (lv, ix), (start, data) in self._changed.items()
+        ]
         self._changed = {}
         return writes
 

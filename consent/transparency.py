@@ -12,21 +12,30 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
-from sqlalchemy import Connection, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from .chain import GENESIS
 from .config import ConfigError
 from .models import LogTile, Receipt
 from .notes import Signer, Verifier, generate_signer_key, parse_signer_key, parse_verifier_key
 from .notes import sign_checkpoint as _sign
-from .tlog import TileReader, TileWrite, TreeEdge, inclusion_proof, leaf_hash, tree_root
+from .tlog import (
+    HASH_SIZE,
+    TILE_WIDTH,
+    TileCorrupt,
+    TileReader,
+    TileWrite,
+    TreeEdge,
+    inclusion_proof,
+    leaf_hash,
+    tree_root,
+)
 
 _T = LogTile.__table__
 _R = Receipt.__table__
@@ -104,20 +113,35 @@ def origin(site_key: str) -> str:
 
 
 def reader(conn: Connection, site_id: int) -> TileReader:
-    """Read a site's tiles (``b""`` when absent), each row at most once per reader."""
+    """Read a site's tiles (``b""`` when absent), each at most once per reader.
+
+    A partial tile is stored as the slices its appends added; they are read in order and
+    must follow each other without a gap or an overlap.
+    """
     cache: dict[tuple[int, int], bytes] = {}
 
     def read(level: int, index: int) -> bytes:
         if (level, index) not in cache:
-            row = conn.execute(
-                select(_T.c.hashes).where(
-                    _T.c.site_id == site_id, _T.c.level == level, _T.c.idx == index
-                )
-            ).scalar()
-            cache[level, index] = bytes(row) if row is not None else b""
+            rows = conn.execute(_TILE, {"site": site_id, "level": level, "idx": index}).all()
+            data = bytearray()
+            for start, hashes in rows:
+                if start * HASH_SIZE != len(data):
+                    problem = f"has a slice at {start} after {len(data)} bytes"
+                    raise TileCorrupt(level, index, problem)
+                data += hashes
+            cache[level, index] = bytes(data)
         return cache[level, index]
 
     return read
+
+
+#: One tile's slices in order.
+_TILE = (
+    select(_T.c.start, _T.c.hashes)
+    .where(_T.c.site_id == bindparam("site"), _T.c.level == bindparam("level"))
+    .where(_T.c.idx == bindparam("idx"))
+    .order_by(_T.c.start)
+)
 
 
 @dataclass
@@ -208,7 +232,7 @@ def append(conn: Connection, site_id: int, size: int, hashes: list[str]) -> None
     edge = TreeEdge.from_tiles(reader(conn, site_id), size)
     for value in hashes:
         edge.append(leaf_hash(bytes.fromhex(value)))
-    _upsert(conn, site_id, edge.take_writes())
+    _store(conn, site_id, edge.take_writes())
 
 
 def extend(conn: Connection, site_id: int, head: LogHead, hashes: list[str]) -> list[bytes]:
@@ -217,7 +241,7 @@ def extend(conn: Connection, site_id: int, head: LogHead, hashes: list[str]) -> 
     for value in hashes:
         proof = head.edge.append(leaf_hash(bytes.fromhex(value)))
     head.hash = hashes[-1]
-    _upsert(conn, site_id, head.edge.take_writes())
+    _store(conn, site_id, head.edge.take_writes())
     return proof
 
 
@@ -226,22 +250,34 @@ def keep(site_id: int, head: LogHead) -> None:
     current_app.extensions["consent_log_heads"].keep(site_id, head)
 
 
-def _upsert(conn: Connection, site_id: int, writes: list[TileWrite]) -> None:
-    statement = _upsert_statement(conn.dialect.name)
+def _store(conn: Connection, site_id: int, writes: list[TileWrite]) -> None:
+    """Store tile writes: a partial tile gains a slice, a full one becomes one row.
+
+    Appending a slice of one hash costs a small insert where rewriting the partial tile
+    would write up to 8 KiB; the tile's slices are folded into one row when it is full.
+    A slice is never overwritten: one already there means the tile is not what the
+    receipts imply, and the append fails.
+    """
     for w in writes:  # one execute each (a few at most), which the ledger can pipeline
-        conn.execute(
-            statement, {"site_id": site_id, "level": w.level, "idx": w.index, "hashes": w.data}
-        )
+        key = {"site_id": site_id, "level": w.level, "idx": w.index}
+        try:
+            if w.width == TILE_WIDTH and w.start:
+                conn.execute(_FOLD, key)
+                conn.execute(_INSERT, {**key, "start": 0, "hashes": w.data})
+            else:
+                conn.execute(_INSERT, {**key, "start": w.start, "hashes": w.new})
+        except IntegrityError as error:
+            raise TileCorrupt(w.level, w.index, f"has a slice at {w.start} already") from error
 
 
-@cache
-def _upsert_statement(dialect: str) -> Any:
-    """The tile upsert, built once: building one costs more than running it."""
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(_T)
-    return statement.on_conflict_do_update(
-        index_elements=[_T.c.site_id, _T.c.level, _T.c.idx],
-        set_={"hashes": statement.excluded.hashes},
-    )
+#: A tile slice; built once (building a statement costs more than running it).
+_INSERT = _T.insert()
+#: All of a tile's slices, before it is stored whole.
+_FOLD = delete(_T).where(
+    _T.c.site_id == bindparam("site_id"),
+    _T.c.level == bindparam("level"),
+    _T.c.idx == bindparam("idx"),
+)
 
 
 def checkpoint(site_key: str, size: int, read: TileReader) -> str:

@@ -29,8 +29,8 @@ GRANT SELECT, INSERT ON receipts TO consent_app;
 GRANT SELECT, INSERT, DELETE ON receipt_contexts TO consent_app;
 -- Erasure records and the auditors' access log are append-only too.
 GRANT SELECT, INSERT ON erasures, access_log TO consent_app;
--- Merkle tiles: a partial tile is upserted as the log grows (INSERT ... ON CONFLICT UPDATE).
-GRANT SELECT, INSERT, UPDATE ON log_tiles TO consent_app;
+-- Merkle tiles: a partial tile grows by slices, folded into one row (DELETE, INSERT) when full.
+GRANT SELECT, INSERT, UPDATE, DELETE ON log_tiles TO consent_app;
 -- Published policy versions are immutable (migration 0005's trigger as well).
 GRANT SELECT, INSERT ON policy_versions TO consent_app;
 -- Sites (settings, draft, state version; SELECT ... FOR UPDATE while publishing),

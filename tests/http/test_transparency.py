@@ -180,7 +180,7 @@ def test_a_failed_tile_write_confirms_nothing(
     def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise sa.exc.OperationalError("INSERT INTO log_tiles", {}, Exception("disk full"))
 
-    monkeypatch.setattr(transparency, "_upsert", broken)
+    monkeypatch.setattr(transparency, "_store", broken)
     response = visitor.post(visitor.consent_body("reject_all"))
     assert response.status_code == 503
     with app.app_context(), app.extensions["sqlalchemy"].engine.connect() as conn:
@@ -238,13 +238,86 @@ def test_migration_builds_the_tree_for_existing_receipts(
     )
 
 
+def tile_rows(app: Flask) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """Each stored tile's slices as (start, hashes) pairs."""
+    with app.app_context(), app.extensions["sqlalchemy"].engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT level, idx, start, hashes FROM log_tiles")).all()
+    slices: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for level, idx, start, data in sorted(rows, key=lambda row: row[:3]):
+        slices.setdefault((level, idx), []).append((start, len(bytes(data)) // 32))
+    return slices
+
+
+def test_appends_add_slices_and_a_full_tile_is_one_row(
+    app: Flask, client: FlaskClient, runner, site: str
+) -> None:  # type: ignore[no-untyped-def]
+    seed(runner, site, 254)
+    visitor = Visitor(client, site)
+    answers = [visitor.post(visitor.consent_body("accept_all")).json for _ in range(4)]
+    # The first two appends added one-hash slices to tile 0; the third filled it: one row.
+    assert tile_rows(app) == {(0, 0): [(0, 256)], (0, 1): [(0, 1), (1, 1)], (1, 0): [(0, 1)]}
+    assert_log_matches_receipts(app, answers)
+
+
+def test_migration_0007_folds_slices_and_back(app: Flask, client: FlaskClient, site: str) -> None:  # type: ignore[no-untyped-def]
+    from flask_migrate import downgrade, upgrade
+
+    from consent.extensions import init_migrations
+
+    visitor = Visitor(client, site)
+    for _ in range(3):
+        visitor.choose("accept_all")
+    before = client.get(f"/log/{site}/checkpoint").get_data(as_text=True)
+    with app.app_context():
+        directory = init_migrations(app)
+        downgrade(directory=directory, revision="0006")
+        with app.extensions["sqlalchemy"].engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT level, idx, hashes FROM log_tiles")).all()
+        assert [(row.level, row.idx, len(bytes(row.hashes))) for row in rows] == [(0, 0, 96)]
+        upgrade(directory=directory)
+    assert tile_rows(app) == {(0, 0): [(0, 3)]}
+    assert client.get(f"/log/{site}/checkpoint").get_data(as_text=True) == before
+    answers = [visitor.post(visitor.consent_body("reject_all")).json for _ in range(2)]
+    assert tile_rows(app) == {(0, 0): [(0, 3), (3, 1), (4, 1)]}
+    assert_log_matches_receipts(app, answers)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("UPDATE log_tiles SET start = 2 WHERE start = 1", {}),  # a gap
+        ("UPDATE log_tiles SET hashes = :h WHERE start = 0", {"h": bytes(64)}),  # an overlap
+    ],
+    ids=["gap", "overlap"],
+)
+def test_slices_that_do_not_follow_each_other_are_a_corrupt_tile(
+    app: Flask,
+    client: FlaskClient,
+    site: str,
+    change: tuple[str, dict],  # type: ignore[type-arg]
+) -> None:
+    visitor = Visitor(client, site)
+    visitor.choose("accept_all")
+    visitor.choose("accept_all")
+    with app.app_context(), app.extensions["sqlalchemy"].engine.begin() as conn:
+        conn.execute(sa.text(change[0]), change[1])
+    assert client.get(f"/log/{site}/checkpoint").status_code == 503
+    app.extensions["consent_log_heads"]._heads.clear()  # a worker that reads the tiles
+    refused = visitor.post(visitor.consent_body("accept_all"))
+    assert refused.status_code == 503 and refused.json["error"]["code"] == "unavailable"
+    assert tile_rows(app)[0, 0][-1][0] in (1, 2)  # nothing appended onto the corrupt tile
+
+
 # --- The worker's cached log head: a hint, always checked against the receipts ---------
 
 
 def stored_tiles(app: Flask) -> dict[tuple[int, int], bytes]:
     with app.app_context(), app.extensions["sqlalchemy"].engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT level, idx, hashes FROM log_tiles")).all()
-        return {(level, idx): bytes(data) for level, idx, data in rows}
+        query = "SELECT site_id, level, idx FROM log_tiles GROUP BY 1, 2, 3"
+        return {
+            (level, idx): transparency.reader(conn, site_id)(level, idx)
+            for site_id, level, idx in conn.execute(sa.text(query))
+        }
 
 
 def expected_tiles(hashes: list[bytes]) -> dict[tuple[int, int], bytes]:

@@ -24,12 +24,14 @@ from consent.notes import (
 from consent.tlog import (
     EMPTY_ROOT,
     ENTRIES,
+    TILE_WIDTH,
     BadSignature,
     Malformed,
     OutOfRange,
     ProofFailed,
     TileCoords,
     TileCorrupt,
+    TileWrite,
     TlogError,
     TreeEdge,
     UnknownKey,
@@ -117,20 +119,37 @@ ORIGIN = "consent.example/log/site1"
 
 
 class Store:
-    """Tiles in a dict, as the ledger keeps them in ``log_tiles``; counts reads per call."""
+    """Tile slices in a dict, as the ledger keeps them in ``log_tiles``; counts reads."""
 
     def __init__(self) -> None:
-        self.tiles: dict[tuple[int, int], bytes] = {}
+        self.slices: dict[tuple[int, int], dict[int, bytes]] = {}
         self.size = 0
         self.reads: list[tuple[int, int]] = []
+
+    @property
+    def tiles(self) -> dict[tuple[int, int], bytes]:
+        """Each tile: its slices joined in order."""
+        return {
+            key: b"".join(part for _, part in sorted(s.items())) for key, s in self.slices.items()
+        }
 
     def read(self, level: int, index: int) -> bytes:
         self.reads.append((level, index))
         return self.tiles.get((level, index), b"")
 
+    def store(self, writes: Sequence[TileWrite]) -> None:
+        """A partial tile gains the new slice; a full tile becomes one slice."""
+        for write in writes:
+            slices = self.slices.setdefault((write.level, write.index), {})
+            if write.width == TILE_WIDTH:
+                slices.clear()
+                slices[0] = write.data
+            else:
+                assert write.start not in slices
+                slices[write.start] = write.new
+
     def append(self, leaf_hashes: Sequence[bytes]) -> None:
-        for write in append_leaves(self.read, self.size, leaf_hashes):
-            self.tiles[write.level, write.index] = write.data
+        self.store(append_leaves(self.read, self.size, leaf_hashes))
         self.size += len(leaf_hashes)
 
 
@@ -284,6 +303,27 @@ def test_batched_and_single_appends_store_the_same_tiles() -> None:
     assert one_by_one.tiles == batched.tiles
     assert sorted(batched.tiles) == [(0, 0), (0, 1), (0, 2), (1, 0)]
     assert [len(batched.tiles[key]) // 32 for key in sorted(batched.tiles)] == [256, 256, 188, 2]
+    # Stored as slices: one per append into a partial tile, one for each full tile.
+    slices = {key: sorted(parts) for key, parts in one_by_one.slices.items()}
+    assert slices == {(0, 0): [0], (0, 1): [0], (0, 2): list(range(188)), (1, 0): [0, 1]}
+    assert {key: sorted(parts) for key, parts in batched.slices.items()} == {
+        key: [0] for key in slices
+    }
+
+
+def test_writes_carry_only_the_new_hashes_of_a_partial_tile() -> None:
+    store = Store()
+    store.append(BIG_HASHES[:300])
+    edge = TreeEdge.from_tiles(store.read, 300)
+    edge.append(BIG_HASHES[300])
+    edge.append(BIG_HASHES[301])
+    (write,) = edge.take_writes()
+    assert (write.level, write.index, write.start, write.width) == (0, 1, 44, 46)
+    assert write.new == b"".join(BIG_HASHES[300:302])
+    for leaf in BIG_HASHES[302:512]:
+        edge.append(leaf)
+    writes = {(w.level, w.index): (w.start, w.width) for w in edge.take_writes()}
+    assert writes == {(0, 1): (46, 256), (1, 0): (1, 2)}
 
 
 def test_append_reads_the_edge_tiles_once_and_refuses_inconsistent_tiles() -> None:
@@ -311,8 +351,7 @@ def test_the_edge_appends_as_the_tiles_do(start: int, count: int) -> None:
         verify_inclusion(size - 1, size, leaf, proof, edge.root())
     writes = edge.take_writes()
     assert writes == append_leaves(store.read, start, hashes[start:]) and edge.take_writes() == []
-    for write in writes:
-        store.tiles[write.level, write.index] = write.data
+    store.store(writes)
     assert edge.root() == naive_root(hashes) == tree_root(store.read, len(hashes))
     assert proof == inclusion_proof(store.read, len(hashes) - 1, len(hashes))
 
