@@ -31,7 +31,9 @@ end
 """
 
 
-def wrk_post(base: str, targets: list[tuple[str, bytes]], workdir: Path) -> tuple[float, int]:
+def wrk_post(
+    base: str, targets: list[tuple[str, bytes]], workdir: Path, duration: str = DURATION
+) -> tuple[float, int]:
     """Requests/s of 16 connections POSTing to ``targets`` in turn; and non-2xx answers."""
     script = workdir / f"post-{uuid.uuid4().hex}.lua"
     entries = ", ".join(
@@ -39,7 +41,7 @@ def wrk_post(base: str, targets: list[tuple[str, bytes]], workdir: Path) -> tupl
     )
     script.write_text(_LUA % (entries, ORIGIN))
     out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{DURATION}", "--timeout", "10s", "-s", str(script), base],
+        ["wrk", "-t2", "-c16", f"-d{duration}", "--timeout", "10s", "-s", str(script), base],
         check=True, capture_output=True, text=True, timeout=90,
     ).stdout  # fmt: skip
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
