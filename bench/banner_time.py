@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 import threading
+from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,29 +17,65 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 
-#: Runs in every page before its own scripts: notes when a banner first becomes visible.
+#: How the probe's one console message starts.
+REPORT = "bench:banner "
+
+#: Runs in every page before its own scripts and reports, in one console message, the first
+#: rendering frame that shows the banner, and the time its own callbacks took. It never
+#: polls and never forces a layout: an IntersectionObserver (computed in the frame's own
+#: layout) watches each element that matches, looked up after each batch of DOM mutations
+#: (in the document and in open shadow roots) and after each stylesheet load (no mutation).
+#: Only a banner laid out but hidden by ``visibility`` (which may turn visible in a
+#: transition) is checked at each frame until it shows.
 PROBE = """
 (() => {
-  const selector = %s;
-  const find = () => {
-    for (const s of selector.split("|")) {
-      const [host, inner] = s.split(">>");
-      let el = document.querySelector(host);
-      if (el && inner) el = el.shadowRoot && el.shadowRoot.querySelector(inner);
-      if (el && el.checkVisibility && el.checkVisibility({visibilityProperty: true}) &&
-          el.getBoundingClientRect().height > 0) return el;
+  const selectors = %s.split("|").map((s) => s.split(">>"));
+  const options = {childList: true, subtree: true, attributes: true};
+  const observed = new WeakSet();
+  let cost = 0;
+  let done = false;
+  let hidden = null;
+  const timed = (fn) => (arg) => {
+    if (done) return;
+    const start = performance.now();
+    const at = fn(arg);
+    cost += performance.now() - start;
+    if (at === undefined) return;
+    done = true;
+    mutations.disconnect();
+    intersections.disconnect();
+    console.debug(%s + JSON.stringify({at, cost, seen: performance.now()}));
+  };
+  const visible = (el) => el.checkVisibility({visibilityProperty: true});
+  const frame = timed((now) => {
+    if (visible(hidden)) return now;
+    requestAnimationFrame(frame);
+  });
+  const intersections = new IntersectionObserver(timed((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting || !entry.boundingClientRect.height) continue;
+      if (visible(entry.target)) return entry.time;
+      if (!hidden) requestAnimationFrame(frame);
+      hidden = entry.target;
     }
-    return null;
-  };
-  const seen = () => {
-    if (window.__bannerAt || !find()) return;
-    window.__bannerAt = performance.now();
-    observer.disconnect();
-  };
-  const observer = new MutationObserver(seen);
-  observer.observe(document, {childList: true, subtree: true, attributes: true});
-  const poll = () => { seen(); if (!window.__bannerAt) requestAnimationFrame(poll); };
-  requestAnimationFrame(poll);
+  }));
+  const look = timed(() => {
+    for (const [host, inner] of selectors) {
+      let el = document.querySelector(host);
+      if (el && inner && el.shadowRoot && !observed.has(el.shadowRoot)) {
+        observed.add(el.shadowRoot);
+        mutations.observe(el.shadowRoot, options);
+      }
+      if (el && inner) el = el.shadowRoot && el.shadowRoot.querySelector(inner);
+      if (el && !observed.has(el)) {
+        observed.add(el);
+        intersections.observe(el);
+      }
+    }
+  });
+  const mutations = new MutationObserver(look);
+  mutations.observe(document, options);
+  addEventListener("load", look, true);
 })();
 """
 
@@ -165,58 +202,87 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-def measure(
-    base: str, contenders: dict[str, str], runs: int
-) -> dict[str, tuple[list[float], list[float]]]:
-    """Per contender: times to banner (ms) and main-thread script times (ms)."""
+@dataclass
+class Sample:
+    """One page load: when the banner became visible, and the script time until then (ms)."""
+
+    #: Navigation start → the probe first sees the banner visible.
+    at: float
+    #: CDP ScriptDuration read as soon as the probe has reported (every script, probe included).
+    script: float
+    #: The probe's own share of ``script``.
+    probe: float
+    #: From the probe's report to the metrics being read (what ran then is counted too).
+    lag: float
+
+
+def measure(base: str, contenders: dict[str, str], runs: int) -> dict[str, list[Sample]]:
+    """Per contender, one sample per run; contenders alternate within each run."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
-    results: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in contenders}
+    results: dict[str, list[Sample]] = {name: [] for name in contenders}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for _ in range(runs):
             for name, selector in contenders.items():
                 context = browser.new_context()
-                page = context.new_page()
-                page.route("https://**/*", lambda route: route.abort())
-                cdp = context.new_cdp_session(page)
-                cdp.send("Network.enable")
-                cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-                cdp.send("Performance.enable")
-                page.add_init_script(PROBE % json.dumps(selector))
-                page.goto(f"{base}/{_file(name)}")
                 try:
-                    page.wait_for_function("() => window.__bannerAt", timeout=15000)
-                except Exception as error:
+                    results[name].append(_load(context, f"{base}/{_file(name)}", selector))
+                except PlaywrightTimeout as error:
                     raise RuntimeError(f"{name}: no banner became visible") from error
-                at = page.evaluate("window.__bannerAt")
-                metrics = {
-                    m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]
-                }
-                results[name][0].append(float(at))
-                results[name][1].append(metrics.get("ScriptDuration", 0.0) * 1000)
-                context.close()
+                finally:
+                    context.close()
         browser.close()
     return results
+
+
+def _load(context, url: str, selector: str) -> Sample:  # type: ignore[no-untyped-def]
+    """Load ``url`` in a fresh page; wait, without running page script, for the probe."""
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    # Refused in the browser itself: a Playwright route would send every request through
+    # the driver and back, delaying each one.
+    cdp.send("Network.setBlockedURLs", {"urls": ["https://*"]})
+    cdp.send("Performance.enable")
+    page.add_init_script(PROBE % (json.dumps(selector), json.dumps(REPORT)))
+    # The driver waits for the probe's one console message: nothing polls, in the page or
+    # out of it, while the page loads.
+    with page.expect_console_message(
+        lambda message: message.text.startswith(REPORT), timeout=15000
+    ) as message:
+        page.goto(url, wait_until="commit")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    report = json.loads(message.value.text[len(REPORT) :])
+    read_at = (metrics["Timestamp"] - metrics["NavigationStart"]) * 1000
+    return Sample(
+        at=report["at"],
+        script=metrics["ScriptDuration"] * 1000,
+        probe=report["cost"],
+        lag=read_at - report["seen"],
+    )
 
 
 def _file(name: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in name.lower()) + ".html"
 
 
-#: Where our script time goes (CDP sampling profile of the demo page, 8 cold loads,
-#: 2026-11-23), printed while the script-time goal is missed.
+#: Where our script time goes (CDP traces, main thread CPU time, 2026-11-23), printed while
+#: the script-time goal is missed.
 SCRIPT_TIME = (
-    "\n**Where the script time goes** (CDP sampling profile of the demo page, 8 cold loads): "
-    "about 1.7 ms in the bundle's top-level run (parsing it and setting up), 0.9 ms building "
-    "the first layer, 0.9 ms initialising (Consent Mode defaults, reading the cookie, "
-    "signals), 0.7 ms attaching the shadow root and its constructed stylesheet, 0.6 ms the "
-    "placeholder of the page's blocked Vimeo player and 0.5 ms creating elements. "
-    "ScriptDuration also counts the harness's own Playwright polling while it waits for the "
-    "banner (about 3 ms of `InjectedScript` in the same profile), more the longer it waits. "
-    "Plan: build the first layer from one cloned `<template>` filled with `textContent` "
-    "(owner texts stay text), and defer the placeholders, the preferences layer and the "
-    "MutationObserver until after the first paint.\n"
+    "\n**Where the script time goes** (CDP traces of the bench page, main-thread CPU time, "
+    "10 cold loads): the bundle compiles off the main thread (streamed; its compile hint "
+    "saves about 2.8 ms of lazy compiling), its top-level run takes 1.6–2.0 ms (first touch "
+    "of `document` about 0.6 ms, the first `cookieStore.get` 0.3–1 ms), building and showing "
+    "the first layer 0.8–1.0 ms (parsing the constructed stylesheet 0.3 ms), and the "
+    "post-paint timer (focus, blocked-tag scan, MutationObserver, about 0.7 ms) runs before "
+    "the frame's IntersectionObserver task, so it is counted too. Wall-clock ScriptDuration "
+    "is 2–3× that CPU time on this shared 2-core machine (preemption). Plan: scan and observe "
+    "at idle time (about 13 B gzip, to be paid for elsewhere: the weight is at 6,990 of "
+    "7,000 B) and trim the first layer's stylesheet; `document.cookie` is no way out (a "
+    "1–2 ms synchronous read, and slower to the banner than `cookieStore`).\n"
 )
 
 
@@ -232,19 +298,41 @@ def run(
     finally:
         server.shutdown()
     median = {
-        name: (statistics.median(t), statistics.median(s)) for name, (t, s) in results.items()
+        name: tuple(
+            statistics.median(getattr(sample, key) for sample in samples)
+            for key in ("at", "script", "probe", "lag")
+        )
+        for name, samples in results.items()
     }
-    floor, ours = median["plain HTML (floor)"][0], median["Consent Ledger"]
+    floor = median["plain HTML (floor)"][0]
+    at, _script, _probe, lag = median["Consent Ledger"]
+    # The goal is the banner's own script time: ScriptDuration less the probe's callbacks.
+    own = statistics.median(s.script - s.probe for s in results["Consent Ledger"])
     peers = [v[0] for n, v in median.items() if n not in ("plain HTML (floor)", "Consent Ledger")]
-    ok = ours[0] <= 1.5 * floor and all(ours[0] < p for p in peers) and ours[1] <= 3.0
-    rows = [[n, f"{t:.1f}", f"{t / floor:.2f}×", f"{s:.1f}"] for n, (t, s) in median.items()]
+    ok = at <= 1.5 * floor and all(at < p for p in peers) and own <= 3.0
+    rows = [
+        [n, f"{t:.1f}", f"{t / floor:.2f}×", f"{sd:.1f}", f"{pr:.1f}"]
+        for n, (t, sd, pr, _lag) in median.items()
+    ]
     text = (
-        f"## 2. Time to banner\n\nNavigation start → banner visible in headless Debian Chromium, "
-        f"median of {runs} runs each (alternating, fresh context, cache disabled); script time "
-        "is CDP `Performance.getMetrics` ScriptDuration at that moment.\n\n"
-        + table(["banner", "time to banner (ms)", "vs floor", "script time (ms)"], rows)
-        + f"\n\nGoal: ≤ 1.5× the plain-HTML floor, faster than every peer, script ≤ 3 ms: "
-        f"{ours[0]:.1f} ms, {ours[0] / floor:.2f}× floor, script {ours[1]:.1f} ms → {verdict(ok)}\n"
-        + ("" if ours[1] <= 3.0 else SCRIPT_TIME)
+        "## 2. Time to banner\n\nNavigation start → the first rendering frame that shows the "
+        f"banner, in headless Debian Chromium; median of {runs} runs each (alternating, fresh "
+        "context, cache disabled, https refused by the browser). A probe injected before the "
+        "page's scripts reports that frame once, in one console message that the driver waits "
+        "for: nothing polls. It watches matching elements with an IntersectionObserver "
+        "(computed in the frame's own layout, so it forces none), looked up after each batch of "
+        "DOM mutations and each stylesheet load; only a banner laid out but hidden by "
+        "`visibility` is checked at each frame. Script time is CDP ScriptDuration read as soon "
+        f"as the report arrives (ours: a median {lag:.0f} ms after it was sent, so what runs "
+        "just after the banner's frame is counted too); the probe's share is the time its own "
+        "callbacks took. ScriptDuration does not count the probe's set-up (an injected script), "
+        "nor any script in the floor but the probe.\n\n"
+        + table(
+            ["banner", "time to banner (ms)", "vs floor", "script time (ms)", "of it probe (ms)"],
+            rows,
+        )
+        + "\n\nGoal: ≤ 1.5× the plain-HTML floor, faster than every peer, script ≤ 3 ms "
+        f"(ours less the probe): {at:.1f} ms, {at / floor:.2f}× floor, script {own:.1f} ms → "
+        f"{verdict(ok)}\n" + ("" if own <= 3.0 else SCRIPT_TIME)
     )
     return text, ok
