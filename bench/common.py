@@ -118,6 +118,19 @@ def alternate(rounds: int, *runs: Callable[[], None]) -> None:
             run()
 
 
+def in_turns(rounds: int, first: Callable[[], None], second: Callable[[], None]) -> None:
+    """Run both once per round, in turns (AB, BA, AB, …), so drift and order hit both alike."""
+    for turn in range(rounds):
+        for run in (first, second) if turn % 2 == 0 else (second, first):
+            run()
+
+
+def paired_ratio(ours: Figure, baseline: Figure) -> float:
+    """The median of each round's own ratio: robust to a machine whose speed drifts."""
+    pairs = zip(ours.values, baseline.values, strict=True)
+    return statistics.median(mine / base for mine, base in pairs)
+
+
 def table(header: list[str], rows: list[list[str]]) -> str:
     """A Markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

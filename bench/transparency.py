@@ -36,6 +36,8 @@ from .common import (
     alternate,
     gunicorn,
     gunicorn_process,
+    in_turns,
+    paired_ratio,
     table,
     verdict,
 )
@@ -51,8 +53,8 @@ FLAT_MB = 10.0
 PROOFS = 50
 PG_DATABASE = "bench_transparency"
 TIME = "/usr/bin/time"
-#: Rounds of (a), each a short run of both apps back to back (in turns: ABBA), so that the
-#: machine's drift hits both alike; the ratio is the median of the rounds' own ratios.
+#: Rounds of (a), each a short run of both apps back to back in turns; the ratio is the
+#: median of the rounds' own ratios (one fsync per POST on SQLite makes single runs noisy).
 APPEND_ROUNDS = max(ROUNDS, 12)
 APPEND_DURATION = "3s"
 
@@ -70,9 +72,7 @@ class AppendRun:
 
     @property
     def ratio(self) -> float:
-        """The median over rounds of treed / untreed in the same round."""
-        pairs = zip(self.treed.values, self.untreed.values, strict=True)
-        return statistics.median(treed / untreed for treed, untreed in pairs)
+        return paired_ratio(self.treed, self.untreed)
 
 
 @dataclass
@@ -156,9 +156,7 @@ def measure_appends(kind: str, tmp: Path) -> AppendRun:
 
             load("treed"), load("untreed")  # warm-up: both logs and both workers' caches
             run.treed.values.clear(), run.untreed.values.clear()
-            for turn in range(APPEND_ROUNDS):
-                for name in ("treed", "untreed")[:: 1 if turn % 2 == 0 else -1]:
-                    load(name)
+            in_turns(APPEND_ROUNDS, lambda: load("treed"), lambda: load("untreed"))
             # The log the real app grew under load must match its chain, offline.
             token = consent_cli(env, "create-token", "--site", treed_key, "--role", "auditor")
             child = _verify_served(treed_base, treed_key, token["token"], tmp)
