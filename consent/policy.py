@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -145,8 +146,12 @@ def _validate_text(value: object, field: str) -> None:
         raise InvalidField(field, f"must be text of at most {MAX_TEXT} characters")
 
 
+@lru_cache(maxsize=4096)
 def ip_prefix(address: str | None) -> str | None:
-    """Truncate a client address to its /24 (IPv4) or /48 (IPv6) network, as CIDR text."""
+    """Truncate a client address to its /24 (IPv4) or /48 (IPv6) network, as CIDR text.
+
+    Memoised: a request asks twice (rate limit, receipt context), and clients come back.
+    """
     if not address:
         return None
     try:
