@@ -4,8 +4,8 @@ Bench only. Every consents POST still validates, takes the per-site lock, reads 
 head, chains, hashes and inserts the receipt and its context, and issues the token; what is
 stubbed is exactly the transparency step of :func:`consent.ledger._append`:
 
-- ``open_head``: the newest receipt's seq and hash only (one indexed query, as the real
-  one's catch-up query), no tile reads and no tree edge;
+- ``open_head``: the head from the newest receipts that the lock's read gives both apps,
+  no catch-up, no tile reads and no tree edge;
 - ``extend``: no leaf hashes and no tile upserts;
 - ``keep``: no cached edge;
 - ``newest_proof``: no Ed25519 signature (an empty proof of the same shape).
@@ -15,6 +15,7 @@ Use it on a site of its own: the sites it appends to have no tiles.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -24,13 +25,14 @@ from consent.chain import GENESIS
 from consent.tlog import TreeEdge
 
 
-def _open_head(conn: Connection, site_id: int) -> transparency.LogHead:
-    row = conn.execute(transparency._NEWEST, {"site": site_id}).first()
+def _open_head(
+    conn: Connection, site_id: int, recent: Sequence[tuple[int, str]]
+) -> transparency.LogHead:
     edge = TreeEdge()
-    if row is None:
+    if not recent:
         return transparency.LogHead(GENESIS, edge)
-    edge.size = row.seq
-    return transparency.LogHead(row.hash, edge)
+    edge.size, value = recent[0]
+    return transparency.LogHead(value, edge)
 
 
 def _extend(

@@ -331,14 +331,8 @@ def _seed_batch(site: SiteState, choices: list[tuple[Any, ...]], times: Iterator
     with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
         if conn.dialect.name == "sqlite":  # the random-keyed indexes must stay in memory
             conn.exec_driver_sql("PRAGMA cache_size = -262144")
-        lock_chain(conn, site.site_id)
-        head = conn.execute(
-            select(_R.c.seq, _R.c.hash)
-            .where(_R.c.site_id == site.site_id)
-            .order_by(_R.c.seq.desc())
-            .limit(1)
-        ).first()
-        seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS)
+        recent = lock_chain(conn, site.site_id)
+        seq, prev = recent[0] if recent else (0, GENESIS)
         size, rows, salts = seq, [], []
         for subject, action, categories, vendors, signals, language, context in choices:
             salt = os.urandom(16)

@@ -85,9 +85,7 @@ def _append(site: SiteState, choice: Choice) -> tuple[dict[str, Any], dict[str, 
     salt = secrets.token_bytes(16)
     draft = _draft(site, choice, salt)
     with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin() as tx:
-        with _pipelined(conn):
-            lock_chain(conn, site.site_id)
-        head = transparency.open_head(conn, site.site_id)
+        head = transparency.open_head(conn, site.site_id, lock_chain(conn, site.site_id))
         body = _chained(draft, head.size + 1, head.hash)
         with _pipelined(conn):
             _insert(conn, site.site_id, body, salt, choice)
@@ -171,10 +169,34 @@ def _context_columns(context: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def lock_chain(conn: Connection, site_id: int) -> None:
-    """Serialise appends per site: an advisory lock on PostgreSQL, BEGIN IMMEDIATE on SQLite."""
+def lock_chain(conn: Connection, site_id: int) -> list[tuple[int, str]]:
+    """Serialise appends per site; the site's newest receipts (seq, hash), read under the lock.
+
+    An advisory lock on PostgreSQL, sent in one pipeline with the read: one round trip, and
+    the read starts once the lock is granted, so it sees every append committed before.
+    On SQLite the transaction's BEGIN IMMEDIATE holds the database's write lock already.
+    """
+    params = {"site": site_id, "limit": transparency.RECENT}
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NAMESPACE, site_id))
+        raw = conn.connection.dbapi_connection
+        with raw.pipeline():  # type: ignore[union-attr]
+            raw.execute(_PG_LOCK, (_LOCK_NAMESPACE, site_id))  # type: ignore[union-attr]
+            cursor = raw.execute(_PG_RECENT, params)  # type: ignore[union-attr]
+        return cursor.fetchall()  # type: ignore[no-any-return]
+    return [(seq, value) for seq, value in conn.execute(_RECENT, params)]
+
+
+_PG_LOCK = "SELECT pg_advisory_xact_lock(%s, %s)"
+#: A site's newest receipts, newest first.
+_RECENT = (
+    select(_R.c.seq, _R.c.hash)
+    .where(_R.c.site_id == bindparam("site"))
+    .order_by(_R.c.seq.desc())
+    .limit(bindparam("limit"))
+)
+_PG_RECENT = (
+    "SELECT seq, hash FROM receipts WHERE site_id = %(site)s ORDER BY seq DESC LIMIT %(limit)s"
+)
 
 
 def receipt_dict(row: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import base64
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,9 @@ from .tlog import (
 
 _T = LogTile.__table__
 _R = Receipt.__table__
-#: How many receipts appended by other workers a cached edge catches up on, at most.
-CATCH_UP = 64
+#: How many of a site's newest receipts an append reads with its lock: a worker's cached
+#: head among them catches up on the newer ones, which other workers appended.
+RECENT = 8
 #: How many sites' edges a worker keeps (each holds a few partial tiles, ≤ 8 KiB a level).
 EDGES_KEPT = 256
 
@@ -182,47 +184,32 @@ class _Heads:
                 self._heads.popitem(last=False)
 
 
-#: The site's receipts from a cached head's ``seq`` on: the head itself and any newer.
-_SINCE = (
-    select(_R.c.seq, _R.c.hash)
-    .where(_R.c.site_id == bindparam("site"), _R.c.seq >= bindparam("since"))
-    .order_by(_R.c.seq)
-    .limit(CATCH_UP + 2)
-)
-#: The site's newest receipt.
-_NEWEST = (
-    select(_R.c.seq, _R.c.hash)
-    .where(_R.c.site_id == bindparam("site"))
-    .order_by(_R.c.seq.desc())
-    .limit(1)
-)
+def open_head(conn: Connection, site_id: int, recent: Sequence[tuple[int, str]]) -> LogHead:
+    """The site's current log head, given its newest receipts (``seq``, ``hash``), newest first.
 
-
-def open_head(conn: Connection, site_id: int) -> LogHead:
-    """The site's current log head; call it holding the site's append lock."""
+    Call it holding the site's append lock, with the receipts read under it
+    (:func:`consent.ledger.lock_chain`). A worker's cached head among them catches up on
+    the newer ones; otherwise the edge is rebuilt from the tiles.
+    """
     head = current_app.extensions["consent_log_heads"].take(site_id)
-    if head is not None and _caught_up(conn, site_id, head):
+    if head is not None and _caught_up(head, recent):
         return head
-    row = conn.execute(_NEWEST, {"site": site_id}).first()
-    if row is None:
+    if not recent:
         return LogHead(GENESIS, TreeEdge())
-    return LogHead(row.hash, TreeEdge.from_tiles(reader(conn, site_id), row.seq))
+    seq, value = recent[0]
+    return LogHead(value, TreeEdge.from_tiles(reader(conn, site_id), seq))
 
 
-def _caught_up(conn: Connection, site_id: int, head: LogHead) -> bool:
-    """Bring a cached head up to the stored receipts; False when it does not fit them."""
-    rows = conn.execute(_SINCE, {"site": site_id, "since": head.size}).all()
-    if head.size:
-        if not rows or (rows[0].seq, rows[0].hash) != (head.size, head.hash):
-            return False  # a head that the receipts do not have: another history
-        rows = rows[1:]
-    if len(rows) > CATCH_UP:
-        return False
-    for seq, row in enumerate(rows, head.size + 1):
-        if row.seq != seq:
+def _caught_up(head: LogHead, recent: Sequence[tuple[int, str]]) -> bool:
+    """Bring a cached head up to the newest receipts; False when it is not among them."""
+    if head.size and (head.size, head.hash) not in recent:
+        return False  # too far behind, or a head the receipts do not have: another history
+    newer = [row for row in reversed(recent) if row[0] > head.size]
+    for seq, (stored, value) in enumerate(newer, head.size + 1):
+        if stored != seq:
             return False
-        head.edge.append(leaf_hash(bytes.fromhex(row.hash)))
-        head.hash = row.hash
+        head.edge.append(leaf_hash(bytes.fromhex(value)))
+        head.hash = value
     head.edge.take_writes()  # those tiles are stored already, by whoever appended
     return True
 

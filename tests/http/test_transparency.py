@@ -359,7 +359,7 @@ def test_a_head_behind_many_appends_is_rebuilt_from_the_tiles(
     visitor = Visitor(app.test_client(), site)
     answers = [visitor.post(visitor.consent_body("accept_all")).json]
     other = create_app(base_config(db_url))
-    seed(other.test_cli_runner(), site, transparency.CATCH_UP + 200)
+    seed(other.test_cli_runner(), site, transparency.RECENT + 200)
     answers += [visitor.post(visitor.consent_body("reject_all")).json for _ in range(3)]
     assert_log_matches_receipts(app, answers)
     with other.app_context():
