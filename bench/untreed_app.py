@@ -6,7 +6,7 @@ stubbed is exactly the transparency step of :func:`consent.ledger._append`:
 
 - ``open_head``: the head from the newest receipts that the lock's read gives both apps,
   no catch-up, no tile reads and no tree edge;
-- ``extend``: no leaf hashes and no tile upserts;
+- ``add_leaf`` and ``save``: no leaf hashes, no proof, no root and no tile writes;
 - ``keep``: no cached edge;
 - ``newest_proof``: no Ed25519 signature (an empty proof of the same shape).
 
@@ -35,11 +35,13 @@ def _open_head(
     return transparency.LogHead(value, edge)
 
 
-def _extend(
-    conn: Connection, site_id: int, head: transparency.LogHead, hashes: list[str]
-) -> list[bytes]:
-    head.hash = hashes[-1]
-    return []
+def _add_leaf(head: transparency.LogHead, value: str) -> tuple[list[bytes], bytes]:
+    head.hash, head.edge.size = value, head.edge.size + 1
+    return [], b""
+
+
+def _save(conn: Connection, site_id: int, head: transparency.LogHead) -> None:
+    pass
 
 
 def _keep(site_id: int, head: transparency.LogHead) -> None:
@@ -51,7 +53,8 @@ def _newest_proof(site_key: str, size: int, path: list[bytes], root: bytes) -> d
 
 
 transparency.open_head = _open_head
-transparency.extend = _extend
+transparency.add_leaf = _add_leaf
+transparency.save = _save
 transparency.keep = _keep
 transparency.newest_proof = _newest_proof
 

@@ -7,13 +7,15 @@ can be purged or erased while the hash chain still verifies.
 from __future__ import annotations
 
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from . import transparency
@@ -76,26 +78,112 @@ def _no_progress(_rows: int) -> None:
 
 
 def _append(site: SiteState, choice: Choice) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Chain, insert and log one receipt in one transaction, serialised per site.
+    """Append one receipt with the appends that wait for the same lock; its signed proof.
 
-    The receipt, its context and the Merkle tiles commit together or not at all, so the
-    chain and the transparency log can never disagree. The checkpoint is signed after
-    commit, outside the lock: for a given size it depends on the root alone.
+    The checkpoint is signed after commit, outside the lock: for a given size it depends on
+    the root alone.
     """
     salt = secrets.token_bytes(16)
-    draft = _draft(site, choice, salt)
-    with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin() as tx:
-        head = transparency.open_head(conn, site.site_id, lock_chain(conn, site.site_id))
-        body = _chained(draft, head.size + 1, head.hash)
-        with _pipelined(conn):
-            _insert(conn, site.site_id, body, salt, choice)
-            path = transparency.extend(conn, site.site_id, head, [body["hash"]])
-            root = head.edge.root()
-            # Kept while the lock is held, so the append waiting for it finds the head; if
-            # the commit fails, the next append sees that the receipts lack it and rebuilds.
-            transparency.keep(site.site_id, head)
-            tx.commit()  # in the pipeline: the writes and COMMIT take one round trip
+    pending = _Pending(site, choice, salt, _draft(site, choice, salt))
+    # One writer at a time: SQLite's whole database, PostgreSQL's per-site advisory lock.
+    domain = site.site_id if db.engine.dialect.name == "postgresql" else 0
+    batches: _GroupCommit = current_app.extensions.setdefault("consent_appends", _GroupCommit())
+    body, path, root = batches.append(domain, pending)
     return body, transparency.newest_proof(site.site_key, body["seq"], path, root)
+
+
+#: What one append wrote: the receipt, its inclusion proof and the tree's new root.
+_Written = tuple[dict[str, Any], list[bytes], bytes]
+#: The most appends one transaction takes.
+BATCH_MAX = 64
+
+
+@dataclass
+class _Pending:
+    """An append waiting for its turn: what to write, then what was written or what failed."""
+
+    site: SiteState
+    choice: Choice
+    salt: bytes
+    draft: dict[str, Any]
+    woken: threading.Event = field(default_factory=threading.Event)
+    outcome: _Written | BaseException | None = None
+
+
+class _GroupCommit:
+    """Appends that need the same lock, taken in batches: one transaction, one commit each.
+
+    The first append to arrive leads: it writes every append waiting by then in one
+    transaction (one fsync for all), hands each its outcome, then wakes the first of those
+    that arrived meanwhile to lead the next batch. A 201 still means committed: nobody
+    answers before the commit of their batch. Other workers and instances are serialised
+    by the database lock as before.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[int, list[_Pending]] = {}
+        self._busy: set[int] = set()
+
+    def append(self, domain: int, pending: _Pending) -> _Written:
+        with self._lock:
+            self._waiting.setdefault(domain, []).append(pending)
+            leads = domain not in self._busy
+            self._busy.add(domain)
+        if not leads:
+            pending.woken.wait()  # for the outcome, or to lead the next batch
+        if pending.outcome is None:
+            self._lead(domain)
+        if isinstance(pending.outcome, BaseException):
+            raise pending.outcome
+        assert pending.outcome is not None
+        return pending.outcome
+
+    def _lead(self, domain: int) -> None:
+        with self._lock:
+            waiting = self._waiting[domain]
+            batch, self._waiting[domain] = waiting[:BATCH_MAX], waiting[BATCH_MAX:]
+        try:
+            outcomes: list[_Written | BaseException] = list(_append_batch(batch))
+        except BaseException as error:
+            outcomes = [error] * len(batch)
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            pending.outcome = outcome
+            pending.woken.set()
+        with self._lock:
+            if self._waiting[domain]:
+                self._waiting[domain][0].woken.set()  # no outcome yet: it leads
+            else:
+                del self._waiting[domain]
+                self._busy.discard(domain)
+
+
+def _append_batch(batch: list[_Pending]) -> list[_Written]:
+    """Chain, insert and log receipts in one transaction, under their sites' locks.
+
+    The receipts, their context and the Merkle tiles commit together or not at all, so the
+    chain and the transparency log can never disagree.
+    """
+    written = []
+    with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin() as tx:
+        heads: dict[int, transparency.LogHead] = {}
+        for pending in batch:
+            site_id = pending.site.site_id
+            if site_id not in heads:
+                heads[site_id] = transparency.open_head(conn, site_id, lock_chain(conn, site_id))
+        with _pipelined(conn):
+            for pending in batch:
+                head = heads[pending.site.site_id]
+                body = _chained(pending.draft, head.size + 1, head.hash)
+                _insert(conn, pending.site.site_id, body, pending.salt, pending.choice)
+                written.append((body, *transparency.add_leaf(head, body["hash"])))
+            for site_id, head in heads.items():
+                transparency.save(conn, site_id, head)
+                # Kept while the lock is held, so the append waiting for it finds the head;
+                # if the commit fails, the next append sees that the receipts lack it.
+                transparency.keep(site_id, head)
+            tx.commit()  # in the pipeline: the writes and COMMIT take one round trip
+    return written
 
 
 def _pipelined(conn: Connection) -> AbstractContextManager[Any]:

@@ -222,14 +222,16 @@ def append(conn: Connection, site_id: int, size: int, hashes: list[str]) -> None
     _store(conn, site_id, edge.take_writes())
 
 
-def extend(conn: Connection, site_id: int, head: LogHead, hashes: list[str]) -> list[bytes]:
-    """Log receipt hashes after ``head`` inside the caller's transaction; the last one's proof."""
-    proof: list[bytes] = []
-    for value in hashes:
-        proof = head.edge.append(leaf_hash(bytes.fromhex(value)))
-    head.hash = hashes[-1]
+def add_leaf(head: LogHead, value: str) -> tuple[list[bytes], bytes]:
+    """Log a receipt hash after ``head`` (in memory): its inclusion proof and the new root."""
+    path = head.edge.append(leaf_hash(bytes.fromhex(value)))
+    head.hash = value
+    return path, head.edge.root()
+
+
+def save(conn: Connection, site_id: int, head: LogHead) -> None:
+    """Store the tiles that leaves added to ``head`` changed, inside the caller's transaction."""
     _store(conn, site_id, head.edge.take_writes())
-    return proof
 
 
 def keep(site_id: int, head: LogHead) -> None:

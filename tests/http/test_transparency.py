@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from consent import create_app, transparency
+from consent import create_app, ledger, transparency
 from consent.config import ConfigError
 from consent.notes import generate_signer_key, open_checkpoint, parse_verifier_key
 from consent.tlog import (
@@ -381,3 +383,65 @@ def test_a_stale_or_wrong_head_is_detected(app: Flask, site: str, stale: str) ->
         heads._heads[site_id] = transparency.LogHead(transparency.GENESIS, TreeEdge())
     answers += [visitor.post(visitor.consent_body("withdraw")).json for _ in range(2)]
     assert_log_matches_receipts(app, answers)
+
+
+# --- Group commit: appends waiting for the same lock share one transaction -----------------
+
+
+def batched(monkeypatch, app: Flask, waiters: int, fail_second: bool = False) -> list[int]:  # type: ignore[no-untyped-def]
+    """Hold the first batch until ``waiters`` appends queue behind it; the batch sizes."""
+    real, sizes = ledger._append_batch, []
+
+    def spy(batch):  # type: ignore[no-untyped-def]
+        sizes.append(len(batch))
+        if len(sizes) == 1:
+            queued = app.extensions["consent_appends"]._waiting
+            deadline = time.monotonic() + 30
+            while sum(map(len, queued.values())) < waiters and time.monotonic() < deadline:
+                time.sleep(0.01)
+        elif fail_second:  # the tiles fail after the batch's receipts were inserted
+
+            def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+                raise sa.exc.OperationalError("INSERT INTO log_tiles", {}, Exception("disk full"))
+
+            monkeypatch.setattr(transparency, "_store", broken)
+        return real(batch)
+
+    monkeypatch.setattr(ledger, "_append_batch", spy)
+    return sizes
+
+
+def post_at_once(app: Flask, site: str, count: int) -> list:  # type: ignore[type-arg]
+    """``count`` visitors POST at the same moment, each from a thread of its own."""
+    visitors = [Visitor(app.test_client(), site) for _ in range(count)]
+    bodies = [visitor.consent_body("accept_all") for visitor in visitors]
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(lambda vb: vb[0].post(vb[1]), zip(visitors, bodies, strict=True)))
+
+
+def test_appends_waiting_for_the_lock_commit_together(app: Flask, site: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    sizes = batched(monkeypatch, app, waiters=15)
+    responses = post_at_once(app, site, 16)
+    assert sizes == [1, 15]
+    assert all(response.status_code == 201 for response in responses)
+    answers = [response.json for response in responses]
+    assert sorted(answer["receipt"]["seq"] for answer in answers) == list(range(1, 17))
+    # Each receipt has its own checkpoint at its own seq, and the tiles hold all of them.
+    assert_log_matches_receipts(app, answers)
+    assert app.extensions["consent_appends"]._waiting == {}
+
+
+def test_a_failed_batch_fails_every_append_in_it(app: Flask, site: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    sizes = batched(monkeypatch, app, waiters=7, fail_second=True)
+    responses = post_at_once(app, site, 8)
+    assert sizes == [1, 7]
+    codes = sorted(response.status_code for response in responses)
+    assert codes == [201] + [503] * 7
+    assert all(r.json["error"]["code"] == "unavailable" for r in responses if r.status_code == 503)
+    assert len(all_hashes(app)) == 1
+    # The next append leads a batch of its own and continues the log.
+    monkeypatch.undo()
+    visitor = Visitor(app.test_client(), site)
+    answer = visitor.post(visitor.consent_body("reject_all")).json
+    assert answer["receipt"]["seq"] == 2
+    assert_log_matches_receipts(app, [answer])
