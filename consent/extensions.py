@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +71,32 @@ def tune_sqlite(engine: Engine) -> None:
     def _on_begin(connection):  # type: ignore[no-untyped-def]
         immediate = connection.get_execution_options().get("sqlite_immediate")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_writer_locks: dict[tuple[int, str], int] = {}
+
+
+@contextmanager
+def writer_turn(engine: Engine) -> Iterator[None]:
+    """On a SQLite file, wait for the write lock in the kernel rather than in busy-polling.
+
+    SQLite's busy handler sleeps and retries (up to 100 ms a nap), so a worker that finds
+    another worker's append in progress idles long after the lock is free; an exclusive
+    ``flock`` on a file beside the database wakes it the moment the other one commits.
+    Other writers need not take it: SQLite's own lock still guards the data.
+    """
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        yield
+        return
+    key = (os.getpid(), path)  # per process: a descriptor shared over fork shares the lock
+    if key not in _writer_locks:
+        _writer_locks[key] = os.open(f"{path}.appends.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(_writer_locks[key], fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(_writer_locks[key], fcntl.LOCK_UN)
 
 
 def fail_fast_after_timeouts(engine: Engine, pause: float = 5.0, slow: float = 1.0) -> None:

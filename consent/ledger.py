@@ -28,7 +28,7 @@ from .chain import (
     receipt_hash,
     walk_stored,
 )
-from .extensions import db
+from .extensions import db, writer_turn
 from .models import Erasure, Receipt, ReceiptContext, utcnow
 from .sites import SiteState, iso_now
 
@@ -165,7 +165,11 @@ def _append_batch(batch: list[_Pending]) -> list[_Written]:
     chain and the transparency log can never disagree.
     """
     written = []
-    with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin() as tx:
+    with (
+        writer_turn(db.engine),
+        db.engine.connect().execution_options(sqlite_immediate=True) as conn,
+        conn.begin() as tx,
+    ):
         heads: dict[int, transparency.LogHead] = {}
         for pending in batch:
             site_id = pending.site.site_id
