@@ -332,27 +332,18 @@ def _flat(points: list[ScalePoint], point: ScalePoint) -> tuple[bool, ScalePoint
 #: Where the time goes, from a py-spy / cProfile look (2026-11-23), printed when a goal misses.
 WHERE = {
     "appends sqlite": (
-        " **Where the time of (a) goes on SQLite** (py-spy on both workers of each app, "
-        "16 connections): the transparency code itself is about 6% of the workers' samples "
-        "(`open_head` with its catch-up 3.5%, `extend` with the tile upserts 1.4%, the "
-        "checkpoint signature in `newest_proof` 1.5%). Most of the rest is SQLite's write "
-        "lock: 35% waiting in `BEGIN IMMEDIATE` and 25% in `COMMIT` (the WAL fsync of "
-        "`synchronous=FULL`) in both apps, so every extra moment or page inside the lock, "
-        "here the partial tile rows rewritten by each append (a level-0 tile is up to 8 KiB), "
-        "is paid once per POST, serially; with one site the lock, not the CPU, sets the rate, "
-        "and the figure is noisy for the same reason (one fsync per POST)."
+        " **Where the time of (a) goes on SQLite** (py-spy of the workers under the same load, "
+        "earlier run): most of both apps' time is SQLite's write lock and the WAL fsync of "
+        "`synchronous=FULL`, so the figure is noisy (one fsync per transaction); the log's own "
+        "work is the edge's leaf hashing, one 32-byte tile slice per append (a partial tile is "
+        "no longer rewritten; a full one is folded into one row once in 256 appends) and the "
+        "checkpoint signature after the commit."
     ),
     "appends postgresql": (
-        " **Where the time of (a) goes on PostgreSQL** (py-spy, same load, before the fix "
-        "below): inside the per-site advisory lock the real app spent 11.8% of the samples "
-        "in `open_head` against 3.8% for the stub's one query, half of it rebuilding the tree "
-        "edge from the tiles (one round trip per level) because a worker's cached edge was "
-        "put back only after the commit had released the lock, when the next append had "
-        "already looked for it (0.67× then). The edge is now kept while the lock is still "
-        "held, which took the ratio to about 0.85×. What remains is the tile upserts in the "
-        "pipelined write (the partial level-0 tile, up to 8 KiB, is rewritten by every "
-        "append; `Pipeline.__exit__` 19.5% against 14.8%); writing only the new hashes of a "
-        "partial tile is the next step. The signature and the hashing are under 3%."
+        " **Where the time of (a) goes on PostgreSQL** (py-spy, earlier run): inside the "
+        "per-site advisory lock both apps take the lock and read the newest receipts in one "
+        "pipelined round trip and write in a second; the log adds one tile-slice INSERT to "
+        "that pipeline, the leaf hashing and, after the commit, the Ed25519 signature."
     ),
     "verify": (
         " **Where the time of (c) goes** (cProfile of `consent.offline` on 50,000 receipts): "
