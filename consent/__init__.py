@@ -26,7 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.load(app, config)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # fields keep the documented order
 
-    from . import errors, limits, service, transparency
+    from . import errors, ledger, limits, service, transparency
     from .extensions import csrf, db, fail_fast_after_timeouts, tune_sqlite
     from .sites import SiteCache
 
@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         fail_fast_after_timeouts(db.engine)
     limits.init_app(app)
     transparency.init_app(app)
+    ledger.init_app(app)
     csrf.init_app(app)
     app.extensions["consent_sites"] = SiteCache(app.config["CONSENT_STATE_TTL"])
     errors.init_app(app)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from . import transparency
@@ -57,6 +57,11 @@ def new_subject_id() -> str:
     return secrets.token_hex(16)
 
 
+def init_app(app: Flask) -> None:
+    """Give ``app`` the queue where its appends wait for their group commit."""
+    app.extensions["consent_appends"] = _GroupCommit()
+
+
 def append_receipt(site: SiteState, choice: Choice) -> tuple[dict[str, Any], dict[str, Any]]:
     """Append one receipt; return it as the API shows it, and its inclusion proof.
 
@@ -87,8 +92,7 @@ def _append(site: SiteState, choice: Choice) -> tuple[dict[str, Any], dict[str, 
     pending = _Pending(site, choice, salt, _draft(site, choice, salt))
     # One writer at a time: SQLite's whole database, PostgreSQL's per-site advisory lock.
     domain = site.site_id if db.engine.dialect.name == "postgresql" else 0
-    batches: _GroupCommit = current_app.extensions.setdefault("consent_appends", _GroupCommit())
-    body, path, root = batches.append(domain, pending)
+    body, path, root = current_app.extensions["consent_appends"].append(domain, pending)
     return body, transparency.newest_proof(site.site_key, body["seq"], path, root)
 
 

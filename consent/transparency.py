@@ -245,7 +245,8 @@ def _store(conn: Connection, site_id: int, writes: list[TileWrite]) -> None:
     Appending a slice of one hash costs a small insert where rewriting the partial tile
     would write up to 8 KiB; the tile's slices are folded into one row when it is full.
     A slice is never overwritten: one already there means the tile is not what the
-    receipts imply, and the append fails.
+    receipts imply, and the append fails (a 503 either way; inside PostgreSQL's pipeline
+    the conflict surfaces at COMMIT, as a database error rather than ``TileCorrupt``).
     """
     for w in writes:  # one execute each (a few at most), which the ledger can pipeline
         key = {"site_id": site_id, "level": w.level, "idx": w.index}
