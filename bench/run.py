@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args.sections = args.sections or list(SECTIONS)
     started = time.monotonic()
     parts: list[str] = []
+    spent: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         app, site_key = _served_site(tmp)
@@ -91,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
             modules = install_peers(tmp / "peers")
         for section in args.sections:
             print(f"bench: {section} …", file=sys.stderr, flush=True)
+            began = time.monotonic()
             text, _ok = _run(section, args, client, site_key, modules, tmp)
+            spent[section] = time.monotonic() - began
+            print(f"bench: {section} took {spent[section]:.0f} s", file=sys.stderr, flush=True)
             parts.append(text)
     out = ROOT / "docs" / "benchmarks.md"
     # Sections not run this time keep their last figures.
@@ -103,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} — {machine()}. "
         "Every figure is compared with a baseline measured in the same run, over alternating "
         f"rounds; medians. This run ({', '.join(args.sections)}) took "
-        f"{time.monotonic() - started:.0f} s.\n\n"
+        f"{time.monotonic() - started:.0f} s ("
+        + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in spent.items())
+        + "; the rest is set-up, such as installing the peers from npm).\n\n"
         + (
             "All goals met.\n"
             if not misses
