@@ -82,7 +82,7 @@ def run_backend(kind: str, tmp: Path) -> tuple[list[list[str]], bool]:
     url, schema = _database(kind, tmp)
     try:
         env = env_for(url, tmp, CONSENT_LOG_KEY=_log_key())
-        keys = [create_site(env, f"Bench {i}") for i in range(SITES)]
+        keys = [create_site(env, f"Bench {i}", migrate=i == 0) for i in range(SITES)]
         with gunicorn(env, workers=2, app="bench.bare_app:app") as base:
             bodies = {key: consent_body(base, key) for key in keys}
             cases = {

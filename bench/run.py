@@ -132,14 +132,21 @@ def _sections(text: str) -> dict[str, str]:
 
 
 _auditor_points: list = []  # type: ignore[type-arg]
+#: Transparency (b) and (c), measured on the auditor's site as it grows (when both run).
+_scale_points: list = []  # type: ignore[type-arg]
 
 
-def _auditor(section: str, scale: int) -> tuple[str, bool]:
+def _auditor(section: str, args: argparse.Namespace) -> tuple[str, bool]:
     """The auditor and growth sections share one (long) measurement."""
-    from . import auditor
+    from . import auditor, transparency
+
+    def also(kind: str, site: auditor.GrownSite, tmp: Path) -> None:
+        if kind in transparency.SCALE_KINDS:
+            _scale_points.append(transparency.measure_site(kind, site, tmp))
 
     if not _auditor_points:
-        _auditor_points.extend(auditor.measure(scale))
+        shares = "transparency" in args.sections
+        _auditor_points.extend(auditor.measure(args.scale, also if shares else None))
     stamp = f"Measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} on {machine()}"
     if section == "auditor":
         return auditor.auditor_section(_auditor_points, stamp)
@@ -148,12 +155,12 @@ def _auditor(section: str, scale: int) -> tuple[str, bool]:
 
 def _run(section, args, client, site_key, modules, tmp):  # type: ignore[no-untyped-def]
     if section in ("auditor", "growth"):
-        return _auditor(section, args.scale)
+        return _auditor(section, args)
     if section == "transparency":
         from . import transparency
 
         stamp = f"Measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} on {machine()}"
-        return transparency.run(args.scale, stamp)
+        return transparency.run(args.scale, stamp, _scale_points)
     if section == "weight":
         from . import weight
 

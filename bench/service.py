@@ -48,9 +48,14 @@ def consent_cli(env: dict[str, str], *args: str) -> dict:  # type: ignore[type-a
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def create_site(env: dict[str, str], name: str = "Bench") -> str:
-    """A site with GA, LinkedIn, Meta Pixel, HubSpot and Vimeo (schema migrated first); its key."""
-    consent_cli(env, "init-db")
+def create_site(env: dict[str, str], name: str = "Bench", migrate: bool = True) -> str:
+    """A site with GA, LinkedIn, Meta Pixel, HubSpot and Vimeo; its key.
+
+    The schema is migrated first unless ``migrate`` is false (a database already set up:
+    each CLI call starts the app, about a second).
+    """
+    if migrate:
+        consent_cli(env, "init-db")
     args = ["create-site", "--name", name, "--origin", ORIGIN]
     for vendor in VENDORS:
         args += ["--vendor", vendor]

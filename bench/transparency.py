@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from consent.offline import PARALLEL_FROM
 
 from . import appends
-from .auditor import get, grown_site, log_key
+from .auditor import GrownSite, get, grown_site, log_key
 from .common import (
     PYTHON,
     ROOT,
@@ -135,7 +135,7 @@ def measure_appends(kind: str, tmp: Path) -> AppendRun:
     try:
         env = env_for(url, tmp, CONSENT_LOG_KEY=log_key())
         treed_key = create_site(env, "Treed")
-        untreed_key = create_site(env, "Untreed")
+        untreed_key = create_site(env, "Untreed", migrate=False)
         with (
             gunicorn(env, workers=2) as treed_base,
             gunicorn(env, workers=2, app="bench.untreed_app:app") as untreed_base,
@@ -297,14 +297,17 @@ def _measure_size(
         export.unlink()
 
 
+def measure_site(kind: str, site: GrownSite, tmp: Path) -> ScalePoint:
+    """(b) and (c) on a site grown with ``seed-receipts`` (section 5 shares its own)."""
+    point = ScalePoint(kind, site.size, seed_rate=site.seed_rate)
+    _measure_size(point, site.env, site.url, site.key, site.token, tmp)
+    return point
+
+
 def measure_scale(kind: str, sizes: list[int], tmp: Path) -> list[ScalePoint]:
     """(b) and (c) at each size, one site grown with ``seed-receipts``."""
-    points = []
-    for site in grown_site(kind, tmp, "Transparency scale", sizes, PG_DATABASE):
-        point = ScalePoint(kind, site.size, seed_rate=site.seed_rate)
-        _measure_size(point, site.env, site.url, site.key, site.token, tmp)
-        points.append(point)
-    return points
+    grown = grown_site(kind, tmp, "Transparency scale", sizes, PG_DATABASE)
+    return [measure_site(kind, site, tmp) for site in grown]
 
 
 # The section -------------------------------------------------------------------------------
@@ -477,25 +480,32 @@ def section(
     return text, ok
 
 
-def run(scale: int, stamp: str) -> tuple[str, bool]:
-    """Measure (a) on both databases and (b), (c) up to ``scale``; the section."""
+def run(scale: int, stamp: str, shared: list[ScalePoint] | None = None) -> tuple[str, bool]:
+    """Measure (a) on both databases and (b), (c) up to ``scale``; the section.
+
+    ``shared``: (b) and (c) already measured on section 5's site as it grew.
+    """
     started, load = time.monotonic(), os.getloadavg()[0]
     runs = []
     for kind in ("sqlite", "postgresql"):
         with tempfile.TemporaryDirectory() as tmp:
             runs.append(measure_appends(kind, Path(tmp)))
     sizes = [size for size in SIZES if size < scale] + [scale]
-    points = []
-    for kind in SCALE_KINDS:
+    points = list(shared or [])
+    for kind in SCALE_KINDS if not points else ():
         with tempfile.TemporaryDirectory() as tmp:
             points += measure_scale(kind, sizes, Path(tmp))
     note = (
-        ""
-        if "postgresql" in SCALE_KINDS
-        else " PostgreSQL is left out of (b) and (c) to keep the section's run within about a "
-        "quarter of an hour, most of which is seeding; section 5 measures the export and "
-        "verify paths at scale on PostgreSQL."
+        " (b) and (c) ran on section 5's site at each size it grew to, right after section 5's "
+        "own figures, and their time is counted there (seeding is most of it)."
+        if shared
+        else ""
     )
+    if "postgresql" not in SCALE_KINDS:
+        note += (
+            " PostgreSQL is left out of (b) and (c) to keep the run short, most of which is "
+            "seeding; section 5 measures the export and verify paths at scale on PostgreSQL."
+        )
     return section(
         runs, points, time.monotonic() - started, stamp, note, (load, os.getloadavg()[0])
     )
