@@ -6,6 +6,7 @@ can be purged or erased while the hash chain still verifies.
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import uuid
@@ -17,6 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy.dialects import postgresql
 
 from . import transparency
 from .canonical import salted_digest
@@ -238,6 +240,12 @@ _INSERT_RECEIPT_AND_CONTEXT = insert(_C).from_select(
     ),
 )
 
+#: The same as the driver's SQL: run through psycopg directly, it skips SQLAlchemy's
+#: per-execute work (a third of this statement's client CPU), as the lock and read do.
+_PG_INSERT_RECEIPT_AND_CONTEXT = str(
+    _INSERT_RECEIPT_AND_CONTEXT.compile(dialect=postgresql.dialect())
+)
+
 
 def _insert(
     conn: Connection, site_id: int, body: dict[str, Any], salt: bytes, choice: Choice
@@ -245,8 +253,11 @@ def _insert(
     """Insert a receipt and its personal context (a side record, for erasure)."""
     context = {"salt": salt, "created_at": utcnow(), **_context_columns(choice.context)}
     if conn.dialect.name == "postgresql":
-        named = {f"context_{name}": value for name, value in context.items()}
-        conn.execute(_INSERT_RECEIPT_AND_CONTEXT, {"site_id": site_id, **body, **named})
+        params = {"site_id": site_id, **body}
+        for name in JSON_FIELDS:
+            params[name] = json.dumps(body[name])
+        params.update({f"context_{name}": value for name, value in context.items()})
+        conn.connection.dbapi_connection.execute(_PG_INSERT_RECEIPT_AND_CONTEXT, params)  # type: ignore[union-attr]
         return
     conn.execute(_INSERT_RECEIPT, {"site_id": site_id, **body})
     conn.execute(_INSERT_CONTEXT, {"of_receipt": body["receipt_id"], **context})
