@@ -19,6 +19,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
 
 from . import transparency
 from .canonical import salted_digest
@@ -33,6 +34,7 @@ from .chain import (
 from .extensions import db, writer_turn
 from .models import Erasure, Receipt, ReceiptContext, utcnow
 from .sites import SiteState, iso_now
+from .tlog import TileCorrupt
 
 #: Advisory-lock namespace for per-site appends on PostgreSQL.
 _LOCK_NAMESPACE = 0x436C  # "Cl"
@@ -92,9 +94,7 @@ def _append(site: SiteState, choice: Choice) -> tuple[dict[str, Any], dict[str, 
     """
     salt = secrets.token_bytes(16)
     pending = _Pending(site, choice, salt, _draft(site, choice, salt))
-    # One writer at a time: SQLite's whole database, PostgreSQL's per-site advisory lock.
-    domain = site.site_id if db.engine.dialect.name == "postgresql" else 0
-    body, path, root = current_app.extensions["consent_appends"].append(domain, pending)
+    body, path, root = current_app.extensions["consent_appends"].append(pending)
     return body, transparency.newest_proof(site.site_key, body["seq"], path, root)
 
 
@@ -117,51 +117,71 @@ class _Pending:
 
 
 class _GroupCommit:
-    """Appends that need the same lock, taken in batches: one transaction, one commit each.
+    """A worker's appends, taken in batches: one transaction, one commit each.
 
-    The first append to arrive leads: it writes every append waiting by then in one
-    transaction (one fsync for all), hands each its outcome, then wakes the first of those
-    that arrived meanwhile to lead the next batch. A 201 still means committed: nobody
-    answers before the commit of their batch. Other workers and instances are serialised
-    by the database lock as before.
+    The first append to arrive leads: it writes every append waiting by then, whatever its
+    site, in one transaction (one fsync for all), hands each its outcome, then wakes the
+    first of those that arrived meanwhile to lead the next batch. A 201 still means
+    committed: nobody answers before the commit of their batch. Other workers and
+    instances are serialised by the database's locks as before (SQLite's write lock,
+    PostgreSQL's per-site advisory locks, which a batch takes in site order).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiting: dict[int, list[_Pending]] = {}
-        self._busy: set[int] = set()
+        self._waiting: list[_Pending] = []
+        self._busy = False
 
-    def append(self, domain: int, pending: _Pending) -> _Written:
+    def append(self, pending: _Pending) -> _Written:
         with self._lock:
-            self._waiting.setdefault(domain, []).append(pending)
-            leads = domain not in self._busy
-            self._busy.add(domain)
+            self._waiting.append(pending)
+            leads, self._busy = not self._busy, True
         if not leads:
             pending.woken.wait()  # for the outcome, or to lead the next batch
         if pending.outcome is None:
-            self._lead(domain)
+            self._lead()
         if isinstance(pending.outcome, BaseException):
             raise pending.outcome
         assert pending.outcome is not None
         return pending.outcome
 
-    def _lead(self, domain: int) -> None:
+    def _lead(self) -> None:
         with self._lock:
-            waiting = self._waiting[domain]
-            batch, self._waiting[domain] = waiting[:BATCH_MAX], waiting[BATCH_MAX:]
-        try:
-            outcomes: list[_Written | BaseException] = list(_append_batch(batch))
-        except BaseException as error:
-            outcomes = [error] * len(batch)
-        for pending, outcome in zip(batch, outcomes, strict=True):
+            batch, self._waiting = self._waiting[:BATCH_MAX], self._waiting[BATCH_MAX:]
+        for pending, outcome in zip(batch, _outcomes(batch), strict=True):
             pending.outcome = outcome
             pending.woken.set()
         with self._lock:
-            if self._waiting[domain]:
-                self._waiting[domain][0].woken.set()  # no outcome yet: it leads
+            if self._waiting:
+                self._waiting[0].woken.set()  # no outcome yet: it leads
             else:
-                del self._waiting[domain]
-                self._busy.discard(domain)
+                self._busy = False
+
+
+def _outcomes(batch: list[_Pending]) -> list[_Written | BaseException]:
+    """Each append's outcome; a batch that fails is retried site by site.
+
+    So one site's failure (a tile or chain conflict) fails that site's appends only, not
+    those of the other sites that happened to wait with them. A database that is down is
+    not asked again.
+    """
+    try:
+        return list(_append_batch(batch))
+    except BaseException as error:
+        sites = {pending.site.site_id for pending in batch}
+        if len(sites) == 1 or not _one_sites_fault(error):
+            return [error] * len(batch)
+    outcome: dict[int, _Written | BaseException] = {}
+    for site_id in sorted(sites):
+        alone = [pending for pending in batch if pending.site.site_id == site_id]
+        outcome.update(zip(map(id, alone), _outcomes(alone), strict=True))
+    return [outcome[id(pending)] for pending in batch]
+
+
+def _one_sites_fault(error: BaseException) -> bool:
+    """Whether ``error`` comes from one site's data (its tiles, its chain's uniqueness)."""
+    integrity = (IntegrityError, db.engine.dialect.dbapi.IntegrityError)  # type: ignore[union-attr]
+    return isinstance(error, (TileCorrupt, *integrity))
 
 
 def _append_batch(batch: list[_Pending]) -> list[_Written]:
@@ -176,11 +196,9 @@ def _append_batch(batch: list[_Pending]) -> list[_Written]:
         db.engine.connect().execution_options(sqlite_immediate=True) as conn,
         conn.begin() as tx,
     ):
-        heads: dict[int, transparency.LogHead] = {}
-        for pending in batch:
-            site_id = pending.site.site_id
-            if site_id not in heads:
-                heads[site_id] = transparency.open_head(conn, site_id, lock_chain(conn, site_id))
+        # In site order: two batches that need the same sites cannot wait for each other.
+        recent = lock_chains(conn, sorted({pending.site.site_id for pending in batch}))
+        heads = {site_id: transparency.open_head(conn, site_id, rows) for site_id, rows in recent}
         with _pipelined(conn):
             for pending in batch:
                 head = heads[pending.site.site_id]
@@ -299,20 +317,32 @@ def _context_columns(context: dict[str, Any]) -> dict[str, Any]:
 
 
 def lock_chain(conn: Connection, site_id: int) -> list[tuple[int, str]]:
-    """Serialise appends per site; the site's newest receipts (seq, hash), read under the lock.
+    """Serialise appends per site; the site's newest receipts (seq, hash), read under the lock."""
+    return lock_chains(conn, [site_id])[0][1]
 
-    An advisory lock on PostgreSQL, sent in one pipeline with the read: one round trip, and
-    the read starts once the lock is granted, so it sees every append committed before.
+
+def lock_chains(
+    conn: Connection, site_ids: Sequence[int]
+) -> list[tuple[int, list[tuple[int, str]]]]:
+    """:func:`lock_chain` for several sites, locked in the order given.
+
+    Advisory locks on PostgreSQL, sent in one pipeline with the reads: one round trip, and
+    each read starts once its lock is granted, so it sees every append committed before.
     On SQLite the transaction's BEGIN IMMEDIATE holds the database's write lock already.
     """
-    params = {"site": site_id, "limit": transparency.RECENT}
+    params = [{"site": site_id, "limit": transparency.RECENT} for site_id in site_ids]
     if conn.dialect.name == "postgresql":
         raw = conn.connection.dbapi_connection
         with raw.pipeline():  # type: ignore[union-attr]
-            raw.execute(_PG_LOCK, (_LOCK_NAMESPACE, site_id))  # type: ignore[union-attr]
-            cursor = raw.execute(_PG_RECENT, params)  # type: ignore[union-attr]
-        return cursor.fetchall()  # type: ignore[no-any-return]
-    return [(seq, value) for seq, value in conn.execute(_RECENT, params)]
+            cursors = []
+            for site_id, one in zip(site_ids, params, strict=True):
+                raw.execute(_PG_LOCK, (_LOCK_NAMESPACE, site_id))  # type: ignore[union-attr]
+                cursors.append(raw.execute(_PG_RECENT, one))  # type: ignore[union-attr]
+        return [(s, c.fetchall()) for s, c in zip(site_ids, cursors, strict=True)]
+    return [
+        (site_id, [(seq, value) for seq, value in conn.execute(_RECENT, one)])
+        for site_id, one in zip(site_ids, params, strict=True)
+    ]
 
 
 _PG_LOCK = "SELECT pg_advisory_xact_lock(%s, %s)"

@@ -13,8 +13,11 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from consent import create_app, ledger, transparency
 from consent.config import ConfigError
+from consent.extensions import db
 from consent.notes import generate_signer_key, open_checkpoint, parse_verifier_key
+from consent.sites import create_site, site_state
 from consent.tlog import (
+    TileCorrupt,
     TreeEdge,
     append_leaves,
     leaf_hash,
@@ -23,7 +26,7 @@ from consent.tlog import (
     verify_consistency,
     verify_inclusion,
 )
-from tests.conftest import base_config
+from tests.conftest import ORIGIN, VENDORS, base_config
 from tests.helpers import Visitor
 
 
@@ -48,9 +51,15 @@ def seed(runner: FlaskCliRunner, site: str, count: int) -> None:
     assert result.exit_code == 0, result.output
 
 
-def all_hashes(app: Flask) -> list[bytes]:
+#: A site key or NULL, typed (PostgreSQL cannot tell a bare NULL parameter's type).
+SITE = sa.bindparam("site", type_=sa.String)
+
+
+def all_hashes(app: Flask, site: str | None = None) -> list[bytes]:
+    """Every receipt hash in ``seq`` order (of one site, when the test has several)."""
+    query = "SELECT hash FROM receipts WHERE :site IS NULL OR site_key = :site ORDER BY seq"
     with app.app_context(), app.extensions["sqlalchemy"].engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT hash FROM receipts ORDER BY seq")).scalars()
+        rows = conn.execute(sa.text(query).bindparams(SITE), {"site": site}).scalars()
         return [bytes.fromhex(h) for h in rows]
 
 
@@ -313,12 +322,15 @@ def test_slices_that_do_not_follow_each_other_are_a_corrupt_tile(
 # --- The worker's cached log head: a hint, always checked against the receipts ---------
 
 
-def stored_tiles(app: Flask) -> dict[tuple[int, int], bytes]:
+def stored_tiles(app: Flask, site: str | None = None) -> dict[tuple[int, int], bytes]:
+    query = (
+        "SELECT t.site_id, t.level, t.idx FROM log_tiles t JOIN sites s ON s.id = t.site_id "
+        "WHERE :site IS NULL OR s.site_key = :site GROUP BY 1, 2, 3"
+    )
     with app.app_context(), app.extensions["sqlalchemy"].engine.connect() as conn:
-        query = "SELECT site_id, level, idx FROM log_tiles GROUP BY 1, 2, 3"
         return {
             (level, idx): transparency.reader(conn, site_id)(level, idx)
-            for site_id, level, idx in conn.execute(sa.text(query))
+            for site_id, level, idx in conn.execute(sa.text(query).bindparams(SITE), {"site": site})
         }
 
 
@@ -327,10 +339,10 @@ def expected_tiles(hashes: list[bytes]) -> dict[tuple[int, int], bytes]:
     return {(w.level, w.index): w.data for w in append_leaves(lambda _l, _i: b"", 0, hashes)}
 
 
-def assert_log_matches_receipts(app: Flask, answers: list[dict]) -> None:  # type: ignore[type-arg]
+def assert_log_matches_receipts(app: Flask, answers: list[dict], site: str | None = None) -> None:  # type: ignore[type-arg]
     """Tiles, and every 201's signed root and proof, agree with the receipts as stored."""
-    hashes = all_hashes(app)
-    assert stored_tiles(app) == expected_tiles([leaf_hash(h) for h in hashes])
+    hashes = all_hashes(app, site)
+    assert stored_tiles(app, site) == expected_tiles([leaf_hash(h) for h in hashes])
     for answer in answers:
         receipt, inclusion = answer["receipt"], answer["inclusion"]
         seq = receipt["seq"]
@@ -388,16 +400,29 @@ def test_a_stale_or_wrong_head_is_detected(app: Flask, site: str, stale: str) ->
 # --- Group commit: appends waiting for the same lock share one transaction -----------------
 
 
-def batched(monkeypatch, app: Flask, waiters: int, fail_second: bool = False) -> list[int]:  # type: ignore[no-untyped-def]
-    """Hold the first batch until ``waiters`` appends queue behind it; the batch sizes."""
-    real, sizes = ledger._append_batch, []
+def batched(  # type: ignore[no-untyped-def]
+    monkeypatch, app: Flask, waiters: int, fail_second: bool = False, corrupt: int | None = None
+) -> list[int]:
+    """Hold the first batch until ``waiters`` appends queue behind it; the batch sizes.
+
+    ``fail_second``: the second batch's tile writes fail (the database's fault);
+    ``corrupt``: from the second batch on, the tiles of the site with that id are corrupt.
+    """
+    real, sizes, store = ledger._append_batch, [], transparency._store
+
+    def corrupt_store(conn, site_id, writes):  # type: ignore[no-untyped-def]
+        if site_id == corrupt:
+            raise TileCorrupt(0, 0, "has a slice at 1 already")
+        return store(conn, site_id, writes)
 
     def spy(batch):  # type: ignore[no-untyped-def]
         sizes.append(len(batch))
         if len(sizes) == 1:
-            queued = app.extensions["consent_appends"]._waiting
             deadline = time.monotonic() + 30
-            while sum(map(len, queued.values())) < waiters and time.monotonic() < deadline:
+            while (
+                len(app.extensions["consent_appends"]._waiting) < waiters
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.01)
         elif fail_second:  # the tiles fail after the batch's receipts were inserted
 
@@ -405,35 +430,37 @@ def batched(monkeypatch, app: Flask, waiters: int, fail_second: bool = False) ->
                 raise sa.exc.OperationalError("INSERT INTO log_tiles", {}, Exception("disk full"))
 
             monkeypatch.setattr(transparency, "_store", broken)
+        elif corrupt is not None:
+            monkeypatch.setattr(transparency, "_store", corrupt_store)
         return real(batch)
 
     monkeypatch.setattr(ledger, "_append_batch", spy)
     return sizes
 
 
-def post_at_once(app: Flask, site: str, count: int) -> list:  # type: ignore[type-arg]
-    """``count`` visitors POST at the same moment, each from a thread of its own."""
-    visitors = [Visitor(app.test_client(), site) for _ in range(count)]
+def post_at_once(app: Flask, sites: list[str]) -> list:  # type: ignore[type-arg]
+    """One visitor per entry of ``sites`` POSTs, all at the same moment, each from a thread."""
+    visitors = [Visitor(app.test_client(), site) for site in sites]
     bodies = [visitor.consent_body("accept_all") for visitor in visitors]
-    with ThreadPoolExecutor(count) as pool:
+    with ThreadPoolExecutor(len(sites)) as pool:
         return list(pool.map(lambda vb: vb[0].post(vb[1]), zip(visitors, bodies, strict=True)))
 
 
 def test_appends_waiting_for_the_lock_commit_together(app: Flask, site: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     sizes = batched(monkeypatch, app, waiters=15)
-    responses = post_at_once(app, site, 16)
+    responses = post_at_once(app, [site] * 16)
     assert sizes == [1, 15]
     assert all(response.status_code == 201 for response in responses)
     answers = [response.json for response in responses]
     assert sorted(answer["receipt"]["seq"] for answer in answers) == list(range(1, 17))
     # Each receipt has its own checkpoint at its own seq, and the tiles hold all of them.
     assert_log_matches_receipts(app, answers)
-    assert app.extensions["consent_appends"]._waiting == {}
+    assert app.extensions["consent_appends"]._waiting == []
 
 
 def test_a_failed_batch_fails_every_append_in_it(app: Flask, site: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     sizes = batched(monkeypatch, app, waiters=7, fail_second=True)
-    responses = post_at_once(app, site, 8)
+    responses = post_at_once(app, [site] * 8)
     assert sizes == [1, 7]
     codes = sorted(response.status_code for response in responses)
     assert codes == [201] + [503] * 7
@@ -445,3 +472,54 @@ def test_a_failed_batch_fails_every_append_in_it(app: Flask, site: str, monkeypa
     answer = visitor.post(visitor.consent_body("reject_all")).json
     assert answer["receipt"]["seq"] == 2
     assert_log_matches_receipts(app, [answer])
+
+
+def another_site(app: Flask) -> str:
+    with app.app_context():
+        created = create_site(
+            name="Other", origins=[ORIGIN], vendors=VENDORS, privacy_url=f"{ORIGIN}/privacy"
+        )
+        db.session.commit()
+        return created.site_key
+
+
+def site_id(app: Flask, key: str) -> int:
+    with app.app_context():
+        return site_state(key).site_id
+
+
+def test_appends_of_several_sites_share_a_batch(app: Flask, site: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    other = another_site(app)
+    sizes = batched(monkeypatch, app, waiters=15)
+    responses = post_at_once(app, [site, other] * 8)
+    assert sizes == [1, 15]
+    assert all(response.status_code == 201 for response in responses)
+    for key in (site, other):
+        answers = [r.json for r in responses if r.json["receipt"]["site_key"] == key]
+        assert sorted(answer["receipt"]["seq"] for answer in answers) == list(range(1, 9))
+        assert_log_matches_receipts(app, answers, key)
+
+
+def test_one_sites_fault_fails_only_its_own_appends(app: Flask, site: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A batch that fails on one site's corrupt tiles is retried site by site."""
+    other = another_site(app)
+    sizes = batched(monkeypatch, app, waiters=7, corrupt=site_id(app, other))
+    keys = [site, other] * 4
+    responses = post_at_once(app, keys)
+    assert sizes[:2] == [1, 7] and len(sizes) == 4 and sum(sizes[2:]) == 7
+    codes = {
+        key: [r.status_code for k, r in zip(keys, responses, strict=True) if k == key]
+        for key in keys
+    }
+    assert codes[site] == [201] * 4
+    assert sorted(codes[other])[:3] == [503] * 3  # all but the first batch's, if it was one
+    good = [r.json for k, r in zip(keys, responses, strict=True) if k == site]
+    assert_log_matches_receipts(app, good, site)
+
+
+def test_a_database_fault_is_not_retried_site_by_site(app: Flask, site: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    other = another_site(app)
+    sizes = batched(monkeypatch, app, waiters=7, fail_second=True)
+    responses = post_at_once(app, [site, other] * 4)
+    assert sizes == [1, 7]
+    assert sorted(response.status_code for response in responses) == [201] + [503] * 7
