@@ -147,6 +147,17 @@ def site(app: Flask) -> str:
 
 
 @pytest.fixture
+def other_site(app: Flask) -> str:
+    """A second site on the same service, with the same origin and vendors."""
+    with app.app_context():
+        created = create_site(
+            name="Other", origins=[ORIGIN], vendors=VENDORS, privacy_url=f"{ORIGIN}/p"
+        )
+        db.session.commit()
+        return created.site_key
+
+
+@pytest.fixture
 def proxied(db_url: str) -> Iterator[tuple[Flask, str]]:
     """The application behind one trusted proxy hop, and a site's key."""
     app = create_app({**base_config(db_url), "CONSENT_TRUSTED_PROXIES": 1})

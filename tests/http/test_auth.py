@@ -22,17 +22,6 @@ from tests.http.auditing import PASSWORD, Auditor, Page, make_token, make_user
 AUDIT = "/api/v1/audit/sites/{key}/receipts"
 
 
-@pytest.fixture
-def other_site(app: Flask) -> str:
-    """A second site on the same service."""
-    with app.app_context():
-        created = create_site(
-            name="Other", origins=[ORIGIN], vendors=VENDORS, privacy_url=f"{ORIGIN}/p"
-        )
-        db.session.commit()
-        return created.site_key
-
-
 def limited_app(db_url: str, **config: object) -> Flask:
     """The app with a small authentication limit."""
     return create_app({**base_config(db_url), "CONSENT_RATELIMIT_AUTH": "3/minute", **config})

@@ -13,9 +13,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from consent import create_app, ledger, transparency
 from consent.config import ConfigError
-from consent.extensions import db
 from consent.notes import generate_signer_key, open_checkpoint, parse_verifier_key
-from consent.sites import create_site, site_state
+from consent.sites import site_state
 from consent.tlog import (
     TileCorrupt,
     TreeEdge,
@@ -26,7 +25,7 @@ from consent.tlog import (
     verify_consistency,
     verify_inclusion,
 )
-from tests.conftest import ORIGIN, VENDORS, base_config
+from tests.conftest import base_config
 from tests.helpers import Visitor
 
 
@@ -474,22 +473,15 @@ def test_a_failed_batch_fails_every_append_in_it(app: Flask, site: str, monkeypa
     assert_log_matches_receipts(app, [answer])
 
 
-def another_site(app: Flask) -> str:
-    with app.app_context():
-        created = create_site(
-            name="Other", origins=[ORIGIN], vendors=VENDORS, privacy_url=f"{ORIGIN}/privacy"
-        )
-        db.session.commit()
-        return created.site_key
-
-
 def site_id(app: Flask, key: str) -> int:
     with app.app_context():
         return site_state(key).site_id
 
 
-def test_appends_of_several_sites_share_a_batch(app: Flask, site: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    other = another_site(app)
+def test_appends_of_several_sites_share_a_batch(  # type: ignore[no-untyped-def]
+    app: Flask, site: str, other_site: str, monkeypatch
+) -> None:
+    other = other_site
     sizes = batched(monkeypatch, app, waiters=15)
     responses = post_at_once(app, [site, other] * 8)
     assert sizes == [1, 15]
@@ -500,9 +492,11 @@ def test_appends_of_several_sites_share_a_batch(app: Flask, site: str, monkeypat
         assert_log_matches_receipts(app, answers, key)
 
 
-def test_one_sites_fault_fails_only_its_own_appends(app: Flask, site: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_one_sites_fault_fails_only_its_own_appends(  # type: ignore[no-untyped-def]
+    app: Flask, site: str, other_site: str, monkeypatch
+) -> None:
     """A batch that fails on one site's corrupt tiles is retried site by site."""
-    other = another_site(app)
+    other = other_site
     sizes = batched(monkeypatch, app, waiters=7, corrupt=site_id(app, other))
     keys = [site, other] * 4
     responses = post_at_once(app, keys)
@@ -512,13 +506,15 @@ def test_one_sites_fault_fails_only_its_own_appends(app: Flask, site: str, monke
         for key in keys
     }
     assert codes[site] == [201] * 4
-    assert sorted(codes[other])[:3] == [503] * 3  # all but the first batch's, if it was one
+    assert codes[other].count(503) >= 3  # all but the first batch's, if it was one
     good = [r.json for k, r in zip(keys, responses, strict=True) if k == site]
     assert_log_matches_receipts(app, good, site)
 
 
-def test_a_database_fault_is_not_retried_site_by_site(app: Flask, site: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    other = another_site(app)
+def test_a_database_fault_is_not_retried_site_by_site(  # type: ignore[no-untyped-def]
+    app: Flask, site: str, other_site: str, monkeypatch
+) -> None:
+    other = other_site
     sizes = batched(monkeypatch, app, waiters=7, fail_second=True)
     responses = post_at_once(app, [site, other] * 4)
     assert sizes == [1, 7]
