@@ -248,28 +248,27 @@ def _store(conn: Connection, site_id: int, writes: list[TileWrite]) -> None:
     receipts imply, and the append fails (a 503 either way; inside PostgreSQL's pipeline
     the conflict surfaces at COMMIT, as a database error rather than ``TileCorrupt``).
     """
-    # PostgreSQL: a slice goes straight to psycopg (the append's hot path; its statement
-    # is trivial, and SQLAlchemy's per-execute work would cost more than running it).
-    raw = conn.connection.dbapi_connection if conn.dialect.name == "postgresql" else None
+    # A slice goes straight to the driver (the append's hot path; its statement is trivial,
+    # and SQLAlchemy's work per execute would cost about as much as running it).
+    raw = conn.connection.dbapi_connection
+    slice_sql = _PG_SLICE if conn.dialect.name == "postgresql" else _SQLITE_SLICE
+    conflict = (IntegrityError, conn.dialect.dbapi.IntegrityError)  # type: ignore[union-attr]
     for w in writes:  # one execute each (a few at most), which the ledger can pipeline
         key = {"site_id": site_id, "level": w.level, "idx": w.index}
         try:
             if w.width == TILE_WIDTH and w.start:
                 conn.execute(_FOLD, key)
                 conn.execute(_INSERT, {**key, "start": 0, "hashes": w.data})
-            elif raw is not None:
-                raw.execute(_PG_INSERT, (site_id, w.level, w.index, w.start, w.new))  # type: ignore[union-attr]
             else:
-                conn.execute(_INSERT, {**key, "start": w.start, "hashes": w.new})
-        except IntegrityError as error:
+                raw.execute(slice_sql, (site_id, w.level, w.index, w.start, w.new))  # type: ignore[union-attr]
+        except conflict as error:
             raise TileCorrupt(w.level, w.index, f"has a slice at {w.start} already") from error
 
 
 #: A tile slice; built once (building a statement costs more than running it).
 _INSERT = _T.insert()
-_PG_INSERT = (
-    "INSERT INTO log_tiles (site_id, level, idx, start, hashes) VALUES (%s, %s, %s, %s, %s)"
-)
+_PG_SLICE = "INSERT INTO log_tiles (site_id, level, idx, start, hashes) VALUES (%s, %s, %s, %s, %s)"
+_SQLITE_SLICE = _PG_SLICE.replace("%s", "?")
 #: All of a tile's slices, before it is stored whole.
 _FOLD = delete(_T).where(
     _T.c.site_id == bindparam("site_id"),
