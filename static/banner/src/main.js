@@ -587,46 +587,44 @@ function start(config) {
 
   // --- Start: the token first; choices wait for it, as each carries the previous one. ---
 
-  let queue = new Promise((resolve) => resolve(cookieStore.get(TOKEN_COOKIE)))
-    .then(
-      (cookie) => cookie && cookie.value,
-      // No Cookie Store API (or a sandboxed document): document.cookie.
-      () => {
-        const found = cookies().find((cookie) => cookie.startsWith(`${TOKEN_COOKIE}=`));
-        return found && found.slice(TOKEN_COOKIE.length + 1);
-      },
-    )
-    .then(
-      guard((value) => {
-        token = value || null;
-        if (token) {
-          choice = tokenChoice();
-          firstRefresh();
-        }
-        whenReady(() => {
-          if (!token) show(null, false, true);
-          afterPaint(
-            guard(() => {
-              if (!token && vendorIds.some((id) => vendors[id].category === 'necessary'))
-                firstRefresh();
-              scan();
-              new MutationObserver(
-                guard((records) => {
-                  for (const item of records)
-                    for (const node of item.addedNodes)
-                      if (
-                        node.nodeType === 1 &&
-                        (node.matches(BLOCKED) || node.querySelector(BLOCKED))
-                      )
-                        return scan();
-                  return undefined;
-                }),
-              ).observe(document.documentElement, { childList: true, subtree: true });
-            }),
-          );
-        });
-      }),
-    );
+  // Read once the document is parsed: then the renderer has the page's cookies and the
+  // read is quick, where the Cookie Store API's promise can take 3–30 ms in a fresh page.
+  let queue = new Promise((resolve) =>
+    whenReady(() => {
+      const found = cookies().find((cookie) => cookie.startsWith(`${TOKEN_COOKIE}=`));
+      resolve(found && found.slice(TOKEN_COOKIE.length + 1));
+    }),
+  ).then(
+    guard((value) => {
+      token = value || null;
+      if (token) {
+        choice = tokenChoice();
+        firstRefresh();
+      }
+      whenReady(() => {
+        if (!token) show(null, false, true);
+        afterPaint(
+          guard(() => {
+            if (!token && vendorIds.some((id) => vendors[id].category === 'necessary'))
+              firstRefresh();
+            scan();
+            new MutationObserver(
+              guard((records) => {
+                for (const item of records)
+                  for (const node of item.addedNodes)
+                    if (
+                      node.nodeType === 1 &&
+                      (node.matches(BLOCKED) || node.querySelector(BLOCKED))
+                    )
+                      return scan();
+                return undefined;
+              }),
+            ).observe(document.documentElement, { childList: true, subtree: true });
+          }),
+        );
+      });
+    }),
+  );
 
   const open = () => whenReady(() => show(choice, true));
 
