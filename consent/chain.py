@@ -36,6 +36,9 @@ HASHED_FIELDS: tuple[str, ...] = (
 
 #: The hashed fields in the canonical (sorted) order, as :func:`walk_stored` takes them.
 SORTED_FIELDS: tuple[str, ...] = tuple(sorted(HASHED_FIELDS))
+#: Why a walk fails, as the verify endpoint reports it (checked in this order per receipt).
+FAILURE_REASONS: tuple[str, ...] = ("gap", "hash_mismatch", "broken_link")
+_GAP, _HASH_MISMATCH, _BROKEN_LINK = FAILURE_REASONS
 #: The hashed fields that are JSON objects (stored as JSON text).
 JSON_FIELDS = frozenset({"categories", "vendors", "signals"})
 #: The JSON string encoder that ``json.dumps(..., ensure_ascii=False)`` uses (the C one).
@@ -108,11 +111,11 @@ def _walk(rows: Iterator[tuple[Any, str, str, Any]], hasher: Any = receipt_hash)
     expected_seq, prev, count = 1, GENESIS, 0
     for seq, prev_hash, stored, body in rows:
         if seq != expected_seq:
-            return Verification(False, count, first_bad_seq=expected_seq, reason="gap")
+            return Verification(False, count, first_bad_seq=expected_seq, reason=_GAP)
         if hasher(body) != stored:
-            return Verification(False, count, first_bad_seq=seq, reason="hash_mismatch")
+            return Verification(False, count, first_bad_seq=seq, reason=_HASH_MISMATCH)
         if prev_hash != prev:
-            return Verification(False, count, first_bad_seq=seq, reason="broken_link")
+            return Verification(False, count, first_bad_seq=seq, reason=_BROKEN_LINK)
         prev, expected_seq, count = stored, expected_seq + 1, count + 1
     return Verification(True, count, head=prev if count else None)
 

@@ -82,7 +82,7 @@ class Unavailable(ConsentError):
 
 
 #: Werkzeug's HTTP errors mapped onto our stable codes.
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "malformed_json",
     401: "unauthorized",
     403: "forbidden",
@@ -93,6 +93,8 @@ _HTTP_CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
+#: The code of an HTTP error that has no stable code of its own.
+FALLBACK_CODE = "error"
 
 
 def error_response(status: int, code: str, message: str, **details: Any) -> Response:
@@ -145,7 +147,7 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
         response = error_response(
-            status, _HTTP_CODES.get(status, "error"), error.description or error.name
+            status, HTTP_CODES.get(status, FALLBACK_CODE), error.description or error.name
         )
         for name, value in error.get_headers():
             if name in ("Allow", "Retry-After"):

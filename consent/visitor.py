@@ -28,8 +28,8 @@ bp = Blueprint("visitor", __name__)
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
 _VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-_MAX_VENDORS = 50
-_CONSENT_FIELDS = frozenset(
+MAX_VENDORS = 50
+CONSENT_FIELDS = frozenset(
     {
         "action",
         "categories",
@@ -130,7 +130,7 @@ def _validate_consent(site: SiteState, body: Any) -> Choice:
     if not isinstance(body, dict):
         raise InvalidField("", "the body must be a JSON object")
     for name in body:
-        if name not in _CONSENT_FIELDS:
+        if name not in CONSENT_FIELDS:
             raise InvalidField(name, "unknown field")
     action = body.get("action")
     if action not in ACTIONS:
@@ -257,10 +257,10 @@ def gate(site_key: str) -> Response:
         token = request.args.get("token")
     if (
         not isinstance(vendors, list)
-        or not 0 < len(vendors) <= _MAX_VENDORS
+        or not 0 < len(vendors) <= MAX_VENDORS
         or not all(isinstance(v, str) and _VENDOR_ID.fullmatch(v) for v in vendors)
     ):
-        raise InvalidField("vendors", f"must be a list of 1 to {_MAX_VENDORS} vendor ids")
+        raise InvalidField("vendors", f"must be a list of 1 to {MAX_VENDORS} vendor ids")
     answer = decide(
         site.gate,
         vendors,
