@@ -1,11 +1,15 @@
-"""The owner API's part of the OpenAPI document (merged into consent.openapi)."""
+"""The owner API's part of the OpenAPI document (assembled by ``consent.openapi``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..accounts import ROLES
 from ..catalog import CATEGORIES, VENDORS
-from ..openapi import bearer_operation, ref
+from ..drafts import DRAFT_FIELDS
+from ..members import MAX_LABEL
+from ..openapi_parts import bearer_operation, ref
+from ..owner import LIFETIME_RANGE, MAX_NAME, MAX_ORIGINS, READ_ONLY, RETENTION_RANGE, SITE_FIELDS
 from ..texts import LANGUAGES
 
 _URL = {"type": "string", "maxLength": 2048}
@@ -25,20 +29,41 @@ _VENDORS = {
 _TEXTS = {
     "type": "object",
     "propertyNames": {"enum": list(LANGUAGES)},
-    "additionalProperties": {"type": "object"},
+    "additionalProperties": ref("Texts"),
 }
-_DRAFT = {
+#: Each member of a draft; one added to ``consent.drafts.DRAFT_FIELDS`` must be added here.
+_DRAFT_MEMBERS = {
     "based_on": {"type": ["integer", "null"]},
     "privacy_policy_url": _URL,
     "cookie_statement_url": _NULLABLE_URL,
     "texts": _TEXTS,
     "vendors": _VENDORS,
 }
+_DRAFT = {name: _DRAFT_MEMBERS[name] for name in DRAFT_FIELDS}
+_LIFETIME = {"type": "integer", "minimum": LIFETIME_RANGE[0], "maximum": LIFETIME_RANGE[1]}
+_RETENTION = {"type": "integer", "minimum": RETENTION_RANGE[0], "maximum": RETENTION_RANGE[1]}
+_READ_ONLY = {"description": "Read-only: a PATCH may repeat it unchanged, never change it"}
+#: What a PATCH may carry: each of SITE_FIELDS, and READ_ONLY members repeated unchanged.
+_SITE_MEMBERS: dict[str, Any] = {
+    "site_key": {"type": "string", **_READ_ONLY},
+    "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME},
+    "origins": {
+        "type": "array",
+        "items": {"type": "string"},
+        "minItems": 1,
+        "maxItems": MAX_ORIGINS,
+    },
+    "default_language": {"enum": list(LANGUAGES)},
+    "choice_lifetime_days": _LIFETIME,
+    "retention_days": _RETENTION,
+    "privacy_policy_url": _URL,
+    "policy_version": {"type": ["integer", "null"], **_READ_ONLY},
+}
 _CHANGE = {"type": ["object", "null"], "properties": {"from": {}, "to": {}}}
 _TOKEN = {
     "id": {"type": "integer"},
-    "role": {"enum": ["owner", "auditor"]},
-    "label": {"type": "string"},
+    "role": {"enum": list(ROLES)},
+    "label": {"type": "string", "maxLength": MAX_LABEL},
     "created_at": {"type": "string"},
     "last_used_at": {"type": ["string", "null"]},
 }
@@ -61,8 +86,8 @@ ADMIN_SCHEMAS: dict[str, Any] = {
             "name": {"type": "string"},
             "origins": {"type": "array", "items": {"type": "string"}},
             "default_language": {"enum": list(LANGUAGES)},
-            "choice_lifetime_days": {"type": "integer", "minimum": 1, "maximum": 395},
-            "retention_days": {"type": "integer", "minimum": 1},
+            "choice_lifetime_days": _LIFETIME,
+            "retention_days": _RETENTION,
             "privacy_policy_url": {"type": "string"},
             "policy_version": {"type": ["integer", "null"]},
         },
@@ -70,14 +95,7 @@ ADMIN_SCHEMAS: dict[str, Any] = {
     "OwnerSitePatch": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": 200},
-            "origins": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-            "default_language": {"enum": list(LANGUAGES)},
-            "choice_lifetime_days": {"type": "integer", "minimum": 1, "maximum": 395},
-            "retention_days": {"type": "integer", "minimum": 1, "maximum": 3650},
-            "privacy_policy_url": _URL,
-        },
+        "properties": {name: _SITE_MEMBERS[name] for name in (*SITE_FIELDS, *READ_ONLY)},
     },
     "OwnerDraft": {
         "type": "object",
@@ -132,8 +150,8 @@ ADMIN_SCHEMAS: dict[str, Any] = {
         "required": ["role"],
         "additionalProperties": False,
         "properties": {
-            "role": {"enum": ["owner", "auditor"]},
-            "label": {"type": "string", "maxLength": 200},
+            "role": {"enum": list(ROLES)},
+            "label": {"type": "string", "maxLength": MAX_LABEL},
         },
     },
     "OwnerTokenCreated": {
@@ -150,41 +168,69 @@ ADMIN_SCHEMAS: dict[str, Any] = {
 
 
 def _operation(
+    operation_id: str,
     summary: str,
     path: tuple[str, ...],
     status: int,
     schema: str | None,
     body: str | None = None,
 ) -> dict[str, Any]:
-    return bearer_operation(summary, "owner", schema, path=path, body=body, status=status)
+    return bearer_operation(
+        operation_id, summary, schema, role="owner", path=path, body=body, status=status
+    )
 
 
 _SITE = "/api/v1/admin/sites/{site_key}"
 
 ADMIN_PATHS: dict[str, Any] = {
     _SITE: {
-        "get": _operation("The site's settings (owner)", (), 200, "OwnerSite"),
+        "get": _operation("getSite", "The site's settings (owner)", (), 200, "OwnerSite"),
         "patch": _operation(
-            "Change any subset of the site's settings", (), 200, "OwnerSite", "OwnerSitePatch"
+            "updateSite",
+            "Change any subset of the site's settings",
+            (),
+            200,
+            "OwnerSite",
+            "OwnerSitePatch",
         ),
     },
     f"{_SITE}/draft": {
-        "get": _operation("The draft of the next policy version", (), 200, "OwnerDraft"),
-        "put": _operation("Replace the draft whole", (), 200, "OwnerDraft", "OwnerDraftInput"),
+        "get": _operation(
+            "getDraft", "The draft of the next policy version", (), 200, "OwnerDraft"
+        ),
+        "put": _operation(
+            "replaceDraft", "Replace the draft whole", (), 200, "OwnerDraft", "OwnerDraftInput"
+        ),
     },
     f"{_SITE}/publish": {
         "post": _operation(
-            "Publish the draft as the next policy version", (), 201, "PolicyVersion", "OwnerPublish"
+            "publishDraft",
+            "Publish the draft as the next policy version",
+            (),
+            201,
+            "PolicyVersion",
+            "OwnerPublish",
         ),
     },
     f"{_SITE}/policies/{{a}}/diff/{{b}}": {
-        "get": _operation("What changed between two policy versions", ("a", "b"), 200, "OwnerDiff"),
+        "get": _operation(
+            "diffPolicyVersions",
+            "What changed between two policy versions",
+            ("a", "b"),
+            200,
+            "OwnerDiff",
+        ),
     },
     f"{_SITE}/tokens": {
         "get": _operation(
-            "The site's active API tokens (never their secrets)", (), 200, "OwnerTokenList"
+            "listApiTokens",
+            "The site's active API tokens (never their secrets)",
+            (),
+            200,
+            "OwnerTokenList",
         ),
         "post": _operation(
+            "createApiToken",
             "Mint an API token (its secret is shown only in this answer)",
             (),
             201,
@@ -193,9 +239,11 @@ ADMIN_PATHS: dict[str, Any] = {
         ),
     },
     f"{_SITE}/tokens/{{token_id}}": {
-        "delete": _operation("Revoke an API token", ("token_id",), 204, None),
+        "delete": _operation("revokeApiToken", "Revoke an API token", ("token_id",), 204, None),
     },
     f"{_SITE}/snippet": {
-        "get": _operation("The script tag to paste into every page", (), 200, "OwnerSnippet"),
+        "get": _operation(
+            "getSnippet", "The script tag to paste into every page", (), 200, "OwnerSnippet"
+        ),
     },
 }

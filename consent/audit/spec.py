@@ -1,16 +1,22 @@
-"""The auditor API's part of the OpenAPI document (merged by ``consent.openapi.document``).
+"""The auditor API's part of the OpenAPI document (assembled by ``consent.openapi``).
 
-``Receipt`` and ``Error`` are ``consent.openapi``'s own schemas.
+``Receipt`` is ``consent.visitor_spec``'s schema and ``Error`` ``consent.openapi``'s.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from ..accounts import ROLES
 from ..catalog import CATEGORIES
-from ..openapi import bearer_operation, param, ref
+from ..chain import FAILURE_REASONS
+from ..openapi_parts import HEX64, bearer_operation, keyed, param, ref
 from ..visitor import ACTIONS
+from .kantara import VERSION as KANTARA_VERSION
 from .queries import MAX_LIMIT
+from .stats import BUCKETS, SIGNALS
+from .streams import MEDIA_TYPES
 
 
 def _page(item: str) -> dict[str, Any]:
@@ -24,20 +30,18 @@ def _page(item: str) -> dict[str, Any]:
     }
 
 
+_COUNT = {"type": "integer", "minimum": 0}
 _RATE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
-_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+_SHARE = {
+    "type": "object",
+    "required": ["count", "share"],
+    "properties": {"count": _COUNT, "share": _RATE},
+}
 _TALLY = {
-    "total": {"type": "integer", "minimum": 0},
-    "actions": _COUNTS,
-    "opt_in_rate": {"type": "object", "additionalProperties": _RATE},
-    "signals": {
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "required": ["count", "share"],
-            "properties": {"count": {"type": "integer"}, "share": _RATE},
-        },
-    },
+    "total": _COUNT,
+    "actions": keyed(ACTIONS, _COUNT),
+    "opt_in_rate": keyed(CATEGORIES, _RATE),
+    "signals": keyed(SIGNALS, _SHARE),
 }
 
 AUDIT_SCHEMAS: dict[str, Any] = {
@@ -58,7 +62,7 @@ AUDIT_SCHEMAS: dict[str, Any] = {
             "published_at": {"type": "string"},
             "privacy_policy_url": {"type": "string"},
             "cookie_statement_url": {"type": ["string", "null"]},
-            "texts": {"type": "object", "additionalProperties": {"type": "object"}},
+            "texts": {"type": "object", "additionalProperties": ref("Texts")},
             "vendors": {
                 "type": "object",
                 "additionalProperties": {
@@ -70,7 +74,7 @@ AUDIT_SCHEMAS: dict[str, Any] = {
                 },
             },
             "requires_reconsent": {"type": "boolean"},
-            "policy_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "policy_hash": HEX64,
         },
     },
     "PolicyList": {
@@ -103,8 +107,14 @@ AUDIT_SCHEMAS: dict[str, Any] = {
             "spiCat",
         ],
         "properties": {
-            "version": {"const": "KI-CR-v1.1.0"},
+            "version": {"const": KANTARA_VERSION},
+            "jurisdiction": {"type": "string"},
             "consentTimestamp": {"type": "integer"},
+            "collectionMethod": {"type": "string"},
+            "consentReceiptID": {"type": "string"},
+            "language": {"type": "string"},
+            "piiPrincipalId": {"type": "string"},
+            "policyUrl": {"type": ["string", "null"]},
             "piiControllers": {"type": "array", "items": {"type": "object"}},
             "services": {"type": "array", "items": {"type": "object"}},
             "sensitive": {"type": "boolean"},
@@ -147,7 +157,7 @@ AUDIT_SCHEMAS: dict[str, Any] = {
                 "properties": {
                     "ok": {"const": False},
                     "first_bad_seq": {"type": "integer"},
-                    "reason": {"enum": ["hash_mismatch", "broken_link", "gap"]},
+                    "reason": {"enum": list(FAILURE_REASONS)},
                 },
             },
         ]
@@ -158,7 +168,7 @@ AUDIT_SCHEMAS: dict[str, Any] = {
         "properties": {
             "from": {"type": ["string", "null"]},
             "to": {"type": ["string", "null"]},
-            "bucket": {"enum": ["day", "week"]},
+            "bucket": {"enum": list(BUCKETS)},
             **_TALLY,
             "buckets": {
                 "type": "array",
@@ -180,7 +190,7 @@ AUDIT_SCHEMAS: dict[str, Any] = {
             "id": {"type": "integer"},
             "created_at": {"type": "string"},
             "actor": {"type": "string"},
-            "role": {"enum": ["owner", "auditor"]},
+            "role": {"enum": list(ROLES)},
             "method": {"type": "string"},
             "path": {"type": "string"},
             "query": {"type": "string"},
@@ -190,7 +200,7 @@ AUDIT_SCHEMAS: dict[str, Any] = {
 }
 
 _FILTERS = [
-    param("subject", maxLength=64),
+    param("subject", maxLength=64),  # queries._MAX_SUBJECT (private there)
     param("from", format="date-time"),
     param("to", format="date-time"),
     param("policy_version", type="integer", minimum=1),
@@ -201,82 +211,81 @@ _FILTERS = [
 _PAGING = [param("limit", type="integer", minimum=1, maximum=MAX_LIMIT), param("cursor")]
 
 
-def _operation(
-    summary: str,
-    content: str | dict[str, Any],
-    params: list[dict[str, Any]] | None = None,
-    path: tuple[str, ...] = (),
-    errors: tuple[int, ...] = (),
-    status: int = 200,
-    role: str = "auditor",
-) -> dict[str, Any]:
-    return bearer_operation(
-        summary, role, content, path=path, params=tuple(params or ()), errors=errors, status=status
-    )
-
+_auditor = partial(bearer_operation, role="auditor")
 
 _SITE = "/api/v1/audit/sites/{site_key}"
 
 AUDIT_PATHS: dict[str, Any] = {
     f"{_SITE}/receipts": {
-        "get": _operation(
+        "get": _auditor(
+            "listReceipts",
             "Receipts matching the filters, newest first (keyset pages)",
             "ReceiptPage",
-            [*_FILTERS, *_PAGING],
-            errors=(422,),
+            params=[*_FILTERS, *_PAGING],
+            extra_errors=(422,),
         )
     },
     f"{_SITE}/receipts/{{receipt_id}}": {
-        "get": _operation(
+        "get": _auditor(
+            "getReceipt",
             "A receipt and the policy version it references, or its Kantara document",
             {
                 "application/json": {
                     "schema": {"anyOf": [ref("ReceiptDetail"), ref("KantaraReceipt")]}
                 }
             },
-            [param("format", enum=["json", "kantara"])],
-            ("receipt_id",),
-            (422,),
+            params=[param("format", enum=["json", "kantara"])],
+            path=("receipt_id",),
+            extra_errors=(422,),
         )
     },
     f"{_SITE}/subjects/{{subject_id}}": {
-        "get": _operation(
+        "get": _auditor(
+            "getSubjectHistory",
             "A subject's history, oldest first, with its erasures",
             "SubjectHistory",
             path=("subject_id",),
         )
     },
     f"{_SITE}/export": {
-        "get": _operation(
+        "get": _auditor(
+            "exportReceipts",
             "Every matching receipt in ascending seq, streamed",
-            {"text/csv": {}, "application/x-ndjson": {}},
-            [param("format", enum=["csv", "ndjson"]), *_FILTERS],
-            errors=(422,),
+            {media_type.split(";")[0]: {} for media_type in MEDIA_TYPES.values()},
+            params=[param("format", enum=list(MEDIA_TYPES)), *_FILTERS],
+            extra_errors=(422,),
         )
     },
-    f"{_SITE}/verify": {"get": _operation("Walk the hash chain", "Verification")},
+    f"{_SITE}/verify": {"get": _auditor("verifyChain", "Walk the hash chain", "Verification")},
     f"{_SITE}/stats": {
-        "get": _operation(
+        "get": _auditor(
+            "getStats",
             "Counts per action, opt-in rates and signal shares per bucket and version",
             "Stats",
-            [*_FILTERS, param("bucket", enum=["day", "week"])],
-            errors=(422,),
+            params=[*_FILTERS, param("bucket", enum=list(BUCKETS))],
+            extra_errors=(422,),
         )
     },
-    f"{_SITE}/policies": {"get": _operation("Every published policy version", "PolicyList")},
+    f"{_SITE}/policies": {
+        "get": _auditor("listPolicyVersions", "Every published policy version", "PolicyList")
+    },
     f"{_SITE}/policies/{{version}}": {
-        "get": _operation("One published policy version", "PolicyVersion", path=("version",))
+        "get": _auditor(
+            "getPolicyVersion", "One published policy version", "PolicyVersion", path=("version",)
+        )
     },
     f"{_SITE}/access-log": {
-        "get": _operation(
+        "get": _auditor(
+            "listAccessLog",
             "Who read this site's ledger, when, what (this read included)",
             "AccessLogPage",
-            _PAGING,
-            errors=(422,),
+            params=_PAGING,
+            extra_errors=(422,),
         )
     },
     "/api/v1/admin/sites/{site_key}/subjects/{subject_id}/erasure": {
-        "post": _operation(
+        "post": bearer_operation(
+            "eraseSubject",
             "Erase a subject's personal context on request (idempotent)",
             "Erasure",
             path=("subject_id",),
