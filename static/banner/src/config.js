@@ -1,22 +1,4 @@
-// Constants in one place, and the site configuration the server inlines.
-
-export const CATEGORY_IDS = ['necessary', 'performance', 'functionality', 'targeting', 'social'];
-
-// Google Consent Mode v2 parameters and the category that grants each one.
-export const CONSENT_MODE_PARAMS = {
-  analytics_storage: 'performance',
-  functionality_storage: 'functionality',
-  personalization_storage: 'functionality',
-  ad_storage: 'targeting',
-  ad_user_data: 'targeting',
-  ad_personalization: 'targeting',
-};
-
-// Interface words that are not banner texts (banner texts come from the policy version).
-export const LABELS = {
-  en: { cookies: 'Cookie statement', load: 'Allow and load', vendors: 'Vendors' },
-  nl: { cookies: 'Cookieverklaring', load: 'Toestaan en laden', vendors: 'Partijen' },
-};
+// The site configuration the server inlines into the embed.
 
 /**
  * The configuration the server put in place of the free identifier below (falsy if none).
@@ -33,24 +15,4 @@ export function readConfig() {
     // Not replaced, and no such global: nothing to do.
   }
   return raw && raw.site_key && raw.api_base && raw;
-}
-
-/** ``fn``, but an exception is logged, never thrown: nothing may break the host page. */
-export function guard(fn) {
-  return function () {
-    try {
-      return fn.apply(this, arguments);
-    } catch (err) {
-      console.warn('[consent]', err);
-      return undefined;
-    }
-  };
-}
-
-/** A complete choice: ``all`` on, or ``partial``'s with omitted ones off; necessary is on. */
-export function choiceFrom(partial, all) {
-  const choice = {};
-  for (const id of CATEGORY_IDS)
-    choice[id] = all || id === 'necessary' || (!!partial && partial[id] === true);
-  return choice;
 }

@@ -1,0 +1,107 @@
+// What the vendors may do on the page: load the managed vendors and the owner's blocked tags
+// that the gate's latest answer allows (never unloaded), and tell the vendors' consent APIs
+// when a choice refuses them.
+
+import { BLOCKED } from './constants.js';
+import { guard } from './page.js';
+import { placeholder } from './placeholder.js';
+import { nonce, vendorIds, vendors } from './site.js';
+import { MANAGED } from './vendor-apis.js';
+
+// The gate's latest answer (none yet: nothing allowed); the managed vendors injected; the
+// vendors warned about; each blocked iframe's placeholder; whether Meta's consent was revoked
+// since its pixel was last allowed.
+let answer;
+const injected = {};
+const warned = {};
+const placeholders = new WeakMap();
+let metaRevoked = false;
+
+// A script element like ``from`` (its attributes but type and data-src) in its place, or
+// a new one for ``src`` at the end of <head>.
+function addScript(src, from) {
+  const node = document.createElement('script');
+  for (const attr of from ? from.attributes : [])
+    if (attr.name !== 'type' && attr.name !== 'data-src') node.setAttribute(attr.name, attr.value);
+  if (nonce) node.nonce = nonce;
+  node.async = !from || from.hasAttribute('async');
+  if (src) node.src = src;
+  // Inline tags are re-created with their text; a strict CSP refuses them (use data-src).
+  else node.text = from.text;
+  if (from) from.replaceWith(node);
+  else document.head.append(node);
+}
+
+// Whether the latest answer allows vendor ``id``.
+function allowed(id) {
+  return !!answer && (answer.decisions[id] || {}).allowed === true;
+}
+
+/** Activate the owner's blocked tags the answer allows; blocked iframes get a placeholder. */
+export function scan() {
+  for (const node of document.querySelectorAll(
+    `script[type="text/plain"]${BLOCKED},iframe${BLOCKED}[data-src]`,
+  )) {
+    const id = node.getAttribute('data-consent-vendor');
+    const holder = placeholders.get(node);
+    if (!vendors[id]) {
+      if (!warned[id])
+        console.warn(`[consent] ${id} is not enabled for this site: its tag stays blocked`);
+      warned[id] = true;
+    } else if (node.localName !== 'iframe') {
+      if (allowed(id)) addScript(node.getAttribute('data-src'), node);
+    } else if (allowed(id)) {
+      if (holder) holder.remove();
+      let src = node.getAttribute('data-src');
+      // Vimeo is asked not to track unless performance (analytics) is granted.
+      if (id === 'vimeo' && answer.consent_mode.analytics_storage !== 'granted')
+        src += (src.includes('?') ? '&' : '?') + 'dnt=1';
+      node.removeAttribute('data-src');
+      node.style.removeProperty('display');
+      node.src = src;
+    } else if (!holder) {
+      node.style.setProperty('display', 'none', 'important');
+      placeholders.set(node, placeholder(node, id));
+    }
+  }
+}
+
+/** Load what ``next`` (a gate answer, or null: nothing) allows; never unload anything. */
+export function apply(next) {
+  answer = next;
+  for (const id of vendorIds) {
+    if (MANAGED[id] && !injected[id] && allowed(id)) {
+      injected[id] = true;
+      const src = MANAGED[id](vendors[id].settings || {});
+      if (src) addScript(src);
+    }
+  }
+  if (metaRevoked && allowed('meta-pixel') && window.fbq) {
+    metaRevoked = false;
+    window.fbq('consent', 'grant');
+  }
+  scan();
+}
+
+/** Scan now, and again whenever the page adds a blocked tag. */
+export function watch() {
+  scan();
+  new MutationObserver(
+    guard((records) => {
+      for (const item of records)
+        for (const node of item.addedNodes)
+          if (node.nodeType === 1 && (node.matches(BLOCKED) || node.querySelector(BLOCKED)))
+            return scan();
+      return undefined;
+    }),
+  ).observe(document.documentElement, { childList: true, subtree: true });
+}
+
+/** Tell the consent APIs of the ``refused`` vendors' scripts (their cookies go elsewhere). */
+export function revokeVendors(refused) {
+  if (refused.includes('meta-pixel') && window.fbq) {
+    metaRevoked = true;
+    window.fbq('consent', 'revoke');
+  }
+  if (refused.includes('hubspot')) (window._hsp = window._hsp || []).push(['revokeCookieConsent']);
+}

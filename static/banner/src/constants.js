@@ -1,0 +1,26 @@
+// Constants in one place: the categories, Google Consent Mode's parameters, the words that
+// are not banner texts, and the names the owner's page and the service rely on.
+
+export const CATEGORY_IDS = ['necessary', 'performance', 'functionality', 'targeting', 'social'];
+
+// Google Consent Mode v2 parameters and the category that grants each one.
+export const CONSENT_MODE_PARAMS = {
+  analytics_storage: 'performance',
+  functionality_storage: 'functionality',
+  personalization_storage: 'functionality',
+  ad_storage: 'targeting',
+  ad_user_data: 'targeting',
+  ad_personalization: 'targeting',
+};
+
+// Interface words that are not banner texts (banner texts come from the policy version).
+export const LABELS = {
+  en: { cookies: 'Cookie statement', load: 'Allow and load', vendors: 'Vendors' },
+  nl: { cookies: 'Cookieverklaring', load: 'Toestaan en laden', vendors: 'Partijen' },
+};
+
+// The first-party cookie that keeps the visitor's consent token.
+export const TOKEN_COOKIE = 'consent_token';
+
+// The owner's tags held back until the gate allows their vendor.
+export const BLOCKED = '[data-consent-vendor]';

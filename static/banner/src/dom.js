@@ -1,0 +1,34 @@
+// The banner's DOM: elements from plain text (never innerHTML), in open shadow roots styled
+// by the service's stylesheet.
+
+// dist/banner.css as text (build.sh aliases this name to the minified stylesheet).
+import css from 'consent-banner-css';
+import { config } from './site.js';
+
+let sheet;
+
+/** An element with attributes and children (strings are text nodes; empty ones are left out). */
+export function el(tag, attrs, ...kids) {
+  const node = document.createElement(tag);
+  for (const name in attrs) node.setAttribute(name, attrs[name]);
+  for (const kid of kids) if (kid) node.append(kid);
+  return node;
+}
+
+/**
+ * ``node`` in an open shadow root on a fresh ``tag`` element, away from the page's CSS,
+ * styled by the service's stylesheet as a constructable stylesheet (DESIGN.md allows it in
+ * place of /embed/banner.css; no CSP directive applies to it). Browsers without them
+ * (Safari before 16.4) link /embed/banner.css from the service instead.
+ */
+export function shadowHost(tag, node) {
+  const element = document.createElement(tag);
+  const root = element.attachShadow({ mode: 'open' });
+  if (root.adoptedStyleSheets) {
+    if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } else
+    root.append(el('link', { rel: 'stylesheet', href: `${config.api_base}/embed/banner.css` }));
+  root.append(node);
+  return element;
+}
