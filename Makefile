@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench system-deps clean
+.PHONY: run test lint format bench system-deps clean banner-test
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -31,8 +31,20 @@ system-deps:
 	fi
 
 ## test: lint, then the whole suite (SQLite, plus PostgreSQL when CONSENT_TEST_DATABASE_URL is set)
-test: $(STAMP) system-deps lint
+test: $(STAMP) system-deps lint banner-test
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+## banner-test: esbuild (pinned by static/banner/package-lock.json; the bundle test rebuilds
+## with it) installed by npm ci, then the banner's pure modules under node --test
+BANNER := static/banner
+BANNER_STAMP := $(BANNER)/node_modules/.installed
+$(BANNER_STAMP): $(BANNER)/package.json $(BANNER)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20 and npm are required to build the banner"; exit 1; }
+	npm ci --prefix $(BANNER) --no-audit --no-fund
+	touch $(BANNER_STAMP)
+
+banner-test: $(BANNER_STAMP)
+	node --test $(BANNER)/test/*.test.mjs
 
 lint: $(STAMP)
 	$(BIN)/ruff check consent tests

@@ -1,28 +1,31 @@
 #!/bin/sh
-# Bundle the banner into the one classic script and the stylesheet that Flask serves.
+# Bundle the banner (the ES modules of src/) into the one classic script and the stylesheet
+# that Flask serves; dist/ is committed, so the runtime needs no Node.
 #
-# Development time only: esbuild comes from npm and nothing of Node is committed.
-#   npm install --prefix /tmp/esb esbuild@0.28.2
-#   ESBUILD=/tmp/esb/node_modules/.bin/esbuild static/banner/build.sh [OUTDIR]
+# Development time only: esbuild comes from npm, pinned exactly in package.json and
+# package-lock.json; `make test` (target banner-test) installs it with
+#   npm ci --prefix static/banner
+# and then: static/banner/build.sh [OUTDIR]
 # OUTDIR defaults to static/banner/dist; tests build into a temporary one and compare.
+# ESBUILD may name another binary (a warning if it is not the pinned version).
 set -eu
-
-# The version dist/ was built with; another version may minify differently.
-ESBUILD_VERSION=0.28.2
 
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-"$here/dist"}
-esbuild=${ESBUILD:-$(command -v esbuild || echo /tmp/esb/node_modules/.bin/esbuild)}
+# The version dist/ is built with (another one may minify differently): package.json's.
+version=$(sed -n 's/^ *"esbuild": "\([^"]*\)".*/\1/p' "$here/package.json")
+esbuild=${ESBUILD:-"$here/node_modules/.bin/esbuild"}
 
 if [ ! -x "$esbuild" ]; then
-    echo "build.sh: esbuild not found; set ESBUILD or: npm install --prefix /tmp/esb esbuild@$ESBUILD_VERSION" >&2
+    echo "build.sh: esbuild not found; run: npm ci --prefix static/banner (or set ESBUILD)" >&2
     exit 2
 fi
-if [ "$("$esbuild" --version)" != "$ESBUILD_VERSION" ]; then
-    echo "build.sh: warning: esbuild $("$esbuild" --version), dist/ is built with $ESBUILD_VERSION" >&2
+if [ "$("$esbuild" --version)" != "$version" ]; then
+    echo "build.sh: warning: esbuild $("$esbuild" --version), dist/ is built with $version" >&2
 fi
 
-mkdir -p "$out"
+# Absolute: esbuild resolves the alias below from the working directory.
+out=$(mkdir -p "$out" && cd "$out" && pwd)
 # The stylesheet first: the bundle carries it too, as the text of the import
 # 'consent-banner-css', and adopts it as a constructable stylesheet (no second request).
 "$esbuild" "$here/src/banner.css" --minify --target=chrome84,firefox101,safari16 \

@@ -317,12 +317,11 @@ def visit(browser: Any, service: Service) -> Iterator[Visit]:
 
 
 def esbuild_binary() -> str | None:
-    """The esbuild binary the bundle was built with, if present at development time."""
-    found = os.environ.get("ESBUILD") or shutil.which("esbuild")
-    default = Path("/tmp/esb/node_modules/.bin/esbuild")
-    if not found and default.exists():
-        found = str(default)
-    return found
+    """The esbuild to rebuild the bundle with: first the pinned one `make test` installs."""
+    pinned = Path(__file__).resolve().parents[2] / "static/banner/node_modules/.bin/esbuild"
+    if pinned.exists():
+        return str(pinned)
+    return os.environ.get("ESBUILD") or shutil.which("esbuild")
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:

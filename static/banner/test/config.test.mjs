@@ -1,0 +1,28 @@
+// readConfig: the configuration the server inlines in place of __CONSENT_CONFIG__.
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+
+import { readConfig } from '../src/config.js';
+
+afterEach(() => {
+  delete globalThis.__CONSENT_CONFIG__;
+});
+
+test('no such identifier: no configuration, and no exception', () => {
+  assert.equal(readConfig(), undefined);
+});
+
+const cases = [
+  ['null (the preview frame could not parse its draft)', null, false],
+  ['no site_key', { api_base: 'https://consent.example' }, false],
+  ['no api_base', { site_key: 'site1' }, false],
+  ['complete', { site_key: 'site1', api_base: 'https://consent.example' }, true],
+];
+
+for (const [name, value, accepted] of cases) {
+  test(`readConfig: ${name}`, () => {
+    globalThis.__CONSENT_CONFIG__ = value;
+    if (accepted) assert.equal(readConfig(), value);
+    else assert.ok(!readConfig());
+  });
+}
