@@ -14,7 +14,16 @@ from pathlib import Path
 
 from .common import ROOT
 
-SECTIONS = ("weight", "banner", "gate", "appends", "auditor", "growth", "transparency")
+SECTIONS = (
+    "weight",
+    "banner",
+    "gate",
+    "appends",
+    "auditor",
+    "growth",
+    "transparency",
+    "sites",
+)
 
 
 def machine() -> str:
@@ -176,6 +185,10 @@ def _run(section, args, client, site_key, modules, tmp):  # type: ignore[no-unty
         work.mkdir()
         with gunicorn(env, workers=2) as base:
             return banner_time.run(base, key, modules, work, runs=args.runs)
+    if section == "sites":
+        from . import site_cache
+
+        return site_cache.run(tmp)
     if section == "gate":
         from . import gate_load
 

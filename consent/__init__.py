@@ -34,11 +34,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         tune_sqlite(db.engine)
         fail_fast_after_timeouts(db.engine)
+    if app.config["CONSENT_REDIS_URL"]:
+        from .redis_link import RedisLink
+
+        app.extensions["consent_redis"] = RedisLink(
+            app.config["CONSENT_REDIS_URL"], recheck=app.config["CONSENT_REDIS_RECHECK"]
+        )
     limits.init_app(app)
     transparency.init_app(app)
     ledger.init_app(app)
     csrf.init_app(app)
-    app.extensions["consent_sites"] = SiteCache(app.config["CONSENT_STATE_TTL"])
+    app.extensions["consent_sites"] = SiteCache(
+        app.config["CONSENT_STATE_TTL"], app.config["CONSENT_SITE_CACHE_SIZE"]
+    )
     errors.init_app(app)
     service.init_app(app)
     from . import auth

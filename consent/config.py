@@ -21,6 +21,12 @@ def _env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
+def _positive(raw: str, name: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"CONSENT_{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
 def database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs written without a driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -43,12 +49,19 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
         CONSENT_TRUSTED_PROXIES=int(env.get("CONSENT_TRUSTED_PROXIES", "0")),
         CONSENT_RATELIMIT_CONSENTS=env.get("CONSENT_RATELIMIT_CONSENTS", "60/minute"),
         CONSENT_RATELIMIT_AUTH=env.get("CONSENT_RATELIMIT_AUTH", "30/minute"),
-        RATELIMIT_STORAGE_URI=env.get("CONSENT_REDIS_URL") or "memory://",
+        #: Redis for shared rate limits (``None``: each worker counts in memory).
+        CONSENT_REDIS_URL=env.get("CONSENT_REDIS_URL") or None,
+        #: Seconds between pings while a configured Redis is unreachable.
+        CONSENT_REDIS_RECHECK=5.0,
         RATELIMIT_KEY_PREFIX="consent",
         CONSENT_LOG_KEY=env.get("CONSENT_LOG_KEY"),
         CONSENT_LOG_KEY_RETIRED=_env_list("CONSENT_LOG_KEY_RETIRED"),
         #: Seconds a worker trusts its cached site state before re-checking its version.
         CONSENT_STATE_TTL=1.0,
+        #: Sites whose state one worker keeps (least recently used go first).
+        CONSENT_SITE_CACHE_SIZE=_positive(
+            env.get("CONSENT_SITE_CACHE_SIZE", "10000"), "SITE_CACHE_SIZE"
+        ),
         MAX_CONTENT_LENGTH=MAX_BODY,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SESSION_COOKIE_HTTPONLY=True,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 from .errors import InvalidField, NotFound
 from .extensions import db
 from .models import PolicyVersion, Site
+from .params import whole
 from .policy import validate_https_url, validate_texts, validate_vendors
 from .sites import publish
 from .texts import LANGUAGES
@@ -54,12 +55,12 @@ def versions_of(site_id: int) -> list[PolicyVersion]:
 
 def get_version(site_id: int, version: str | int) -> PolicyVersion:
     """One published version; 404 for anything that is not one (text or number)."""
-    text = str(version)
-    if not text.isascii() or not text.isdigit() or len(text) > 9:
+    number = whole(str(version), max_digits=9)
+    if number is None:
         raise NotFound("unknown policy version")
     row = db.session.scalar(
         select(PolicyVersion).where(
-            PolicyVersion.site_id == site_id, PolicyVersion.version == int(text)
+            PolicyVersion.site_id == site_id, PolicyVersion.version == number
         )
     )
     if row is None:

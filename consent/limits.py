@@ -11,13 +11,16 @@ import functools
 import math
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse
-from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from .errors import ConsentError
+
+if TYPE_CHECKING:
+    from .redis_link import RedisLink
 
 
 class RateLimited(ConsentError):
@@ -61,23 +64,37 @@ class LocalWindows:
 
 
 class SharedWindows:
-    """Fixed windows in the ``limits`` library's storage (Redis): shared by every worker."""
+    """Fixed windows in the ``limits`` library's Redis storage: shared by every worker.
 
-    def __init__(self, uri: str) -> None:
-        self._limiter = FixedWindowRateLimiter(storage_from_string(uri))
+    While Redis is unreachable the windows are counted in this worker (``LocalWindows``)
+    instead: a rate-limit store is not worth a lost consent.
+    """
+
+    def __init__(self, link: RedisLink) -> None:
+        from limits.storage import RedisStorage
+
+        self.link = link
+        storage = RedisStorage(link.url, connection_pool=link.pool)
+        self._limiter = FixedWindowRateLimiter(storage)
+        self._local = LocalWindows()
 
     def hit(self, item: RateLimitItem, *identity: str) -> float | None:
         """Count one hit; None while within the limit, else the time the window resets."""
+        return self.link.call(
+            lambda: self._shared_hit(item, *identity),
+            lambda: self._local.hit(item, *identity),
+        )
+
+    def _shared_hit(self, item: RateLimitItem, *identity: str) -> float | None:
         if self._limiter.hit(item, *identity):
             return None
         return self._limiter.get_window_stats(item, *identity).reset_time
 
 
 def init_app(app: Flask) -> None:
-    """Create this app's limiter on the configured storage."""
-    uri = app.config["RATELIMIT_STORAGE_URI"]
-    local = uri.startswith("memory://")
-    app.extensions["consent_limiter"] = LocalWindows() if local else SharedWindows(uri)
+    """Create this app's limiter: in memory, or on the app's Redis link when configured."""
+    link: RedisLink | None = app.extensions.get("consent_redis")
+    app.extensions["consent_limiter"] = SharedWindows(link) if link else LocalWindows()
 
 
 def hit(name: str, limit: str, key: str) -> None:

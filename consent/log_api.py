@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import transparency
-from .errors import InvalidField, NotFound, Unavailable
+from .errors import NotFound, Unavailable
 from .extensions import db
 from .models import Receipt
+from .params import whole_number
 from .sites import SiteState, site_state
 from .tlog import ENTRIES, TILE_WIDTH, Malformed, consistency_proof, entry_bundle, parse_tile_path
 from .tlog import tile_width as available_width
@@ -97,17 +98,6 @@ def _entries(conn: Any, site: SiteState, index: int, width: int) -> bytes:
     return entry_bundle(bytes.fromhex(h) for h in hashes)
 
 
-def _size_param(name: str, default: int | None, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        if default is None:
-            raise InvalidField(name, f"{name} is required")
-        return default
-    if not raw.isdigit() or len(raw) > 19 or not low <= int(raw) <= high:
-        raise InvalidField(name, f"{name} must be a whole number from {low} to {high}")
-    return int(raw)
-
-
 @bp.get("/api/v1/sites/<site_key>/receipts/<receipt_id>/proof")
 def proof(site_key: str, receipt_id: str) -> Response:
     """A receipt's inclusion proof, with the checkpoint signed at exactly that tree size."""
@@ -119,7 +109,7 @@ def proof(site_key: str, receipt_id: str) -> Response:
         if seq is None:
             raise NotFound("unknown receipt")
         current = transparency.size(conn, site.site_id)
-        size = _size_param("tree_size", current, seq, current)
+        size = whole_number(request.args.get("tree_size"), "tree_size", seq, current, current)
         body = transparency.proof(site.site_key, seq, size, transparency.reader(conn, site.site_id))
     return jsonify(body)
 
@@ -130,7 +120,7 @@ def consistency(site_key: str) -> Response:
     site = site_state(site_key)
     with _database() as conn:
         current = transparency.size(conn, site.site_id)
-        new = _size_param("to", None, 1, current)
-        old = _size_param("from", None, 1, new)
+        new = whole_number(request.args.get("to"), "to", 1, current)
+        old = whole_number(request.args.get("from"), "from", 1, new)
         path = consistency_proof(transparency.reader(conn, site.site_id), old, new)
     return jsonify({"from": old, "to": new, "proof": [transparency.b64(node) for node in path]})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,17 +12,10 @@ from .accounts import ROLES, create_api_token
 from .errors import InvalidField, NotFound
 from .extensions import db
 from .models import ApiToken, Membership, Site, User, utcnow
+from .params import whole
+from .times import iso_or_none
 
 MAX_LABEL = 200
-
-
-def iso_time(moment: datetime | None) -> str | None:
-    """A stored timestamp as ISO 8601 UTC with milliseconds and ``Z`` (SQLite drops the zone)."""
-    if moment is None:
-        return None
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    utc = aware.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 # --- API tokens ------------------------------------------------------------------------
@@ -35,8 +27,8 @@ def token_dict(row: ApiToken) -> dict[str, Any]:
         "id": row.id,
         "role": row.role,
         "label": row.label,
-        "created_at": iso_time(row.created_at),
-        "last_used_at": iso_time(row.last_used_at),
+        "created_at": iso_or_none(row.created_at),
+        "last_used_at": iso_or_none(row.last_used_at),
     }
 
 
@@ -72,12 +64,12 @@ def mint_token(site: Site, role: str, label: str) -> dict[str, Any]:
 
 def revoke_token(site_id: int, token_id: str | int) -> None:
     """Revoke one of the site's active tokens; anything else is 404 (no existence leak)."""
-    text = str(token_id)
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    number = whole(str(token_id), max_digits=18)
+    if number is None:
         raise NotFound("unknown token")
     row = db.session.scalar(
         select(ApiToken).where(
-            ApiToken.id == int(text), ApiToken.site_id == site_id, ApiToken.revoked_at.is_(None)
+            ApiToken.id == number, ApiToken.site_id == site_id, ApiToken.revoked_at.is_(None)
         )
     )
     if row is None:

@@ -29,13 +29,20 @@ def init_app(app: Flask) -> None:
 
     @app.get("/readyz")
     def readyz() -> tuple[Response, int]:
+        """Ready while the database answers; Redis away is degraded, not unready."""
+        link = app.extensions.get("consent_redis")
+        redis = (
+            {}
+            if link is None
+            else {"redis": "ok" if link.available and link.ping() else "unavailable"}
+        )
         try:
             db.session.execute(text("SELECT 1"))
             db.session.rollback()
         except SQLAlchemyError:
             db.session.rollback()
-            return jsonify({"status": "unavailable", "database": False}), 503
-        return jsonify({"status": "ready", "database": True}), 200
+            return jsonify({"status": "unavailable", "database": False, **redis}), 503
+        return jsonify({"status": "ready", "database": True, **redis}), 200
 
     @app.after_request
     def _headers(response: Response) -> Response:

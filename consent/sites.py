@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import copy
+import json
 import secrets
 import threading
 import time
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from cachetools import LRUCache
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .canonical import digest
@@ -21,12 +24,7 @@ from .extensions import db
 from .gate import SitePolicy
 from .models import PolicyVersion, Site
 from .texts import DEFAULT_TEXTS
-
-
-def iso_now() -> str:
-    """UTC now as ISO 8601 with milliseconds and ``Z`` — the ledger's time format."""
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+from .times import iso_now
 
 
 def policy_hash(
@@ -120,19 +118,62 @@ def publish(site: Site, *, requires_reconsent: bool) -> PolicyVersion:
     return version
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublishedVersion:
     """What the visitor API needs to know of any published version."""
 
     version: int
     policy_hash: str
-    vendor_categories: dict[str, str]
+    vendor_categories: Mapping[str, str]
     languages: frozenset[str]
 
 
-@dataclass(frozen=True)
+class _Versions:
+    """A site's published versions by number: the current one from the worker's cache,
+    an older one (only a consents POST made under a banner since replaced names one) with
+    one indexed read, so the cache holds no more of old versions than the gate needs."""
+
+    __slots__ = ("_current", "_site_id")
+
+    def __init__(self, site_id: int, current: PublishedVersion) -> None:
+        self._site_id, self._current = site_id, current
+
+    def get(self, number: int) -> PublishedVersion | None:
+        """The published version ``number`` of this site, or None."""
+        if number == self._current.version:
+            return self._current
+        if type(number) is not int or not 0 < number < 2**31:
+            return None
+        try:
+            row = db.session.scalar(
+                select(PolicyVersion).where(
+                    PolicyVersion.site_id == self._site_id, PolicyVersion.version == number
+                )
+            )
+            found = None if row is None else _published(row)
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            raise Unavailable("the consent database is unavailable") from error
+        db.session.rollback()
+        return found
+
+    def __contains__(self, number: object) -> bool:
+        return type(number) is int and self.get(number) is not None
+
+    def __getitem__(self, number: int) -> PublishedVersion:
+        found = self.get(number)
+        if found is None:
+            raise KeyError(number)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
 class SiteState:
-    """A worker's snapshot of one site: enough to answer the gate, config and embed."""
+    """A worker's snapshot of one site: enough to answer the gate, config and embed.
+
+    Texts, vendors and their categories are shared between sites that publish the same
+    ones (most keep the default texts), so a cached site costs little more than its keys.
+    """
 
     site_id: int
     site_key: str
@@ -141,8 +182,8 @@ class SiteState:
     default_language: str
     choice_lifetime_days: int
     state_version: int
-    current: dict[str, Any]
-    versions: dict[int, PublishedVersion]
+    current: Mapping[str, Any]
+    versions: _Versions
     gate: SitePolicy
 
     def language(self, wanted: str | None) -> str:
@@ -213,21 +254,52 @@ def banner_config(
     }
 
 
+class _SharedDict(dict):  # type: ignore[type-arg]
+    """A dict that a weak reference can point to (plain dicts cannot)."""
+
+    __slots__ = ("__weakref__",)
+
+
+_shared: weakref.WeakValueDictionary[str, _SharedDict] = weakref.WeakValueDictionary()
+_shared_lock = threading.Lock()
+
+
+def _share(value: dict[str, Any]) -> Mapping[str, Any]:
+    """One object for equal JSON values across cached sites, kept while any site uses it."""
+    key = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    with _shared_lock:
+        found = _shared.get(key)
+        if found is None:
+            found = _shared[key] = _SharedDict(value)
+        return found
+
+
+def _published(row: PolicyVersion) -> PublishedVersion:
+    return PublishedVersion(
+        row.version,
+        row.policy_hash,
+        _share({vid: entry["category"] for vid, entry in row.vendors.items()}),
+        frozenset(row.texts),
+    )
+
+
 def _load(site: Site) -> SiteState:
-    versions = list(site.policies)
-    if not versions:
+    """A site's state from two indexed reads: its newest version, and the newest version
+    that required re-consent (all the gate needs of the older ones)."""
+    latest = db.session.scalar(
+        select(PolicyVersion)
+        .where(PolicyVersion.site_id == site.id)
+        .order_by(PolicyVersion.version.desc())
+        .limit(1)
+    )
+    if latest is None:
         raise NotFound("unknown site")
-    latest = versions[-1]
-    published = {
-        v.version: PublishedVersion(
-            v.version,
-            v.policy_hash,
-            {vid: entry["category"] for vid, entry in v.vendors.items()},
-            frozenset(v.texts),
+    reconsent = db.session.scalar(
+        select(func.max(PolicyVersion.version)).where(
+            PolicyVersion.site_id == site.id, PolicyVersion.requires_reconsent.is_(True)
         )
-        for v in versions
-    }
-    reconsent = max((v.version for v in versions if v.requires_reconsent), default=0)
+    )
+    published = _published(latest)
     return SiteState(
         site_id=site.id,
         site_key=site.site_key,
@@ -239,38 +311,43 @@ def _load(site: Site) -> SiteState:
         current={
             "version": latest.version,
             "policy_hash": latest.policy_hash,
-            "texts": latest.texts,
-            "vendors": latest.vendors,
+            "texts": _share(latest.texts),
+            "vendors": _share(latest.vendors),
             "privacy_policy_url": latest.privacy_policy_url,
             "cookie_statement_url": latest.cookie_statement_url,
             "published_at": latest.published_at,
         },
-        versions=published,
+        versions=_Versions(site.id, published),
         gate=SitePolicy(
             site_key=site.site_key,
             policy_version=latest.version,
-            reconsent_version=reconsent,
+            reconsent_version=reconsent or 0,
             choice_lifetime_days=site.choice_lifetime_days,
-            vendor_categories=published[latest.version].vendor_categories,
+            vendor_categories=published.vendor_categories,
         ),
     )
 
 
 class SiteCache:
-    """Per-worker site state, re-validated at most once per TTL with one indexed read.
+    """Per-worker site state for at most ``size`` sites (least recently used go first),
+    re-validated at most once per TTL with one indexed read.
 
     When the database is down, cached sites keep being served (the gate, config and
-    embed must keep answering); unknown ones get 503.
+    embed must keep answering); unknown and evicted ones get 503.
     """
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, size: int = 10_000) -> None:
         self.ttl = ttl
-        self._entries: dict[str, tuple[SiteState, float]] = {}
+        self._entries: LRUCache[str, tuple[SiteState, float]] = LRUCache(maxsize=size)
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def get(self, site_key: str) -> SiteState:
         """The state of ``site_key``; raises :class:`NotFound` or :class:`Unavailable`."""
-        entry = self._entries.get(site_key)
+        with self._lock:
+            entry = self._entries.get(site_key)
         now = time.monotonic()
         if entry is not None and now - entry[1] < self.ttl:
             return entry[0]
@@ -283,16 +360,17 @@ class SiteCache:
             if entry is None:
                 raise Unavailable("the consent database is unavailable") from error
             state = entry[0]
-        if state is None:
-            self._entries.pop(site_key, None)
-            raise NotFound("unknown site")
         with self._lock:
+            if state is None:
+                self._entries.pop(site_key, None)
+                raise NotFound("unknown site")
             self._entries[site_key] = (state, now)
         return state
 
     def forget(self, site_key: str) -> None:
         """Drop a site so the next request reloads it (used after local changes)."""
-        self._entries.pop(site_key, None)
+        with self._lock:
+            self._entries.pop(site_key, None)
 
     def _refresh(self, site_key: str, cached: SiteState | None) -> SiteState | None:
         version = db.session.scalar(select(Site.state_version).where(Site.site_key == site_key))

@@ -18,6 +18,7 @@ from ..members import (
     token_dict,
 )
 from ..owner import lock_site, site_row, snippet_html, snippet_src
+from ..params import whole
 from ..signin import current_user
 from .forms import CsrfForm, MemberForm, TokenForm
 from .ui import admin_blueprint, owner_only, site_id
@@ -110,7 +111,7 @@ def remove_user(site_key: str, user_id: str) -> ResponseReturnValue:
     me = current_user()
     if CsrfForm().validate_on_submit():
         try:
-            remove_member(lock_site(site_id()), int(user_id) if user_id.isdigit() else -1)
+            remove_member(lock_site(site_id()), whole(user_id) or -1)
         except InvalidField as error:
             db.session.rollback()
             flash(f"Not removed: {error.message}.")

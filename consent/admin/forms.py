@@ -16,6 +16,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 
 from ..catalog import CATEGORIES, VENDORS
 from ..errors import InvalidField
+from ..params import whole
 from ..texts import LANGUAGES, TEXT_KEYS
 
 
@@ -72,7 +73,8 @@ def origin_lines(text: str) -> list[str]:
 def days(value: str) -> int | str:
     """A number of days as typed: an int when it is one, else the text (the domain says no)."""
     value = value.strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else value
+    number = whole(value, max_digits=9)
+    return value if number is None else number
 
 
 def origins_error(error: InvalidField) -> tuple[str, str]:

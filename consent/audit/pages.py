@@ -32,6 +32,7 @@ from ..errors import InvalidField, NotFound
 from ..extensions import db
 from ..ledger import verify_chain
 from ..notes import open_checkpoint
+from ..params import MAX_WHOLE, optional_whole_number
 from ..signin import current_user, login_view, logout_view, memberships
 from ..visitor import ACTIONS
 from .erasure import erase
@@ -249,10 +250,8 @@ def _checkpoint_context(site_key: str) -> dict[str, Any]:
 @require_member(*READERS)
 def checkpoint(site_key: str) -> ResponseReturnValue:
     """The signed checkpoint as a file; ``tree_size`` pins the size the verify page showed."""
-    raw = request.args.get("tree_size")
-    if raw is not None and (not raw.isdigit() or len(raw) > 19):
-        raise InvalidField("tree_size", "must be a whole number")
-    note, size = _signed_checkpoint(None if raw is None else int(raw))
+    size = optional_whole_number(request.args.get("tree_size"), "tree_size", 0, MAX_WHOLE)
+    note, size = _signed_checkpoint(size)
     response = Response(note, content_type="text/plain; charset=utf-8")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{checkpoint_filename(site_key, size)}"'

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, Text, cast, func, select
@@ -24,6 +22,8 @@ from ..exports import STORED_FIELDS
 from ..extensions import db
 from ..ledger import receipt_dict, receipts_query
 from ..models import Erasure, PolicyVersion, Receipt, ReceiptContext
+from ..params import iso_time, optional_whole_number, whole
+from ..times import iso_ms
 from ..visitor import ACTIONS
 
 _R = Receipt.__table__
@@ -32,49 +32,12 @@ _C = ReceiptContext.__table__
 #: Largest page of the receipts and access-log lists.
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
-_MAX_SUBJECT = 64
-
-
-def iso_ms(moment: datetime) -> str:
-    """A timestamp in the ledger's format: UTC, ISO 8601, milliseconds, ``Z``."""
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
-        f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
-    )
-
-
-def parse_time(value: str, field: str) -> str:
-    """An ISO 8601 date or time (UTC when no offset) in the ledger's sortable text format.
-
-    Sub-millisecond parts round up: receipts carry milliseconds, so ``created_at >= t``
-    and ``created_at < t`` mean exactly the same against the rounded value.
-    """
-    try:
-        moment = datetime.fromisoformat(value)
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-        millis = math.ceil(moment.microsecond / 1000)
-        moment = moment.replace(microsecond=0) + timedelta(milliseconds=millis)
-    except (ValueError, OverflowError) as error:
-        raise InvalidField(field, "must be an ISO 8601 date or time, like 2025-01-31") from error
-    return iso_ms(moment)
-
-
-def parse_int(value: str | None, field: str, low: int, high: int) -> int | None:
-    """An integer parameter within ``low..high``; ``None`` when absent or empty."""
-    if value is None or value == "":
-        return None
-    if not value.isascii() or not value.isdigit() or len(value) > 12:
-        raise InvalidField(field, f"must be an integer from {low} to {high}")
-    number = int(value)
-    if not low <= number <= high:
-        raise InvalidField(field, f"must be an integer from {low} to {high}")
-    return number
+MAX_SUBJECT = 64
 
 
 def parse_limit(args: Mapping[str, str], default: int = DEFAULT_LIMIT) -> int:
     """The ``limit`` parameter: 1..1000."""
-    limit = parse_int(args.get("limit"), "limit", 1, MAX_LIMIT)
+    limit = optional_whole_number(args.get("limit"), "limit", 1, MAX_LIMIT)
     return default if limit is None else limit
 
 
@@ -93,9 +56,10 @@ def parse_cursor(args: Mapping[str, str]) -> int | None:
     except (binascii.Error, ValueError) as error:
         raise InvalidField("cursor", "not a cursor this API returned") from error
     prefix, _, number = raw.partition(":")
-    if prefix != "k1" or not number.isdigit() or len(number) > 19:
+    position = whole(number)
+    if prefix != "k1" or position is None:
         raise InvalidField("cursor", "not a cursor this API returned")
-    return int(number)
+    return position
 
 
 @dataclass(frozen=True)
@@ -155,9 +119,9 @@ def parse_filter(args: Mapping[str, str]) -> ReceiptFilter:
 
     subject = given("subject")
     if subject is not None and not is_subject_id(subject):
-        raise InvalidField("subject", f"not a subject id (at most {_MAX_SUBJECT} characters)")
-    since = parse_time(args["from"], "from") if given("from") else None
-    until = parse_time(args["to"], "to") if given("to") else None
+        raise InvalidField("subject", f"not a subject id (at most {MAX_SUBJECT} characters)")
+    since = iso_time(args["from"], "from") if given("from") else None
+    until = iso_time(args["to"], "to") if given("to") else None
     if since is not None and until is not None and until <= since:
         raise InvalidField("to", "must be later than from")
     action = given("action")
@@ -174,7 +138,9 @@ def parse_filter(args: Mapping[str, str]) -> ReceiptFilter:
         subject=subject,
         since=since,
         until=until,
-        policy_version=parse_int(args.get("policy_version"), "policy_version", 1, 2**31 - 1),
+        policy_version=optional_whole_number(
+            args.get("policy_version"), "policy_version", 1, 2**31 - 1
+        ),
         action=action,
         category=category,
         granted=None if category is None else granted_text != "false",
@@ -264,7 +230,7 @@ def receipt_batches(
 
 def is_subject_id(value: str) -> bool:
     """Could this be a subject id? (Short, and no NUL, which PostgreSQL refuses in text.)"""
-    return len(value) <= _MAX_SUBJECT and "\x00" not in value
+    return len(value) <= MAX_SUBJECT and "\x00" not in value
 
 
 def find_receipt(site_id: int, receipt_id: str) -> dict[str, Any] | None:
@@ -343,7 +309,7 @@ def find_policy(site_id: int, version: int) -> PolicyVersion | None:
 def published_policy(site_id: int, version: str) -> PolicyVersion:
     """The published version a URL names; an unknown or malformed one is not found."""
     try:
-        number = parse_int(version, "version", 1, 2**31 - 1)
+        number = optional_whole_number(version, "version", 1, 2**31 - 1)
     except InvalidField as error:
         raise NotFound("unknown policy version") from error
     found = None if number is None else find_policy(site_id, number)

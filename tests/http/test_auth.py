@@ -24,7 +24,7 @@ AUDIT = "/api/v1/audit/sites/{key}/receipts"
 
 def limited_app(db_url: str, **config: object) -> Flask:
     """The app with a small authentication limit."""
-    return create_app({**base_config(db_url), "CONSENT_RATELIMIT_AUTH": "3/minute", **config})
+    return create_app({**base_config(db_url), "CONSENT_RATELIMIT_AUTH": "3/day", **config})
 
 
 def cookie_of(response: object, name: str) -> dict[str, str | bool]:

@@ -29,9 +29,9 @@ def _redis_up() -> bool:
 def test_two_workers_share_the_consent_limit(db_url: str) -> None:
     config = {
         **base_config(db_url),
-        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "CONSENT_REDIS_URL": REDIS_URL,
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        "CONSENT_RATELIMIT_CONSENTS": "3/minute",
+        "CONSENT_RATELIMIT_CONSENTS": "3/day",
     }
     first, second = create_app(config), create_app(config)
     with first.app_context():

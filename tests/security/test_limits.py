@@ -98,7 +98,12 @@ def test_every_json_endpoint_refuses_hostile_bodies(world: World, client: FlaskC
 
 
 #: Absurd values, each tried on every parameter an endpoint of the area reads.
-EACH_PARAM = {"NUL and non-UTF-8": "%00%ff%fe%c3%28", "huge number": "9" * 400}
+EACH_PARAM = {
+    "NUL and non-UTF-8": "%00%ff%fe%c3%28",
+    "huge number": "9" * 400,
+    "non-ASCII digit": "%C2%B2",  # "²".isdigit() is true; int("²") raises
+    "signed": "%2B1",
+}
 #: Absurd query strings tried once per endpoint, on all its area's parameters at once.
 ALL_PARAMS = {
     "very long": "{p}=" + "a" * 20_000,
@@ -206,10 +211,10 @@ def test_limits_are_shared_by_two_instances_through_redis(
     prefix = f"sec-{uuid.uuid4().hex}"
     settings = {
         **base_config(db_url),
-        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "CONSENT_REDIS_URL": REDIS_URL,
         "RATELIMIT_KEY_PREFIX": prefix,
         "CONSENT_RATELIMIT_CONSENTS": "10000/minute",
-        config: "3/minute",
+        config: "3/day",
     }
     first, second = create_app(settings), create_app(settings)
     add_user(first, VICTIM_OWNER, "owner", site)
