@@ -3,39 +3,29 @@
 from __future__ import annotations
 
 import json
-import os
-import random
 import re
 import secrets
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from itertools import islice
+from datetime import timedelta
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import Connection, func, select
+from sqlalchemy import select
 
-from . import transparency
 from .accounts import create_api_token, upsert_user
-from .audit.queries import iso_ms
-from .canonical import canonical, sha256_hex
-from .catalog import CATEGORIES, VENDORS
-from .chain import GENESIS, HASHED_FIELDS, receipt_hash
+from .catalog import VENDORS
 from .errors import ConsentError
 from .extensions import db, init_migrations
-from .ledger import erase_subject, lock_chain, purge_contexts, receipt_count, verify_chain
-from .models import Receipt, ReceiptContext, Site, utcnow
+from .ledger import erase_subject, purge_contexts, receipt_count, verify_chain
+from .models import Site, utcnow
 from .policy import normalize_origin, validate_https_url, validate_vendors
-from .sites import SiteState, create_site, site_state
+from .seeding import seed_receipts
+from .sites import create_site, site_state
 from .texts import LANGUAGES
-
-_R = Receipt.__table__
-_C = ReceiptContext.__table__
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 
@@ -245,11 +235,6 @@ def erase_subject_command(site_key: str, subject: str, as_json: bool) -> None:
     _emit(as_json, data, f"erased the personal context of {erasure.receipts} receipt{plural}")
 
 
-#: Seeded receipts: how many per transaction, and the period they are spread over.
-_SEED_BATCH = 20_000
-_SEED_SPAN = timedelta(days=90)
-
-
 @click.command("seed-receipts")
 @with_appcontext
 @click.option("--site", "site_key", required=True)
@@ -258,134 +243,9 @@ _SEED_SPAN = timedelta(days=90)
 def seed_receipts_command(site_key: str, count: int, as_json: bool) -> None:
     """Append COUNT valid, chained receipts with varied choices (for benchmarks)."""
     site = site_state(site_key)
-    choices = _seed_choices(site, count)
-    times = _seed_times(site.site_id, count)
-    added = 0
     with progress_bar("seeding", count, as_json) as progress:
-        while added < count:
-            batch = list(islice(choices, _SEED_BATCH))
-            added += _seed_batch(site, batch, times)
-            progress(len(batch))
+        added = seed_receipts(site, count, progress)
     _emit(as_json, {"site_key": site_key, "added": added}, f"added {added}")
-
-
-def _seed_choices(site: SiteState, count: int) -> Iterator[tuple[Any, ...]]:
-    """Varied choices (subject, action, categories, vendors, signals, language, context)."""
-    rng = random.Random(count)
-    version = site.versions[site.gate.policy_version]
-    subjects = [f"{rng.getrandbits(128):032x}" for _ in range(max(1, count // 3))]
-    signals = [{"gpc": gpc, "dnt": dnt} for gpc in (False, True) for dnt in (False, True)]
-    contexts = [
-        {
-            "page_url": "https://www.example.com/",
-            "ip_prefix": f"203.0.{octet}.0/24",
-            "user_agent": "Mozilla/5.0 (seed-receipts)",
-        }
-        for octet in range(256)
-    ]
-    # custom twice as often as each other action (its 16 shapes share that weight)
-    choices = [(action, 0) for action in ("accept_all", "reject_all", "withdraw")] * 16
-    choices += [("custom", bits) for bits in range(16)] * 2
-    shapes = []
-    for action, bits in choices:
-        categories = {c: c == "necessary" or action == "accept_all" for c in CATEGORIES}
-        if action == "custom":
-            categories.update({c: bool(bits >> i & 1) for i, c in enumerate(CATEGORIES[1:])})
-        vendors = {v: categories[c] for v, c in sorted(version.vendor_categories.items())}
-        shapes.append((action, categories, vendors))
-    for _ in range(count):
-        action, categories, vendors = rng.choice(shapes)
-        signal = signals[(rng.random() < 0.1) * 2 + (rng.random() < 0.05)]
-        language = "nl" if rng.random() < 0.4 else "en"
-        context = contexts[rng.getrandbits(8)]
-        yield rng.choice(subjects), action, categories, vendors, signal, language, context
-
-
-def _seed_times(site_id: int, count: int) -> Iterator[str]:
-    """Creation times spread evenly up to now, after the site's newest receipt."""
-    now = utcnow()
-    newest = db.session.scalar(select(func.max(_R.c.created_at)).where(_R.c.site_id == site_id))
-    start = now - _SEED_SPAN
-    if newest is not None:
-        start = max(start, datetime.fromisoformat(newest))
-    step = (now - start) / count
-    return (iso_ms(start + step * number) for number in range(1, count + 1))
-
-
-#: Receipt columns as the bulk insert writes them (JSON columns as text).
-_SEED_COLUMNS = ("site_id", *HASHED_FIELDS, "hash")
-_JSON_FIELDS = ("categories", "vendors", "signals")
-_CONTEXT_COLUMNS = ("receipt_pk", "salt", "created_at", "page_url", "ip_prefix", "user_agent")
-
-
-def _seed_batch(site: SiteState, choices: list[tuple[Any, ...]], times: Iterator[str]) -> int:
-    """Chain, insert and log one batch in one transaction, serialised per site like appends."""
-    version = site.versions[site.gate.policy_version]
-    texts: dict[int, Any] = {}  # the batch's few distinct contexts and JSON values, serialised once
-
-    def text(value: Any, encode: Callable[[Any], Any]) -> Any:
-        if id(value) not in texts:
-            texts[id(value)] = encode(value)
-        return texts[id(value)]
-
-    with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
-        if conn.dialect.name == "sqlite":  # the random-keyed indexes must stay in memory
-            conn.exec_driver_sql("PRAGMA cache_size = -262144")
-        recent = lock_chain(conn, site.site_id)
-        seq, prev = recent[0] if recent else (0, GENESIS)
-        size, rows, salts = seq, [], []
-        for subject, action, categories, vendors, signals, language, context in choices:
-            salt = os.urandom(16)
-            seq += 1
-            body = {
-                "receipt_id": str(uuid.uuid4()),
-                "site_key": site.site_key,
-                "seq": seq,
-                "subject_id": subject,
-                "created_at": next(times),
-                "policy_version": version.version,
-                "policy_hash": version.policy_hash,
-                "language": language,
-                "action": action,
-                "categories": categories,
-                "vendors": vendors,
-                "signals": signals,
-                "context_digest": sha256_hex(salt + text(context, canonical)),
-                "prev_hash": prev,
-            }
-            body["hash"] = prev = receipt_hash(body)
-            body.update({name: text(body[name], json.dumps) for name in _JSON_FIELDS})
-            rows.append((site.site_id, *map(body.__getitem__, _SEED_COLUMNS[1:])))
-            salts.append(salt)
-        _bulk_insert(conn, "receipts", _SEED_COLUMNS, rows)
-        pks = conn.scalars(
-            select(_R.c.id).where(_R.c.site_id == site.site_id, _R.c.seq > size).order_by(_R.c.seq)
-        ).all()
-        to_db = _C.c.created_at.type.bind_processor(conn.dialect)
-        now = to_db(utcnow()) if to_db else utcnow()
-        contexts = [
-            (pk, salt, now, *choice[6].values())
-            for pk, salt, choice in zip(pks, salts, choices, strict=True)
-        ]
-        _bulk_insert(conn, "receipt_contexts", _CONTEXT_COLUMNS, contexts)
-        transparency.append(conn, site.site_id, size, [row[-1] for row in rows])
-    return len(rows)
-
-
-def _bulk_insert(
-    conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert many rows through the driver: COPY on PostgreSQL, executemany on SQLite."""
-    names = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" * len(columns))
-    # Table and column names are this module's constants, never input.
-    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
 @click.command(

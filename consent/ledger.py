@@ -1,12 +1,13 @@
 """The only code that writes receipts: append, verify, purge and erase.
 
-Receipts are never updated or deleted. Personal context lives in a side table so it
-can be purged or erased while the hash chain still verifies.
+Its rows are defined in :mod:`consent.receipt_rows`, and its bulk append for seeding is
+:mod:`consent.seeding`, which builds each receipt with this module's :func:`receipt_draft`
+and :func:`chained`. Receipts are never updated or deleted. Personal context lives in a
+side table so it can be purged or erased while the hash chain still verifies.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 import uuid
@@ -17,12 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Connection, bindparam, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from . import transparency
-from .canonical import salted_digest
+from . import receipt_rows, transparency
+from .canonical import canonical, sha256_hex
 from .chain import (
     HASHED_FIELDS,
     JSON_FIELDS,
@@ -93,7 +93,7 @@ def _append(site: SiteState, choice: Choice) -> tuple[dict[str, Any], dict[str, 
     the root alone.
     """
     salt = secrets.token_bytes(16)
-    pending = _Pending(site, choice, salt, _draft(site, choice, salt))
+    pending = _Pending(site, choice, salt, receipt_draft(site, choice, salt))
     body, path, root = current_app.extensions["consent_appends"].append(pending)
     return body, transparency.newest_proof(site.site_key, body["seq"], path, root)
 
@@ -202,8 +202,11 @@ def _append_batch(batch: list[_Pending]) -> list[_Written]:
         with _pipelined(conn):
             for pending in batch:
                 head = heads[pending.site.site_id]
-                body = _chained(pending.draft, head.size + 1, head.hash)
-                _insert(conn, pending.site.site_id, body, pending.salt, pending.choice)
+                body = chained(pending.draft, head.size + 1, head.hash)
+                row = receipt_rows.row(
+                    pending.site.site_id, body, pending.salt, pending.choice.context, utcnow()
+                )
+                receipt_rows.insert_one(conn, row)
                 written.append((body, *transparency.add_leaf(head, body["hash"])))
             for site_id, head in heads.items():
                 transparency.save(conn, site_id, head)
@@ -226,70 +229,18 @@ def _pipelined(conn: Connection) -> AbstractContextManager[Any]:
     return nullcontext()
 
 
-_CONTEXT_FIELDS = ("salt", "created_at", "page_url", "ip_prefix", "user_agent")
-_RECEIPT_COLUMNS = [column.name for column in _R.c if column.name != "id"]
-# The append's statements go straight to the driver, as the lock and head read do:
-# SQLAlchemy's work per execute cost about as much as running these small statements.
-#: PostgreSQL: the receipt and its context in one statement (a data-modifying CTE): one
-#: statement to send, plan and run, and no lookup of the new receipt's id.
-_NEW_RECEIPT = (
-    insert(_R)
-    .values({name: bindparam(name, type_=_R.c[name].type) for name in _RECEIPT_COLUMNS})
-    .returning(_R.c.id)
-    .cte("new_receipt")
-)
-_PG_INSERT = str(
-    insert(_C)
-    .from_select(
-        ["receipt_pk", *_CONTEXT_FIELDS],
-        select(
-            _NEW_RECEIPT.c.id,
-            *(bindparam(f"context_{name}", type_=_C.c[name].type) for name in _CONTEXT_FIELDS),
-        ),
-    )
-    .compile(dialect=postgresql.dialect())
-)
-#: SQLite: the receipt, then its context keyed by the row id just inserted.
-_SQLITE_NAMED = sqlite.dialect(paramstyle="named")
-_SQLITE_INSERTS = tuple(
-    str(statement.compile(dialect=_SQLITE_NAMED))
-    for statement in (
-        insert(_R).inline().values({name: bindparam(name) for name in _RECEIPT_COLUMNS}),
-        insert(_C)
-        .inline()
-        .values(
-            {
-                "receipt_pk": func.last_insert_rowid(),
-                **{name: bindparam(f"context_{name}") for name in _CONTEXT_FIELDS},
-            }
-        ),
-    )
-)
-#: How SQLAlchemy stores a time on SQLite (text), so raw rows read back like ORM ones.
-_SQLITE_TIME = _C.c.created_at.type.dialect_impl(_SQLITE_NAMED).bind_processor(_SQLITE_NAMED)
+def receipt_draft(
+    site: SiteState, choice: Choice, salt: bytes, context_json: bytes | None = None
+) -> dict[str, Any]:
+    """A receipt's fields that do not depend on its place in the chain (made before the lock).
 
-
-def _insert(
-    conn: Connection, site_id: int, body: dict[str, Any], salt: bytes, choice: Choice
-) -> None:
-    """Insert a receipt and its personal context (a side record, for erasure)."""
-    params = {"site_id": site_id, **body}
-    for name in JSON_FIELDS:
-        params[name] = json.dumps(body[name])
-    context = {"salt": salt, "created_at": utcnow(), **_context_columns(choice.context)}
-    params.update({f"context_{name}": value for name, value in context.items()})
-    raw = conn.connection.dbapi_connection
-    if conn.dialect.name == "postgresql":
-        raw.execute(_PG_INSERT, params)  # type: ignore[union-attr]
-        return
-    params["context_created_at"] = _SQLITE_TIME(params["context_created_at"])  # type: ignore[misc]
-    for statement in _SQLITE_INSERTS:
-        raw.execute(statement, params)  # type: ignore[union-attr]
-
-
-def _draft(site: SiteState, choice: Choice, salt: bytes) -> dict[str, Any]:
-    """A receipt's fields that do not depend on its place in the chain (made before the lock)."""
+    With :func:`chained`, the one definition of a receipt's hashed body, for appends and
+    seeding alike. ``context_json``: the context's RFC 8785 JSON, when the caller has it
+    already (the seeder's few contexts); the digest covers the context, salted.
+    """
     version = site.versions[choice.policy_version]
+    if context_json is None:
+        context_json = canonical(choice.context)
     return {
         "receipt_id": str(uuid.uuid4()),
         "site_key": site.site_key,
@@ -303,23 +254,20 @@ def _draft(site: SiteState, choice: Choice, salt: bytes) -> dict[str, Any]:
             vid: choice.categories[cat] for vid, cat in sorted(version.vendor_categories.items())
         },
         "signals": choice.signals,
-        "context_digest": salted_digest(salt, choice.context),
+        "context_digest": sha256_hex(salt + context_json),
     }
 
 
-def _chained(draft: dict[str, Any], seq: int, prev: str) -> dict[str, Any]:
-    """The receipt at ``seq`` after ``prev``, stamped now (under the lock: time follows seq)."""
-    body = {**draft, "seq": seq, "created_at": iso_now(), "prev_hash": prev}
+def chained(
+    draft: dict[str, Any], seq: int, prev_hash: str, created_at: str | None = None
+) -> dict[str, Any]:
+    """The receipt at ``seq`` after ``prev_hash``, hashed; stamped now unless ``created_at``.
+
+    An append stamps it under the lock, so time follows seq; the seeder spreads its times.
+    """
+    body = {**draft, "seq": seq, "created_at": created_at or iso_now(), "prev_hash": prev_hash}
     body["hash"] = receipt_hash(body)
     return body
-
-
-def _context_columns(context: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "page_url": context["page_url"],
-        "ip_prefix": context["ip_prefix"],
-        "user_agent": context["user_agent"],
-    }
 
 
 def lock_chain(conn: Connection, site_id: int) -> list[tuple[int, str]]:

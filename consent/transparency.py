@@ -214,19 +214,19 @@ def _caught_up(head: LogHead, recent: Sequence[tuple[int, str]]) -> bool:
     return True
 
 
-def append(conn: Connection, site_id: int, size: int, hashes: list[str]) -> None:
-    """Add receipt hashes as leaves after ``size``, inside the caller's transaction."""
-    edge = TreeEdge.from_tiles(reader(conn, site_id), size)
-    for value in hashes:
-        edge.append(leaf_hash(bytes.fromhex(value)))
-    _store(conn, site_id, edge.take_writes())
-
-
 def add_leaf(head: LogHead, value: str) -> tuple[list[bytes], bytes]:
     """Log a receipt hash after ``head`` (in memory): its inclusion proof and the new root."""
     path = head.edge.append(leaf_hash(bytes.fromhex(value)))
     head.hash = value
     return path, head.edge.root()
+
+
+def add_leaves(head: LogHead, values: Sequence[str]) -> None:
+    """Log receipt hashes after ``head`` in memory, without proofs or roots (a bulk append)."""
+    for value in values:
+        head.edge.append(leaf_hash(bytes.fromhex(value)))
+    if values:
+        head.hash = values[-1]
 
 
 def save(conn: Connection, site_id: int, head: LogHead) -> None:
