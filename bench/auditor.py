@@ -67,7 +67,7 @@ class Point:
 
 def log_key() -> str:
     """A log signing key (gunicorn_process renames it after the port it serves)."""
-    from consent.notes import generate_signer_key
+    from consent.core.notes import generate_signer_key
 
     return generate_signer_key("127.0.0.1:5000")[0]
 

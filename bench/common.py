@@ -62,7 +62,7 @@ def gunicorn_process(
     # and the log key is named after its netloc.
     env = {**env, "CONSENT_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     if "CONSENT_LOG_KEY" in env:
-        from consent.notes import generate_signer_key
+        from consent.core.notes import generate_signer_key
 
         env["CONSENT_LOG_KEY"] = generate_signer_key(f"127.0.0.1:{port}")[0]
     command = [

@@ -42,9 +42,8 @@ def machine() -> str:
 def _served_site(tmp: Path):  # type: ignore[no-untyped-def]
     """The app on a temporary SQLite database with one site, for in-process measurements."""
     from consent import create_app
-    from consent.cli import init_db
-    from consent.extensions import db
-    from consent.sites import create_site
+    from consent.extensions import db, init_db
+    from consent.sites.state import create_site
 
     from .service import ORIGIN
 

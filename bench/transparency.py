@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from consent.offline import PARALLEL_FROM
+from consent.offline.verify import PARALLEL_FROM
 
 from . import appends
 from .auditor import GrownSite, get, grown_site, log_key
@@ -241,7 +241,7 @@ def _fetch_for_verify(base: str, key: str, token: str, tmp: Path) -> tuple[Path,
 def _verify_command(export: Path, checkpoint: Path, vkey: str) -> list[str]:
     """The README's offline check (``consent verify-export`` runs the same code)."""
     return [
-        PYTHON, "-m", "consent.offline", str(export), "--checkpoint", str(checkpoint),
+        PYTHON, "-m", "consent.offline.verify", str(export), "--checkpoint", str(checkpoint),
         "--key", vkey, "--json",
     ]  # fmt: skip
 
@@ -350,7 +350,7 @@ WHERE = {
         "that pipeline, the leaf hashing and, after the commit, the Ed25519 signature."
     ),
     "verify": (
-        " **Where the time of (c) goes** (cProfile of `consent.offline` on 50,000 receipts): "
+        " **Where the time of (c) goes** (cProfile of `consent.offline.verify` on 50,000 receipts): "
         "about 30% re-encoding each receipt as canonical JSON to recompute its hash "
         "(`json.dumps` in `chain.receipt_hash`), about 30% parsing the NDJSON lines, and only "
         "about 7% the Merkle tree (`leaf_hash` and the accumulator): the budget is spent on "
@@ -465,7 +465,7 @@ def section(
         f"by gunicorn (1 worker, 4 threads). (b) GETs the proof endpoint for {PROOFS} receipts, one "
         f"from each equal slice of the log, in {ROUNDS} alternating rounds with as many "
         "`/healthz` GETs on the same server (new connection each). (c) downloads the NDJSON "
-        "export, the checkpoint and `/log/key`, then times `python -m consent.offline "
+        "export, the checkpoint and `/log/key`, then times `python -m consent.offline.verify "
         "export.ndjson --checkpoint checkpoint.txt --key $VKEY` (the README's command) as a "
         "child process, its peak RSS from GNU time, against `sha256sum` of the same file"
         + ("; at a million receipts each runs once" if top >= 500_000 else "")

@@ -2,7 +2,7 @@
 
 Bench only. Every consents POST still validates, takes the per-site lock, reads the chain's
 head, chains, hashes and inserts the receipt and its context, and issues the token; what is
-stubbed is exactly the transparency step of :func:`consent.ledger._append`:
+stubbed is exactly the transparency step of :func:`consent.ledger.append._append`:
 
 - ``open_head``: the head from the newest receipts that the lock's read gives both apps,
   no catch-up, no tile reads and no tree edge;
@@ -20,9 +20,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from consent import create_app, transparency
-from consent.chain import GENESIS
-from consent.tlog import TreeEdge
+from consent import create_app
+from consent.core.chain import GENESIS
+from consent.core.tlog import TreeEdge
+from consent.ledger import transparency
 
 
 def _open_head(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the package stays importable without Flask (consent.offline)
+if TYPE_CHECKING:  # the package stays importable without Flask (consent.offline.verify)
     from flask import Flask
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -21,21 +21,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(_ROOT / "templates"),
         instance_relative_config=True,
     )
-    from . import config as settings
+    from consent import config as settings
 
     settings.load(app, config)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # fields keep the documented order
 
-    from . import errors, ledger, limits, service, transparency
-    from .extensions import csrf, db, fail_fast_after_timeouts, tune_sqlite
-    from .sites import SiteCache
+    from consent import errors, service
+    from consent.access import limits
+    from consent.extensions import csrf, db, fail_fast_after_timeouts, tune_sqlite
+    from consent.ledger import append as ledger
+    from consent.ledger import transparency
+    from consent.sites.state import SiteCache
 
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)
         fail_fast_after_timeouts(db.engine)
     if app.config["CONSENT_REDIS_URL"]:
-        from .redis_link import RedisLink
+        from consent.redis_link import RedisLink
 
         app.extensions["consent_redis"] = RedisLink(
             app.config["CONSENT_REDIS_URL"], recheck=app.config["CONSENT_REDIS_RECHECK"]
@@ -49,19 +52,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     errors.init_app(app)
     service.init_app(app)
-    from . import auth
+    from consent.access import auth
 
     auth.init_app(app)
 
-    from . import demo, embed, log_api, openapi, visitor
+    from consent.demo import server as demo
+    from consent.openapi import document as openapi
+    from consent.visitor import api as visitor
+    from consent.visitor import embed
+    from consent.visitor import log as log_api
 
     for blueprint in (visitor.bp,):
         csrf.exempt(blueprint)
     app.register_blueprint(embed.bp, url_prefix="/embed")
     app.register_blueprint(visitor.bp, url_prefix="/api/v1/sites")
     app.register_blueprint(demo.bp, url_prefix="/demo")
-    from .audit import api as audit_api
-    from .audit import erasure, pages, reports
+    from consent.audit import api as audit_api
+    from consent.audit import erasure, pages, reports
 
     csrf.exempt(audit_api.bp)
     csrf.exempt(erasure.bp)
@@ -69,9 +76,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(erasure.bp, url_prefix="/api/v1/admin")
     app.register_blueprint(pages.bp, url_prefix="/audit")
     app.register_blueprint(reports.bp, url_prefix="/audit")
-    from .admin import access_pages, policy_pages
-    from .admin import api as admin_api
-    from .admin import pages as admin_pages
+    from consent.admin import access_pages, policy_pages
+    from consent.admin import api as admin_api
+    from consent.admin import pages as admin_pages
 
     csrf.exempt(admin_api.bp)
     app.register_blueprint(admin_api.bp, url_prefix="/api/v1/admin")
@@ -80,7 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(log_api.bp)
 
-    from . import cli
+    from consent import cli
 
     cli.init_app(app)
     return app

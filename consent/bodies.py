@@ -8,8 +8,8 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .config import MAX_BODY
-from .errors import MalformedJSON, UnsupportedMediaType
+from consent.config import MAX_BODY
+from consent.errors import MalformedJSON, UnsupportedMediaType
 
 #: Deepest nesting accepted (DESIGN.md: deeper than 32 → 400).
 MAX_DEPTH = 32

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,16 +15,16 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from .accounts import create_api_token, upsert_user
-from .catalog import VENDORS
-from .errors import ConsentError
-from .extensions import db, init_migrations
-from .ledger import erase_subject, purge_contexts, receipt_count, verify_chain
-from .models import Site, utcnow
-from .policy import normalize_origin, validate_https_url, validate_vendors
-from .seeding import seed_receipts
-from .sites import create_site, site_state
-from .texts import LANGUAGES
+from consent.core.catalog import VENDORS
+from consent.core.texts import LANGUAGES
+from consent.errors import ConsentError
+from consent.extensions import db, init_db, init_migrations
+from consent.ledger.append import erase_subject, purge_contexts, receipt_count, verify_chain
+from consent.ledger.seeding import seed_receipts
+from consent.models import Site, utcnow
+from consent.sites.accounts import create_api_token, upsert_user
+from consent.sites.state import create_site, site_state
+from consent.sites.validation import normalize_origin, validate_https_url, validate_vendors
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 
@@ -59,13 +58,6 @@ def _site(site_key: str) -> Site:
 def _fail(error: ConsentError) -> click.ClickException:
     field = error.details.get("field")
     return click.ClickException(f"{field}: {error.message}" if field else error.message)
-
-
-def init_db() -> None:
-    """Apply every migration (works on an empty database)."""
-    from flask_migrate import upgrade
-
-    upgrade(directory=init_migrations(current_app))
 
 
 @click.command("init-db")
@@ -256,7 +248,7 @@ def seed_receipts_command(site_key: str, count: int, as_json: bool) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def verify_export_command(args: tuple[str, ...]) -> None:
     """Check an NDJSON export against a signed checkpoint, offline (see --help)."""
-    from .offline import main as verify_export
+    from consent.offline.verify import main as verify_export
 
     sys.exit(verify_export(list(args)))
 
@@ -269,7 +261,7 @@ def verify_export_command(args: tuple[str, ...]) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def monitor_command(args: tuple[str, ...]) -> None:
     """Check a site's log for rewrites against the checkpoints seen before (see --help)."""
-    from .monitor import main as monitor
+    from consent.offline.monitor import main as monitor
 
     sys.exit(monitor(list(args)))
 
@@ -287,7 +279,7 @@ def log_key_generate(name: str | None, as_json: bool) -> None:
     """Print a new note signer key (for CONSENT_LOG_KEY) and its verifier key."""
     from urllib.parse import urlsplit
 
-    from .notes import generate_signer_key
+    from consent.core.notes import generate_signer_key
 
     signer, verifier = generate_signer_key(
         name or urlsplit(current_app.config["CONSENT_PUBLIC_URL"]).netloc
@@ -298,7 +290,7 @@ def log_key_generate(name: str | None, as_json: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command on ``app.cli``."""
-    from .demo import demo_command
+    from consent.demo.server import demo_command
 
     if click.get_current_context(silent=True) is not None:
         # Run as the command line (``flask db …``): a web worker never imports Alembic.
@@ -323,11 +315,6 @@ def init_app(app: Flask) -> None:
 
 def main() -> None:
     """Entry point of the ``consent`` console script."""
-    from . import create_app
+    from consent import create_app
 
     FlaskGroup(create_app=create_app, add_default_commands=True)(prog_name="consent")
-
-
-def random_password() -> str:
-    """A password for demo users, printed once."""
-    return secrets.token_urlsafe(12)

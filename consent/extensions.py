@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import flask
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -50,6 +51,13 @@ def init_migrations(app: Flask) -> str:
 
         Migrate(render_as_batch=True, compare_type=True).init_app(app, db, directory=MIGRATIONS)
     return str(app.extensions["migrate"].directory)
+
+
+def init_db() -> None:
+    """Apply every migration (works on an empty database)."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=init_migrations(flask.current_app))
 
 
 def tune_sqlite(engine: Engine) -> None:

@@ -8,8 +8,8 @@ import math
 import re
 from datetime import UTC, datetime, timedelta
 
-from .errors import InvalidField
-from .times import iso_ms
+from consent.core.times import iso_ms
+from consent.errors import InvalidField
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
 #: Largest value any parameter takes (an SQL BIGINT).

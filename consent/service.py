@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .extensions import db
+from consent.extensions import db
 
 #: The CSP of every HTML page the service renders itself.
 PAGE_CSP = (

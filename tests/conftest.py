@@ -16,9 +16,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
 from consent import create_app
-from consent.cli import init_db
-from consent.extensions import db
-from consent.sites import create_site
+from consent.extensions import db, init_db
+from consent.sites.state import create_site
 
 # No timing in tests: a loaded 2-core machine must not turn into a failure.
 settings.register_profile(

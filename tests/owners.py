@@ -10,10 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from consent.accounts import create_api_token, upsert_user
 from consent.extensions import db
 from consent.models import AccessLogEntry, ApiToken, Membership, Receipt, Site
-from consent.sites import create_site
+from consent.sites.accounts import create_api_token, upsert_user
+from consent.sites.state import create_site
 
 PASSWORD = "correct horse battery"
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from ..errors import InvalidField
-from ..extensions import db
-from ..members import (
+from consent.access.signin import current_user
+from consent.admin.forms import CsrfForm, MemberForm, TokenForm
+from consent.admin.ui import admin_blueprint, owner_only, site_id
+from consent.errors import InvalidField
+from consent.extensions import db
+from consent.params import whole
+from consent.sites.members import (
     active_tokens,
     add_member,
     mint_token,
@@ -17,11 +21,7 @@ from ..members import (
     site_members,
     token_dict,
 )
-from ..owner import lock_site, site_row, snippet_html, snippet_src
-from ..params import whole
-from ..signin import current_user
-from .forms import CsrfForm, MemberForm, TokenForm
-from .ui import admin_blueprint, owner_only, site_id
+from consent.sites.owner import lock_site, site_row, snippet_html, snippet_src
 
 bp = admin_blueprint("admin_access")
 

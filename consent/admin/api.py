@@ -8,14 +8,33 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from ..audit.queries import policy_dict
-from ..auth import current_principal, require_api
-from ..bodies import json_body
-from ..drafts import draft_dict, parse_publish, publish_draft, replace_draft, validate_draft
-from ..drafts import version_diff as diff_versions
-from ..extensions import db
-from ..members import active_tokens, mint_token, parse_token_request, revoke_token, token_dict
-from ..owner import apply_site_patch, forget_cached, lock_site, site_dict, site_row, snippet_html
+from consent.access.auth import current_principal, require_api
+from consent.bodies import json_body
+from consent.extensions import db
+from consent.ledger.queries import policy_dict
+from consent.sites.drafts import (
+    draft_dict,
+    parse_publish,
+    publish_draft,
+    replace_draft,
+    validate_draft,
+)
+from consent.sites.drafts import version_diff as diff_versions
+from consent.sites.members import (
+    active_tokens,
+    mint_token,
+    parse_token_request,
+    revoke_token,
+    token_dict,
+)
+from consent.sites.owner import (
+    apply_site_patch,
+    forget_cached,
+    lock_site,
+    site_dict,
+    site_row,
+    snippet_html,
+)
 
 bp = Blueprint("admin_api", __name__)
 

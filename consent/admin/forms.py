@@ -1,8 +1,8 @@
 """The admin UI's forms: Flask-WTF for the CSRF token, the domain modules for the rules.
 
 Fields are plain strings here (the templates render the inputs and selects); the same
-validation as the owner API (consent.owner,
-consent.drafts, consent.members) decides, so the UI and the API can never disagree.
+validation as the owner API (consent.sites.owner,
+consent.sites.drafts, consent.sites.members) decides, so the UI and the API can never disagree.
 A rejected value comes back as ``{field name: message}`` to show next to the field.
 """
 
@@ -14,10 +14,10 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, StringField, TextAreaField
 
-from ..catalog import CATEGORIES, VENDORS
-from ..errors import InvalidField
-from ..params import whole
-from ..texts import LANGUAGES, TEXT_KEYS
+from consent.core.catalog import CATEGORIES, VENDORS
+from consent.core.texts import LANGUAGES, TEXT_KEYS
+from consent.errors import InvalidField
+from consent.params import whole
 
 
 class CsrfForm(FlaskForm):

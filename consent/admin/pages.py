@@ -12,11 +12,14 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..auth import require_user
-from ..drafts import draft_diff, latest_version, update_draft
-from ..errors import InvalidField
-from ..extensions import db
-from ..owner import (
+from consent.access.auth import require_user
+from consent.access.signin import current_user, login_view, logout_view
+from consent.admin.forms import CreateSiteForm, SettingsForm, days, origin_lines, origins_error
+from consent.admin.ui import admin_blueprint, owner_only, site_id
+from consent.errors import InvalidField
+from consent.extensions import db
+from consent.sites.drafts import draft_diff, latest_version, update_draft
+from consent.sites.owner import (
     apply_site_patch,
     create_owned_site,
     forget_cached,
@@ -25,9 +28,6 @@ from ..owner import (
     site_row,
     snippet_html,
 )
-from ..signin import current_user, login_view, logout_view
-from .forms import CreateSiteForm, SettingsForm, days, origin_lines, origins_error
-from .ui import admin_blueprint, owner_only, site_id
 
 bp = admin_blueprint("admin")
 

@@ -8,21 +8,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..catalog import CATEGORIES, movable_categories
-from ..drafts import (
-    draft_diff,
-    get_version,
-    latest_version,
-    publish_draft,
-    update_draft,
-    version_diff,
-    versions_of,
-)
-from ..errors import InvalidField
-from ..extensions import db
-from ..owner import forget_cached, lock_site, site_row
-from ..texts import LANGUAGES
-from .forms import (
+from consent.admin.forms import (
     CsrfForm,
     PublishForm,
     flat_language,
@@ -33,8 +19,22 @@ from .forms import (
     vendor_rows,
     vendors_from_form,
 )
-from .preview import preview_document
-from .ui import admin_blueprint, owner_only, site_id
+from consent.admin.preview import preview_document
+from consent.admin.ui import admin_blueprint, owner_only, site_id
+from consent.core.catalog import CATEGORIES, movable_categories
+from consent.core.texts import LANGUAGES
+from consent.errors import InvalidField
+from consent.extensions import db
+from consent.sites.drafts import (
+    draft_diff,
+    get_version,
+    latest_version,
+    publish_draft,
+    update_draft,
+    version_diff,
+    versions_of,
+)
+from consent.sites.owner import forget_cached, lock_site, site_row
 
 bp = admin_blueprint("admin_policy")
 

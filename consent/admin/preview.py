@@ -15,8 +15,8 @@ from typing import Any
 
 from flask import render_template, request, url_for
 
-from ..models import Site
-from ..sites import banner_config, policy_hash
+from consent.models import Site
+from consent.sites.state import banner_config, policy_hash
 
 
 def draft_config(site: Site, language: str) -> dict[str, Any]:

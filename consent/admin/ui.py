@@ -12,10 +12,10 @@ from typing import Any
 from flask import Blueprint, Response, g
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..auth import current_principal, require_member
-from ..extensions import db
-from ..service import PAGE_CSP
-from ..signin import current_user
+from consent.access.auth import current_principal, require_member
+from consent.access.signin import current_user
+from consent.extensions import db
+from consent.service import PAGE_CSP
 
 #: The admin pages' CSP: the service's page CSP, but connecting nowhere. The banner
 #: preview (a srcdoc frame, which inherits this policy) can thus never send anything.

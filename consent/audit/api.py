@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..access_log import access_log_page
-from ..auth import current_principal, require_api
-from ..errors import InvalidField, NotFound
-from ..extensions import db
-from ..ledger import verify_chain
-from .kantara import kantara_receipt
-from .queries import (
+from consent.access.auth import current_principal, require_api
+from consent.access.log import access_log_page
+from consent.audit.streams import export_response
+from consent.errors import InvalidField, NotFound
+from consent.extensions import db
+from consent.ledger.append import verify_chain
+from consent.ledger.kantara import kantara_receipt
+from consent.ledger.queries import (
     encode_cursor,
     find_policy,
     find_receipt,
@@ -26,8 +27,7 @@ from .queries import (
     search_receipts,
     subject_history,
 )
-from .stats import BUCKETS, receipt_stats
-from .streams import export_response
+from consent.ledger.stats import BUCKETS, receipt_stats
 
 bp = Blueprint("audit_api", __name__)
 

@@ -11,12 +11,12 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import func, select
 
-from ..auth import current_principal, require_api
-from ..errors import NotFound
-from ..extensions import db
-from ..ledger import erase_subject
-from ..models import Erasure, Receipt, ReceiptContext
-from .queries import is_subject_id, iso_ms
+from consent.access.auth import current_principal, require_api
+from consent.errors import NotFound
+from consent.extensions import db
+from consent.ledger.append import erase_subject
+from consent.ledger.queries import is_subject_id, iso_ms
+from consent.models import Erasure, Receipt, ReceiptContext
 
 bp = Blueprint("erasure_api", __name__)
 

@@ -24,20 +24,20 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from .. import transparency
-from ..admin.ui import layout_context
-from ..auth import current_principal, require_member, require_user
-from ..catalog import CATEGORIES
-from ..errors import InvalidField, NotFound
-from ..extensions import db
-from ..ledger import verify_chain
-from ..notes import open_checkpoint
-from ..params import MAX_WHOLE, optional_whole_number
-from ..signin import current_user, login_view, logout_view, memberships
-from ..visitor import ACTIONS
-from .erasure import erase
-from .kantara import kantara_receipt
-from .queries import (
+from consent.access.auth import current_principal, require_member, require_user
+from consent.access.signin import current_user, login_view, logout_view, memberships
+from consent.admin.ui import layout_context
+from consent.audit.erasure import erase
+from consent.audit.replay import banner_replay, policy_hash_checks
+from consent.audit.streams import export_response
+from consent.core.catalog import CATEGORIES
+from consent.core.notes import open_checkpoint
+from consent.errors import InvalidField, NotFound
+from consent.extensions import db
+from consent.ledger import transparency
+from consent.ledger.append import verify_chain
+from consent.ledger.kantara import kantara_receipt
+from consent.ledger.queries import (
     encode_cursor,
     find_policy,
     find_receipt,
@@ -49,8 +49,8 @@ from .queries import (
     search_receipts,
     subject_history,
 )
-from .replay import banner_replay, policy_hash_checks
-from .streams import export_response
+from consent.params import MAX_WHOLE, optional_whole_number
+from consent.visitor.api import ACTIONS
 
 bp = Blueprint("audit", __name__)
 

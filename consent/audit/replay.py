@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..catalog import CATEGORIES, VENDORS
-from ..sites import policy_hash
+from consent.core.catalog import CATEGORIES, VENDORS
+from consent.sites.state import policy_hash
 
 #: Banner buttons in the order the banner shows them, with the action each records.
 BUTTONS = (

@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..access_log import access_log_page
-from ..auth import current_principal, require_member
-from ..catalog import CATEGORIES
-from ..errors import InvalidField
-from ..visitor import ACTIONS
-from .charts import action_chart, rate_chart
-from .pages import READERS, page_context, private
-from .queries import (
+from consent.access.auth import current_principal, require_member
+from consent.access.log import access_log_page
+from consent.audit.charts import action_chart, rate_chart
+from consent.audit.pages import READERS, page_context, private
+from consent.core.catalog import CATEGORIES
+from consent.errors import InvalidField
+from consent.ledger.queries import (
     encode_cursor,
     list_policies,
     parse_cursor,
@@ -23,7 +22,8 @@ from .queries import (
     policy_dict,
     published_policy,
 )
-from .stats import BUCKETS, receipt_stats
+from consent.ledger.stats import BUCKETS, receipt_stats
+from consent.visitor.api import ACTIONS
 
 bp = Blueprint("audit_reports", __name__)
 bp.context_processor(page_context)

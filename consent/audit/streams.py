@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Response
 from sqlalchemy.engine import Engine
 
-from ..exports import csv_chunks, ndjson_chunks
-from ..sites import SiteState
-from .queries import ReceiptFilter, receipt_batches
+from consent.ledger.exports import csv_chunks, ndjson_chunks
+from consent.ledger.queries import ReceiptFilter, receipt_batches
+from consent.sites.state import SiteState
 
 #: Media types of the export formats.
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson; charset=utf-8"}

@@ -124,7 +124,7 @@ class Service:
 
         from consent.extensions import db
         from consent.models import Site
-        from consent.sites import publish
+        from consent.sites.state import publish
 
         with self.app.app_context():
             row = db.session.scalar(select(Site).where(Site.site_key == self.sites[site]))
@@ -133,9 +133,8 @@ class Service:
 
 
 def _create_sites(app: Any, origins: list[str]) -> dict[str, str]:
-    from consent.cli import init_db
-    from consent.extensions import db
-    from consent.sites import create_site, publish
+    from consent.extensions import db, init_db
+    from consent.sites.state import create_site, publish
 
     keys: dict[str, str] = {}
     with app.app_context():

@@ -55,10 +55,10 @@ def owner_pages(service: Service) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def owner_site(service: Service, owner_pages: str) -> str:
     """A site (GA enabled, version 1) whose owner is OWNER_EMAIL; its key."""
-    from consent.accounts import upsert_user
     from consent.extensions import db
     from consent.models import Membership
-    from consent.sites import create_site
+    from consent.sites.accounts import upsert_user
+    from consent.sites.state import create_site
 
     with service.app.app_context():
         user = upsert_user(OWNER_EMAIL, "owner", PASSWORD, None)

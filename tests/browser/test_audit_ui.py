@@ -34,9 +34,9 @@ def recorded(service: Service) -> dict[str, Any]:
     """An auditor of the site with hostile banner texts, and one receipt recorded there."""
     from sqlalchemy import select
 
-    from consent.accounts import upsert_user
     from consent.extensions import db
     from consent.models import Site
+    from consent.sites.accounts import upsert_user
 
     key = service.sites["markup"]
     with service.app.app_context():

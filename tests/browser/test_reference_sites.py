@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from consent.examples import SLUGS, examples
+from consent.demo.examples import SLUGS, examples
 
 from .conftest import Service, Visit
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.xdist_group("browser")
 
 
 def _load(service: Service, slug: str) -> str:
-    from consent.examples import load_example
+    from consent.demo.examples import load_example
 
     with service.app.app_context():
         return load_example(slug, service.origin).site_key

@@ -87,9 +87,9 @@ def hostile(service: Service) -> Iterator[Hostile]:
 
     from werkzeug.wrappers import Request, Response
 
-    from consent.accounts import create_api_token, upsert_user
     from consent.extensions import db
-    from consent.sites import create_site, publish
+    from consent.sites.accounts import create_api_token, upsert_user
+    from consent.sites.state import create_site, publish
 
     def pages(environ: dict[str, Any], start_response: Any) -> Any:
         lang = "nl" if "nl" in Request(environ).path else "en"

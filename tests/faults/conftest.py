@@ -79,6 +79,6 @@ def cluster() -> Iterator[Cluster]:
 
 
 def _log_key() -> str:
-    from consent.notes import generate_signer_key
+    from consent.core.notes import generate_signer_key
 
     return generate_signer_key("127.0.0.1:5000")[0]

@@ -16,12 +16,11 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from consent import create_app
-from consent.accounts import create_api_token
-from consent.cli import init_db
-from consent.extensions import db
-from consent.ledger import verify_chain
+from consent.extensions import db, init_db
+from consent.ledger.append import verify_chain
 from consent.models import Site
-from consent.sites import create_site
+from consent.sites.accounts import create_api_token
+from consent.sites.state import create_site
 from tests.conftest import ORIGIN, VENDORS, base_config
 
 #: A client's wait for one answer: a guard against hangs, not a measurement.

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from consent.notes import generate_signer_key
+from consent.core.notes import generate_signer_key
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -191,7 +191,7 @@ def test_a_raw_driver_error_is_a_503(
     def fails(*_args: object) -> None:
         raise error
 
-    monkeypatch.setattr("consent.visitor.append_receipt", fails)
+    monkeypatch.setattr("consent.visitor.api.append_receipt", fails)
     config = client.get(f"/api/v1/sites/{site}/config").json
     answer = client.post(
         f"/api/v1/sites/{site}/consents", json=body_from_config(config), headers={"Origin": ORIGIN}

@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from consent import create_app
-from consent.cli import init_db
-from consent.extensions import db
+from consent.extensions import db, init_db
 from tests.conftest import ORIGIN, PG_URL, base_config
 
 from .load import body_from_config, prepare

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 
-from consent.notes import generate_signer_key
+from consent.core.notes import generate_signer_key
 
 from .conftest import FAULTS
 from .load import consent_body, prepare, request, run_load, stored

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consent.extensions import db
-from consent.monitor import check
+from consent.offline.monitor import check
 from tests.helpers import Visitor
 from tests.http.test_ledger import run_sql, verify
 

@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from consent.accounts import create_api_token, upsert_user
 from consent.extensions import db
 from consent.models import Site
-from consent.sites import publish
+from consent.sites.accounts import create_api_token, upsert_user
+from consent.sites.state import publish
 from tests.helpers import Visitor
 
 PASSWORD = "correct horse battery staple"
@@ -104,7 +104,7 @@ class Auditor:
 def clock(monkeypatch: pytest.MonkeyPatch, times: Iterator[str]) -> Iterator[None]:
     """Receipts recorded inside get the given ``created_at`` values, in order."""
     with monkeypatch.context() as patch:
-        patch.setattr("consent.ledger.iso_now", lambda: next(times))
+        patch.setattr("consent.ledger.append.iso_now", lambda: next(times))
         yield
 
 

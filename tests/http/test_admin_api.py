@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from consent.extensions import db
 from consent.models import ApiToken, Site
-from consent.openapi import document
+from consent.openapi.document import document
 from tests.helpers import Visitor
 from tests.owners import OwnerApi, mint, other_site, site_by_key
 

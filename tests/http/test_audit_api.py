@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from consent.chain import receipt_hash
-from consent.exports import CSV_COLUMNS, csv_row
+from consent.core.chain import receipt_hash
 from consent.extensions import db
+from consent.ledger.exports import CSV_COLUMNS, csv_row
 from consent.models import AccessLogEntry
-from consent.sites import create_site
+from consent.sites.state import create_site
 from tests.conftest import ORIGIN, VENDORS
 from tests.helpers import Visitor
 from tests.http.auditing import (

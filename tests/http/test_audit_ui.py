@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from consent.notes import open_checkpoint, parse_verifier_key
-from consent.offline import verify_export
+from consent.core.notes import open_checkpoint, parse_verifier_key
+from consent.offline.verify import verify_export
 from consent.service import PAGE_CSP
 from tests.helpers import Visitor
 from tests.http.auditing import (

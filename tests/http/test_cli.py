@@ -167,7 +167,7 @@ def test_demo_on_a_busy_port_changes_nothing(app: Flask, runner: FlaskCliRunner)
 def test_the_demo_server_records_the_client_network(
     app: Flask, client: FlaskClient, site: str
 ) -> None:
-    from consent.demo import _PathOnlyLog
+    from consent.demo.server import _PathOnlyLog
 
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_PathOnlyLog)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

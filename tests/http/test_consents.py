@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from consent.catalog import CATEGORIES
-from consent.chain import GENESIS, receipt_hash
+from consent.core.catalog import CATEGORIES
+from consent.core.chain import GENESIS, receipt_hash
 from consent.extensions import db
 from tests.helpers import Visitor
 
@@ -84,7 +84,7 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(client: FlaskClient, s
 
 def test_older_published_version_is_accepted(app: Flask, client: FlaskClient, site: str) -> None:
     from consent.models import Site
-    from consent.sites import publish
+    from consent.sites.state import publish
 
     visitor = Visitor(client, site)
     body = visitor.consent_body("accept_all")

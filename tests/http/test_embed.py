@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from consent.extensions import db
 from consent.models import Site
-from consent.sites import publish
+from consent.sites.state import publish
 
 
 def _inlined_config(body: str) -> dict:  # type: ignore[type-arg]

@@ -8,10 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from consent import tokens
+from consent.access import tokens
 from consent.extensions import db
 from consent.models import Site
-from consent.sites import publish
+from consent.sites.state import publish
 from tests.helpers import Visitor
 
 ALL = ("google-analytics", "meta-pixel", "twitter", "vimeo", "stripe", "youtube", "nope")
@@ -88,7 +88,7 @@ def test_invalid_token(client: FlaskClient, site: str, mangle) -> None:  # type:
 
 
 def test_token_of_another_site_is_invalid(app: Flask, client: FlaskClient, site: str) -> None:
-    from consent.sites import create_site
+    from consent.sites.state import create_site
 
     with app.app_context():
         other = create_site(

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consent.extensions import db
-from consent.ledger import erase_subject, purge_contexts, verify_chain
+from consent.ledger.append import erase_subject, purge_contexts, verify_chain
 from consent.models import Site, utcnow
 from tests.helpers import Visitor
 
@@ -112,7 +112,7 @@ def test_deleted_row_is_a_gap(app: Flask, client: FlaskClient, site: str) -> Non
 
 
 def test_recomputed_hash_breaks_the_link(app: Flask, client: FlaskClient, site: str) -> None:
-    from consent.chain import receipt_hash
+    from consent.core.chain import receipt_hash
 
     receipts = record(client, site, 4)
     forged = {
@@ -221,7 +221,7 @@ def test_verify_hashes_stored_values_exactly_as_rfc8785(
     app: Flask, client: FlaskClient, site: str, column: str, value: str
 ) -> None:
     """The fast stored-row hasher agrees with the reference RFC 8785 serialiser."""
-    from consent.chain import receipt_hash_rfc8785
+    from consent.core.chain import receipt_hash_rfc8785
 
     receipts = record(client, site, 3)
     last = {**receipts[2], column: json.loads(value) if column in JSON_COLUMNS else value}

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import make_server
 
-from consent.chain import GENESIS, HASHED_FIELDS, receipt_hash
-from consent.monitor import check
-from consent.tlog import append_leaves, leaf_hash
+from consent.core.chain import GENESIS, HASHED_FIELDS, receipt_hash
+from consent.core.tlog import append_leaves, leaf_hash
+from consent.offline.monitor import check
 from tests.helpers import Visitor
 
 
@@ -130,7 +130,7 @@ def test_deleting_the_newest_receipts_is_caught(
 def test_unreachable_or_wrong_key_is_exit_2(
     app: Flask, served: str, site: str, tmp_path: Path
 ) -> None:
-    from consent.notes import generate_signer_key
+    from consent.core.notes import generate_signer_key
 
     record(app, site, 1)
     assert check("http://127.0.0.1:9", site, tmp_path / "a").code == 2

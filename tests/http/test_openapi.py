@@ -24,17 +24,18 @@ from hypothesis import strategies as st
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from consent import accounts, auth, drafts, owner
-from consent.audit import kantara, stats
+from consent.access import auth
 from consent.audit.streams import MEDIA_TYPES
-from consent.catalog import CATEGORIES, CONSENT_MODE, VENDORS
-from consent.chain import FAILURE_REASONS, HASHED_FIELDS
+from consent.core.catalog import CATEGORIES, CONSENT_MODE, VENDORS
+from consent.core.chain import FAILURE_REASONS, HASHED_FIELDS
+from consent.core.gate import REASONS
+from consent.core.texts import LANGUAGES, TEXT_KEYS
 from consent.errors import FALLBACK_CODE, HTTP_CODES, ConsentError
-from consent.gate import REASONS
-from consent.openapi import document
-from consent.openapi_parts import BODY_ERRORS
-from consent.texts import LANGUAGES, TEXT_KEYS
-from consent.visitor import ACTIONS, CONSENT_FIELDS
+from consent.ledger import kantara, stats
+from consent.openapi.document import document
+from consent.openapi.parts import BODY_ERRORS
+from consent.sites import accounts, drafts, owner
+from consent.visitor.api import ACTIONS, CONSENT_FIELDS
 from tests.helpers import Visitor
 
 OPERATIONS = [

@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 
-from consent.drafts import PublishedVersionImmutable, publish_draft, reconsent_needed
 from consent.extensions import db
 from consent.models import PolicyVersion
-from consent.owner import lock_site
+from consent.sites.drafts import PublishedVersionImmutable, publish_draft, reconsent_needed
+from consent.sites.owner import lock_site
 from tests.owners import OwnerApi, mint, site_by_key
 
 

@@ -100,7 +100,7 @@ def test_me_needs_a_valid_token(client: FlaskClient, site: str, token: str | Non
 
 
 def test_publish_reaches_the_cache(app: Flask, client: FlaskClient, site: str) -> None:
-    from consent.sites import publish
+    from consent.sites.state import publish
 
     app.config["CONSENT_STATE_TTL"] = 0.0
     visitor = Visitor(client, site)
@@ -116,7 +116,7 @@ def test_cached_state_survives_a_database_outage(
 ) -> None:  # type: ignore[no-untyped-def]
     visitor = Visitor(client, site)
     visitor.choose("accept_all")
-    from consent import sites
+    from consent.sites import state as sites
 
     def down(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise sa.exc.OperationalError("SELECT", {}, Exception("database is down"))

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from consent import sites
 from consent.extensions import db
 from consent.models import Site
+from consent.sites import state as sites
 from tests.conftest import ORIGIN, VENDORS
 from tests.helpers import Visitor
 

@@ -11,11 +11,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from consent import create_app, ledger, transparency
+from consent import create_app
 from consent.config import ConfigError
-from consent.notes import generate_signer_key, open_checkpoint, parse_verifier_key
-from consent.sites import site_state
-from consent.tlog import (
+from consent.core.notes import generate_signer_key, open_checkpoint, parse_verifier_key
+from consent.core.tlog import (
     TileCorrupt,
     TreeEdge,
     append_leaves,
@@ -25,6 +24,9 @@ from consent.tlog import (
     verify_consistency,
     verify_inclusion,
 )
+from consent.ledger import append as ledger
+from consent.ledger import transparency
+from consent.sites.state import site_state
 from tests.conftest import base_config
 from tests.helpers import Visitor
 

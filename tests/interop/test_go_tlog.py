@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from consent.notes import (
+from consent.core.notes import (
     Checkpoint,
     open_checkpoint,
     parse_signer_key,
@@ -25,7 +25,7 @@ from consent.notes import (
     sign_checkpoint,
     sign_note,
 )
-from consent.tlog import (
+from consent.core.tlog import (
     ENTRIES,
     append_leaves,
     consistency_proof,

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consent.extensions import db
-from consent.sites import publish
+from consent.sites.state import publish
 from tests.helpers import Visitor
 from tests.http.auditing import Page
 from tests.owners import add_user, site_by_key

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeSerializer
 
-from consent.tokens import CONSENT_SALT
+from consent.access.tokens import CONSENT_SALT
 from tests.helpers import Visitor
 from tests.owners import mint, other_site
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consent.canonical import canonical, digest, salted_digest
-from consent.catalog import CATEGORIES
-from consent.chain import GENESIS, HASHED_FIELDS, receipt_hash, receipt_hash_rfc8785
+from consent.core.canonical import canonical, digest, salted_digest
+from consent.core.catalog import CATEGORIES
+from consent.core.chain import GENESIS, HASHED_FIELDS, receipt_hash, receipt_hash_rfc8785
 
 text = st.text(max_size=40)
 receipts = st.fixed_dictionaries(
@@ -96,7 +96,7 @@ def test_consent_token_is_readable_without_the_key() -> None:
 
     from flask import Flask
 
-    from consent import tokens
+    from consent.access import tokens
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY="k", SECRET_KEY_FALLBACKS=[])

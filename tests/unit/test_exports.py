@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consent.catalog import CATEGORIES
-from consent.chain import HASHED_FIELDS, JSON_FIELDS
-from consent.exports import CSV_COLUMNS, UTF8_BOM, csv_chunks, csv_row, ndjson_chunks
+from consent.core.catalog import CATEGORIES
+from consent.core.chain import HASHED_FIELDS, JSON_FIELDS
+from consent.ledger.exports import CSV_COLUMNS, UTF8_BOM, csv_chunks, csv_row, ndjson_chunks
 
 #: Text that a spreadsheet or a CSV reader cares about, and what JSON must escape.
 hostile = st.text(alphabet=st.sampled_from("=+-@\t\r\n,\"'; a\\é\u2028\x00\x7f😀"), max_size=12)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consent.catalog import CATEGORIES, CONSENT_MODE, VENDORS
-from consent.gate import REASONS, Choice, SitePolicy, decide
+from consent.core.catalog import CATEGORIES, CONSENT_MODE, VENDORS
+from consent.core.gate import REASONS, Choice, SitePolicy, decide
 
 NOW = 1_800_000_000
 SITE = SitePolicy(

@@ -15,11 +15,16 @@ from typing import Any
 
 import pytest
 
-from consent import offline
-from consent.chain import GENESIS, receipt_hash
-from consent.notes import generate_signer_key, parse_signer_key, parse_verifier_key, sign_checkpoint
-from consent.offline import main, verify_export
-from consent.tlog import leaf_hash, merkle_root
+from consent.core.chain import GENESIS, receipt_hash
+from consent.core.notes import (
+    generate_signer_key,
+    parse_signer_key,
+    parse_verifier_key,
+    sign_checkpoint,
+)
+from consent.core.tlog import leaf_hash, merkle_root
+from consent.offline import verify as offline
+from consent.offline.verify import main, verify_export
 
 SKEY, VKEY = generate_signer_key("consent.example")
 SIGNER = parse_signer_key(SKEY)
@@ -307,9 +312,9 @@ def test_cli_reads_stdin(
 
 def test_runs_alone_without_flask_or_sqlalchemy(files: dict[str, Path]) -> None:
     probe = (
-        "import sys, consent.offline; "
+        "import sys, consent.offline.verify; "
         "assert 'flask' not in sys.modules and 'sqlalchemy' not in sys.modules; "
-        "sys.exit(consent.offline.main(sys.argv[1:]))"
+        "sys.exit(consent.offline.verify.main(sys.argv[1:]))"
     )
     args = [str(files["export"]), "--checkpoint", str(files["checkpoint"]), "--key", VKEY]
     done = subprocess.run(
@@ -317,6 +322,6 @@ def test_runs_alone_without_flask_or_sqlalchemy(files: dict[str, Path]) -> None:
     )
     assert done.returncode == 0, done.stderr
     module = subprocess.run(
-        [sys.executable, "-m", "consent.offline", *args], cwd=ROOT_DIR, capture_output=True
+        [sys.executable, "-m", "consent.offline.verify", *args], cwd=ROOT_DIR, capture_output=True
     )
     assert module.returncode == 0, module.stderr

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consent.notes import (
+from consent.core.notes import (
     Checkpoint,
     generate_signer_key,
     open_checkpoint,
@@ -21,7 +21,7 @@ from consent.notes import (
     sign_checkpoint,
     sign_note,
 )
-from consent.tlog import (
+from consent.core.tlog import (
     EMPTY_ROOT,
     ENTRIES,
     TILE_WIDTH,

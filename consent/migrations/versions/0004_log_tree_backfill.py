@@ -7,7 +7,7 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
-from consent.tlog import append_leaves, leaf_hash
+from consent.core.tlog import append_leaves, leaf_hash
 
 revision = "0004"
 down_revision = "0003"

@@ -1,0 +1,147 @@
+"""THE decision whether a vendor may load. Pure: no Flask, no database, no clock.
+
+Every caller — the HTTP gate, the browser loader through it, template helpers —
+gets its answer from :func:`decide`; nothing else decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from consent.core.catalog import CATEGORIES, CONSENT_MODE, GPC_CATEGORIES, VENDORS
+
+#: Reasons in precedence order: when several apply, the first one is given.
+REASONS: tuple[str, ...] = (
+    "unknown_vendor",
+    "vendor_disabled",
+    "necessary",
+    "no_consent",
+    "invalid_token",
+    "expired",
+    "outdated_policy",
+    "refused",
+    "gpc",
+    "consented",
+)
+
+#: Token states that mean the visitor must be asked (again).
+ASK_AGAIN: frozenset[str] = frozenset({"no_consent", "invalid_token", "expired", "outdated_policy"})
+
+
+@dataclass(frozen=True)
+class SitePolicy:
+    """What the gate needs to know about a site's published state."""
+
+    site_key: str
+    policy_version: int
+    #: Highest published version that required re-consent (0 if none did).
+    reconsent_version: int
+    choice_lifetime_days: int
+    #: Enabled vendor id → the category it has on this site.
+    vendor_categories: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A verified consent token's content, as far as the gate cares."""
+
+    site_key: str
+    policy_version: int
+    categories: Mapping[str, bool]
+    gpc: bool
+    issued_at: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer for one vendor."""
+
+    allowed: bool
+    category: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class GateAnswer:
+    """The answer for a set of vendors, with Consent Mode state and whether to ask."""
+
+    decisions: dict[str, Decision]
+    consent_mode: dict[str, str]
+    categories: dict[str, bool] | None
+    show_banner: bool = field(default=False)
+
+
+#: ``token`` is a verified :class:`Choice`, ``None`` for no token, or ``False`` for a bad one.
+TokenInput = Choice | None | bool
+
+
+def token_state(site: SitePolicy, token: TokenInput, now: int) -> str:
+    """Classify the visitor's token: ``consented`` or the reason it cannot be used."""
+    if token is None:
+        return "no_consent"
+    if not isinstance(token, Choice) or token.site_key != site.site_key:
+        return "invalid_token"
+    if token.issued_at > now + 300 or now - token.issued_at > site.choice_lifetime_days * 86400:
+        return "expired"
+    if token.policy_version > site.policy_version:
+        return "invalid_token"
+    if token.policy_version < site.reconsent_version:
+        return "outdated_policy"
+    return "consented"
+
+
+def category_allowed(category: str, choice: Choice, gpc_header: bool) -> str:
+    """``consented``, ``refused`` or ``gpc`` for one category of a usable choice."""
+    if not choice.categories.get(category, False):
+        return "refused"
+    if gpc_header and category in GPC_CATEGORIES and not choice.gpc:
+        # Sec-GPC is on and this opt-in was not given explicitly while GPC was on.
+        return "gpc"
+    return "consented"
+
+
+def decide(
+    site: SitePolicy,
+    vendor_ids: Sequence[str],
+    token: TokenInput,
+    *,
+    gpc: bool,
+    now: int,
+) -> GateAnswer:
+    """Decide, for each vendor, whether it may load on ``site`` for this visitor."""
+    state = token_state(site, token, now)
+    choice = token if isinstance(token, Choice) and state == "consented" else None
+    decisions = {vid: _decide_one(site, vid, state, choice, gpc) for vid in vendor_ids}
+    granted = {
+        cat: cat == "necessary"
+        or (choice is not None and category_allowed(cat, choice, gpc) == "consented")
+        for cat in CATEGORIES
+    }
+    consent_mode = {
+        param: "granted" if granted[cat] else "denied" for param, cat in CONSENT_MODE.items()
+    }
+    shown = (
+        dict(token.categories)
+        if isinstance(token, Choice)
+        and token.site_key == site.site_key
+        and state != "invalid_token"
+        else None
+    )
+    return GateAnswer(decisions, consent_mode, shown, state in ASK_AGAIN)
+
+
+def _decide_one(
+    site: SitePolicy, vendor_id: str, state: str, choice: Choice | None, gpc: bool
+) -> Decision:
+    if vendor_id not in VENDORS:
+        return Decision(False, None, "unknown_vendor")
+    category = site.vendor_categories.get(vendor_id)
+    if category is None:
+        return Decision(False, VENDORS[vendor_id].category, "vendor_disabled")
+    if category == "necessary":
+        return Decision(True, category, "necessary")
+    if choice is None:
+        return Decision(False, category, state)
+    reason = category_allowed(category, choice, gpc)
+    return Decision(reason == "consented", category, reason)

@@ -1,0 +1,187 @@
+"""The demo: a sample owner page that embeds the banner, and the ``demo`` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from urllib.parse import urlsplit
+
+import click
+from flask import Blueprint, Response, current_app, render_template
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from werkzeug.serving import WSGIRequestHandler, run_simple
+
+from consent.demo.examples import SLUGS, example_named, examples, load_example
+from consent.errors import NotFound
+from consent.extensions import db
+from consent.models import Site
+from consent.sites.state import create_site, site_state
+
+bp = Blueprint("demo", __name__)
+
+DEMO_NAME = "Demo: Example Bakery"
+DEMO_VENDORS = {
+    "google-analytics": {"category": "performance", "settings": {"measurement_id": "G-DEMO1234"}},
+    "linkedin-insight": {"category": "targeting", "settings": {"partner_id": "1234567"}},
+    "meta-pixel": {"category": "targeting", "settings": {"pixel_id": "123456789012345"}},
+    "hubspot": {"category": "targeting", "settings": {}},
+    "vimeo": {"category": "functionality", "settings": {}},
+    "twitter": {"category": "social", "settings": {}},
+}
+
+#: The owner page's own CSP: strict, but letting the vendors it uses load once allowed.
+OWNER_CSP = (
+    "default-src 'self'; script-src 'self' https://www.googletagmanager.com "
+    "https://snap.licdn.com https://connect.facebook.net https://js.hs-scripts.com "
+    "https://platform.twitter.com https://cdn.leadinfo.net; style-src 'self'; "
+    "img-src 'self' data: https:; "
+    "connect-src 'self' https:; frame-src https:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+@bp.get("/<site_key>")
+def owner_page(site_key: str) -> Response:
+    """A sample owner page with the one script tag, blocked tags and a cookie-settings link."""
+    site = site_state(site_key)
+    example = example_named(site.name)
+    template = "demo/reference.html" if example else "demo/owner.html"
+    body = render_template(
+        template, site=site, example=example, snippet_src=f"/embed/{site.site_key}.js"
+    )
+    response = Response(body, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = OWNER_CSP
+    return response
+
+
+@bp.get("/example/<slug>/<page>")
+def example_page(slug: str, page: str) -> Response:
+    """A reference site's privacy policy or cookie statement (written for the demo)."""
+    example = examples().get(slug)
+    if example is None or page not in ("privacy", "cookies"):
+        raise NotFound("unknown page")
+    body = render_template("demo/reference_policy.html", example=example, page=page)
+    response = Response(body, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = OWNER_CSP
+    return response
+
+
+def ensure_demo_site(origin: str) -> Site:
+    """The demo site, created with version 1 on first use."""
+    site = db.session.scalar(select(Site).where(Site.name == DEMO_NAME))
+    origins = sorted({origin, origin.replace("127.0.0.1", "localhost")})
+    if site is not None and not set(origins) <= set(site.origins):
+        site.origins = sorted({*site.origins, *origins})  # served on another address
+        site.state_version += 1
+        db.session.commit()
+    if site is None:
+        site = create_site(
+            name=DEMO_NAME,
+            origins=origins,
+            vendors=DEMO_VENDORS,
+            language="en",
+            privacy_url=f"{origin}/demo/privacy",
+        )
+        db.session.commit()
+    return site
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Set up and print, but do not serve.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+@click.option(
+    "--example",
+    type=click.Choice(SLUGS),
+    default=None,
+    help="Set up this reference site instead of the demo bakery.",
+)
+def demo_command(host: str, port: int, no_serve: bool, as_json: bool, example: str | None) -> None:
+    """Create the database, a demo site, users and an auditor token; serve the demo."""
+    from consent.extensions import init_db
+    from consent.sites.accounts import create_api_token, random_password, upsert_user
+
+    if not no_serve:
+        _check_port_free(host, port)  # before anything changes: new passwords, a new token
+    init_db()
+    if "CONSENT_PUBLIC_URL" not in os.environ:
+        current_app.config["CONSENT_PUBLIC_URL"] = f"http://{host}:{port}"
+    public = current_app.config["CONSENT_PUBLIC_URL"]
+    site = load_example(example, public) if example else ensure_demo_site(public)
+    _row, auditor_token = create_api_token(site, "auditor", "demo auditor")
+    passwords = {"owner@example.com": random_password(), "auditor@example.com": random_password()}
+    upsert_user("owner@example.com", "owner", passwords["owner@example.com"], site)
+    upsert_user("auditor@example.com", "auditor", passwords["auditor@example.com"], site)
+    db.session.commit()
+    info = {
+        "service": public,
+        "demo_page": f"{public}/demo/{site.site_key}",
+        "site_key": site.site_key,
+        "snippet": f'<script src="{public}/embed/{site.site_key}.js"></script>',
+        "auditor_token": auditor_token,
+        "users": passwords,
+    }
+    if as_json:
+        click.echo(json.dumps(info))
+    else:
+        _print_info(info)
+    if not no_serve:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        run_simple(host, port, app, threaded=True, request_handler=_PathOnlyLog)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(
+                f"{host}:{port} is in use ({error.strerror}); stop what runs there, or pick "
+                "another port: make run PORT=5077"
+            ) from error
+
+
+class _PathOnlyLog(WSGIRequestHandler):
+    """Log method, path and status only: query strings may carry consent tokens."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # No client address: a full one is never logged (the app stores only a prefix).
+        path = urlsplit(self.path).path
+        status = getattr(code, "value", code)
+        logging.getLogger("werkzeug").info('"%s %s" %s %s', self.command, path, status, size)
+
+
+def _print_info(info: dict) -> None:  # type: ignore[type-arg]
+    key, token, base = info["site_key"], info["auditor_token"], info["service"]
+    click.echo(
+        f"""
+Consent Ledger demo
+  Demo owner page (the banner):  {info["demo_page"]}
+  Service (API):                 {base}/openapi.json
+  Owner UI:                      {base}/admin/
+  Auditor UI:                    {base}/audit/
+  Site key:                      {key}
+  Snippet for an owner's <head>: {info["snippet"]}
+  Auditor API token:             {token}
+  Users (password shown once):   """
+        + "\n                                 ".join(f"{e} / {p}" for e, p in info["users"].items())
+        + f"""
+
+Try:
+  curl -s '{base}/api/v1/sites/{key}/config?lang=nl'
+  curl -s '{base}/api/v1/sites/{key}/gate?vendors=google-analytics,meta-pixel'
+"""
+    )
+
+
+@bp.get("/privacy")
+def privacy() -> Response:
+    """The demo site's privacy policy, linked from its banner."""
+    response = Response(render_template("demo/privacy.html"), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = OWNER_CSP
+    return response

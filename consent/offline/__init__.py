@@ -1,0 +1,3 @@
+"""Tools an auditor runs without our server or Flask: ``verify-export`` and
+``monitor``.
+"""

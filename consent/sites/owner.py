@@ -1,0 +1,184 @@
+"""A site as its owner manages it: settings, creation, the snippet, and the change lock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from markupsafe import escape
+from sqlalchemy import select
+
+from consent.core.texts import LANGUAGES
+from consent.errors import InvalidField, NotFound
+from consent.extensions import db
+from consent.models import Membership, Site, User
+from consent.sites.drafts import latest_version, update_draft
+from consent.sites.state import create_site
+from consent.sites.validation import normalize_origin, validate_https_url
+
+#: Members of ``PATCH …/sites/<k>``; ``privacy_policy_url`` goes into the draft.
+SITE_FIELDS = (
+    "name",
+    "origins",
+    "default_language",
+    "choice_lifetime_days",
+    "retention_days",
+    "privacy_policy_url",
+)
+#: Members of the site object that a PATCH may repeat unchanged but never change.
+READ_ONLY = ("site_key", "policy_version")
+
+#: The CNIL's six months by default; at most 13 months (DESIGN.md).
+LIFETIME_RANGE = (1, 395)
+#: Days the personal context of receipts is kept (receipts themselves are kept forever).
+RETENTION_RANGE = (1, 3650)
+MAX_ORIGINS = 50
+MAX_NAME = 200
+
+
+def site_row(site_id: int) -> Site:
+    """The site's row (the caller has already authorised access to it)."""
+    site = db.session.get(Site, site_id)
+    if site is None:
+        raise NotFound("unknown site")
+    return site
+
+
+def lock_site(site_id: int) -> Site:
+    """Start a transaction that owns the site until commit, so two changes never interleave.
+
+    PostgreSQL locks the row; SQLite takes the write lock at BEGIN (BEGIN IMMEDIATE), since
+    a deferred transaction could not upgrade once another writer committed.
+    """
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})
+    site = db.session.scalar(select(Site).where(Site.id == site_id).with_for_update())
+    if site is None:
+        raise NotFound("unknown site")
+    return site
+
+
+def site_dict(site: Site) -> dict[str, Any]:
+    """The site as ``GET /api/v1/admin/sites/<k>`` shows it."""
+    current = latest_version(site.id)
+    return {
+        "site_key": site.site_key,
+        "name": site.name,
+        "origins": list(site.origins),
+        "default_language": site.default_language,
+        "choice_lifetime_days": site.choice_lifetime_days,
+        "retention_days": site.retention_days,
+        "privacy_policy_url": site.draft["privacy_policy_url"],
+        "policy_version": current.version if current else None,
+    }
+
+
+def validate_name(value: object, field: str = "name") -> str:
+    """A site's display name: 1 to 200 printable characters."""
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_NAME:
+        raise InvalidField(field, f"must be 1 to {MAX_NAME} characters")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise InvalidField(field, "must not contain control characters")
+    return value.strip()
+
+
+def validate_origins(value: object, field: str = "origins") -> list[str]:
+    """A non-empty list of exact origins, normalised, duplicates dropped (order kept)."""
+    if not isinstance(value, list) or not value:
+        raise InvalidField(field, "must be a non-empty list of origins")
+    if len(value) > MAX_ORIGINS:
+        raise InvalidField(field, f"at most {MAX_ORIGINS} origins")
+    origins: list[str] = []
+    for index, item in enumerate(value):
+        origin = normalize_origin(item, f"{field}[{index}]")
+        if origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+def validate_days(value: object, field: str, bounds: tuple[int, int]) -> int:
+    """A whole number of days within ``bounds``."""
+    low, high = bounds
+    if type(value) is not int or not low <= value <= high:
+        raise InvalidField(field, f"must be a whole number of days from {low} to {high}")
+    return value
+
+
+def validate_language(value: object, field: str = "default_language") -> str:
+    """One of the languages the banner ships texts for."""
+    if value not in LANGUAGES:
+        raise InvalidField(field, f"must be one of {', '.join(LANGUAGES)}")
+    return str(value)
+
+
+def apply_site_patch(site: Site, body: object) -> None:
+    """Apply a PATCH: validate every member first, then change all or nothing."""
+    if not isinstance(body, dict):
+        raise InvalidField("body", "send an object with the members to change")
+    current = site_dict(site)
+    for key in body:
+        if key in READ_ONLY:
+            if body[key] != current[key]:
+                raise InvalidField(str(key), "is read-only")
+        elif key not in SITE_FIELDS:
+            raise InvalidField(str(key), "unknown member")
+    checks: dict[str, Callable[[Any], Any]] = {
+        "name": validate_name,
+        "origins": validate_origins,
+        "default_language": validate_language,
+        "choice_lifetime_days": lambda v: validate_days(v, "choice_lifetime_days", LIFETIME_RANGE),
+        "retention_days": lambda v: validate_days(v, "retention_days", RETENTION_RANGE),
+        "privacy_policy_url": lambda v: validate_https_url(v, "privacy_policy_url"),
+    }
+    clean = {key: check(body[key]) for key, check in checks.items() if key in body}
+    if "privacy_policy_url" in clean:
+        update_draft(site, privacy_policy_url=clean.pop("privacy_policy_url"))
+    for key, value in clean.items():
+        setattr(site, key, value)
+    # Every owner change reaches every worker's cache within its TTL.
+    site.state_version += 1
+
+
+def create_owned_site(
+    user: User, *, name: str, origins: list[str], language: str, privacy_url: str
+) -> Site:
+    """Create a site (version 1 with the default texts) whose owner is ``user``."""
+    site = create_site(
+        name=validate_name(name),
+        origins=validate_origins(origins),
+        vendors={},
+        language=validate_language(language, "language"),
+        privacy_url=validate_https_url(privacy_url, "privacy_policy_url"),
+    )
+    db.session.add(Membership(user_id=user.id, site_id=site.id, role="owner"))
+    db.session.flush()
+    return site
+
+
+def member_sites(user: User) -> list[tuple[Site, str]]:
+    """The sites a user belongs to, with the user's role on each, by name."""
+    rows = db.session.execute(
+        select(Site, Membership.role)
+        .join(Membership, Membership.site_id == Site.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Site.name, Site.id)
+    )
+    return [(site, role) for site, role in rows]
+
+
+def snippet_src(site_key: str) -> str:
+    """The URL of the site's embed script."""
+    return f"{current_app.config['CONSENT_PUBLIC_URL']}/embed/{site_key}.js"
+
+
+def snippet_html(site_key: str) -> str:
+    """The one tag an owner pastes first in ``<head>``."""
+    return f'<script src="{escape(snippet_src(site_key))}"></script>'
+
+
+def forget_cached(site_key: str) -> None:
+    """Drop this worker's cached state at once (other workers notice the state version)."""
+    current_app.extensions["consent_sites"].forget(site_key)

@@ -1,0 +1,392 @@
+"""Sites and their published policy versions, and the per-worker cache of site state."""
+
+from __future__ import annotations
+
+import copy
+import json
+import secrets
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cachetools import LRUCache
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from consent.core.canonical import digest
+from consent.core.catalog import CATEGORIES, VENDORS
+from consent.core.gate import SitePolicy
+from consent.core.texts import DEFAULT_TEXTS
+from consent.core.times import iso_now
+from consent.errors import NotFound, Unavailable
+from consent.extensions import db
+from consent.models import PolicyVersion, Site
+
+
+def policy_hash(
+    texts: dict[str, Any],
+    vendors: dict[str, dict[str, Any]],
+    privacy_policy_url: str,
+    cookie_statement_url: str | None = None,
+) -> str:
+    """SHA-256 of exactly what the banner shows: texts, categories, vendors, links."""
+    shown: dict[str, Any] = {
+        "texts": texts,
+        "categories": list(CATEGORIES),
+        "vendors": {vid: {"category": v["category"]} for vid, v in vendors.items()},
+        "privacy_policy_url": privacy_policy_url,
+    }
+    if cookie_statement_url:
+        shown["cookie_statement_url"] = cookie_statement_url
+    return digest(shown)
+
+
+_KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def new_site_key() -> str:
+    """A random, URL-safe, unguessable public site key (22 alphanumerics, ~131 bits)."""
+    return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(22))
+
+
+def default_draft(privacy_url: str, vendors: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A draft with the default en/nl texts."""
+    return {
+        "privacy_policy_url": privacy_url,
+        "cookie_statement_url": None,
+        "texts": copy.deepcopy(DEFAULT_TEXTS),
+        "vendors": vendors,
+    }
+
+
+def create_site(
+    *,
+    name: str,
+    origins: list[str],
+    vendors: dict[str, dict[str, Any]],
+    language: str = "en",
+    privacy_url: str,
+) -> Site:
+    """Create a site and publish its policy version 1 with the default texts."""
+    site = Site(
+        site_key=new_site_key(),
+        name=name,
+        origins=origins,
+        default_language=language,
+        choice_lifetime_days=182,
+        retention_days=365,
+        draft=default_draft(privacy_url, vendors),
+        state_version=1,
+    )
+    db.session.add(site)
+    db.session.flush()
+    publish(site, requires_reconsent=False)
+    return site
+
+
+def publish(site: Site, *, requires_reconsent: bool) -> PolicyVersion:
+    """Freeze the site's draft as the next policy version; the caller commits."""
+    draft = site.draft
+    latest = db.session.scalar(
+        select(PolicyVersion.version)
+        .where(PolicyVersion.site_id == site.id)
+        .order_by(PolicyVersion.version.desc())
+        .limit(1)
+    )
+    version = PolicyVersion(
+        site_id=site.id,
+        version=(latest or 0) + 1,
+        published_at=iso_now(),
+        privacy_policy_url=draft["privacy_policy_url"],
+        cookie_statement_url=draft.get("cookie_statement_url"),
+        texts=copy.deepcopy(draft["texts"]),
+        vendors=copy.deepcopy(draft["vendors"]),
+        requires_reconsent=requires_reconsent,
+        policy_hash=policy_hash(
+            draft["texts"],
+            draft["vendors"],
+            draft["privacy_policy_url"],
+            draft.get("cookie_statement_url"),
+        ),
+    )
+    db.session.add(version)
+    site.state_version = (site.state_version or 0) + 1
+    return version
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedVersion:
+    """What the visitor API needs to know of any published version."""
+
+    version: int
+    policy_hash: str
+    vendor_categories: Mapping[str, str]
+    languages: frozenset[str]
+
+
+class _Versions:
+    """A site's published versions by number: the current one from the worker's cache,
+    an older one (only a consents POST made under a banner since replaced names one) with
+    one indexed read, so the cache holds no more of old versions than the gate needs."""
+
+    __slots__ = ("_current", "_site_id")
+
+    def __init__(self, site_id: int, current: PublishedVersion) -> None:
+        self._site_id, self._current = site_id, current
+
+    def get(self, number: int) -> PublishedVersion | None:
+        """The published version ``number`` of this site, or None."""
+        if number == self._current.version:
+            return self._current
+        if type(number) is not int or not 0 < number < 2**31:
+            return None
+        try:
+            row = db.session.scalar(
+                select(PolicyVersion).where(
+                    PolicyVersion.site_id == self._site_id, PolicyVersion.version == number
+                )
+            )
+            found = None if row is None else _published(row)
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            raise Unavailable("the consent database is unavailable") from error
+        db.session.rollback()
+        return found
+
+    def __contains__(self, number: object) -> bool:
+        return type(number) is int and self.get(number) is not None
+
+    def __getitem__(self, number: int) -> PublishedVersion:
+        found = self.get(number)
+        if found is None:
+            raise KeyError(number)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class SiteState:
+    """A worker's snapshot of one site: enough to answer the gate, config and embed.
+
+    Texts, vendors and their categories are shared between sites that publish the same
+    ones (most keep the default texts), so a cached site costs little more than its keys.
+    """
+
+    site_id: int
+    site_key: str
+    name: str
+    origins: frozenset[str]
+    default_language: str
+    choice_lifetime_days: int
+    state_version: int
+    current: Mapping[str, Any]
+    versions: _Versions
+    gate: SitePolicy
+
+    def language(self, wanted: str | None) -> str:
+        """The primary subtag of ``wanted`` if the banner has texts for it, else the default."""
+        primary = (wanted or "").split("-", 1)[0].lower()
+        return primary if primary in self.current["texts"] else self.default_language
+
+    def config(self, language: str) -> dict[str, Any]:
+        """The banner configuration for one language (GET …/config)."""
+        current = self.current
+        return banner_config(
+            site_key=self.site_key,
+            version=current["version"],
+            policy_hash=current["policy_hash"],
+            language=language,
+            default_language=self.default_language,
+            texts=current["texts"],
+            vendors=current["vendors"],
+            privacy_policy_url=current["privacy_policy_url"],
+            cookie_statement_url=current["cookie_statement_url"],
+            choice_lifetime_days=self.choice_lifetime_days,
+        )
+
+
+def banner_config(
+    *,
+    site_key: str,
+    version: int | None,
+    policy_hash: str,
+    language: str,
+    default_language: str,
+    texts: dict[str, dict[str, str]],
+    vendors: dict[str, dict[str, Any]],
+    privacy_policy_url: str | None,
+    cookie_statement_url: str | None,
+    choice_lifetime_days: int,
+) -> dict[str, Any]:
+    """What the banner reads: one language's texts, the categories and the vendors' facts."""
+    return {
+        "site_key": site_key,
+        "policy_version": version,
+        "policy_hash": policy_hash,
+        "language": language,
+        "default_language": default_language,
+        "languages": sorted(texts),
+        "texts": texts[language],
+        "privacy_policy_url": privacy_policy_url,
+        "cookie_statement_url": cookie_statement_url,
+        "choice_lifetime_days": choice_lifetime_days,
+        "categories": [
+            {
+                "id": cat,
+                "locked": cat == "necessary",
+                "vendors": [v for v, entry in vendors.items() if entry["category"] == cat],
+            }
+            for cat in CATEGORIES
+        ],
+        "vendors": {
+            vid: {
+                "name": VENDORS[vid].name,
+                "category": entry["category"],
+                "settings": entry["settings"],
+                "cookies": list(VENDORS[vid].cookies),
+                "kind": VENDORS[vid].kind,
+            }
+            for vid, entry in vendors.items()
+        },
+    }
+
+
+class _SharedDict(dict):  # type: ignore[type-arg]
+    """A dict that a weak reference can point to (plain dicts cannot)."""
+
+    __slots__ = ("__weakref__",)
+
+
+_shared: weakref.WeakValueDictionary[str, _SharedDict] = weakref.WeakValueDictionary()
+_shared_lock = threading.Lock()
+
+
+def _share(value: dict[str, Any]) -> Mapping[str, Any]:
+    """One object for equal JSON values across cached sites, kept while any site uses it."""
+    key = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    with _shared_lock:
+        found = _shared.get(key)
+        if found is None:
+            found = _shared[key] = _SharedDict(value)
+        return found
+
+
+def _published(row: PolicyVersion) -> PublishedVersion:
+    return PublishedVersion(
+        row.version,
+        row.policy_hash,
+        _share({vid: entry["category"] for vid, entry in row.vendors.items()}),
+        frozenset(row.texts),
+    )
+
+
+def _load(site: Site) -> SiteState:
+    """A site's state from two indexed reads: its newest version, and the newest version
+    that required re-consent (all the gate needs of the older ones)."""
+    latest = db.session.scalar(
+        select(PolicyVersion)
+        .where(PolicyVersion.site_id == site.id)
+        .order_by(PolicyVersion.version.desc())
+        .limit(1)
+    )
+    if latest is None:
+        raise NotFound("unknown site")
+    reconsent = db.session.scalar(
+        select(func.max(PolicyVersion.version)).where(
+            PolicyVersion.site_id == site.id, PolicyVersion.requires_reconsent.is_(True)
+        )
+    )
+    published = _published(latest)
+    return SiteState(
+        site_id=site.id,
+        site_key=site.site_key,
+        name=site.name,
+        origins=frozenset(site.origins),
+        default_language=site.default_language,
+        choice_lifetime_days=site.choice_lifetime_days,
+        state_version=site.state_version,
+        current={
+            "version": latest.version,
+            "policy_hash": latest.policy_hash,
+            "texts": _share(latest.texts),
+            "vendors": _share(latest.vendors),
+            "privacy_policy_url": latest.privacy_policy_url,
+            "cookie_statement_url": latest.cookie_statement_url,
+            "published_at": latest.published_at,
+        },
+        versions=_Versions(site.id, published),
+        gate=SitePolicy(
+            site_key=site.site_key,
+            policy_version=latest.version,
+            reconsent_version=reconsent or 0,
+            choice_lifetime_days=site.choice_lifetime_days,
+            vendor_categories=published.vendor_categories,
+        ),
+    )
+
+
+class SiteCache:
+    """Per-worker site state for at most ``size`` sites (least recently used go first),
+    re-validated at most once per TTL with one indexed read.
+
+    When the database is down, cached sites keep being served (the gate, config and
+    embed must keep answering); unknown and evicted ones get 503.
+    """
+
+    def __init__(self, ttl: float, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self._entries: LRUCache[str, tuple[SiteState, float]] = LRUCache(maxsize=size)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, site_key: str) -> SiteState:
+        """The state of ``site_key``; raises :class:`NotFound` or :class:`Unavailable`."""
+        with self._lock:
+            entry = self._entries.get(site_key)
+        now = time.monotonic()
+        if entry is not None and now - entry[1] < self.ttl:
+            return entry[0]
+        if len(site_key) > 64 or "\x00" in site_key:
+            raise NotFound("unknown site")
+        try:
+            state = self._refresh(site_key, entry[0] if entry else None)
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            if entry is None:
+                raise Unavailable("the consent database is unavailable") from error
+            state = entry[0]
+        with self._lock:
+            if state is None:
+                self._entries.pop(site_key, None)
+                raise NotFound("unknown site")
+            self._entries[site_key] = (state, now)
+        return state
+
+    def forget(self, site_key: str) -> None:
+        """Drop a site so the next request reloads it (used after local changes)."""
+        with self._lock:
+            self._entries.pop(site_key, None)
+
+    def _refresh(self, site_key: str, cached: SiteState | None) -> SiteState | None:
+        version = db.session.scalar(select(Site.state_version).where(Site.site_key == site_key))
+        if version is None:
+            db.session.rollback()
+            return None
+        if cached is not None and cached.state_version == version:
+            db.session.rollback()
+            return cached
+        site = db.session.scalar(select(Site).where(Site.site_key == site_key))
+        state = _load(site) if site is not None else None
+        db.session.rollback()
+        return state
+
+
+def site_state(site_key: str) -> SiteState:
+    """The cached state of a site for this worker."""
+    cache: SiteCache = current_app.extensions["consent_sites"]
+    return cache.get(site_key)

@@ -1,0 +1,164 @@
+"""Validation of what owners configure: origins, URLs, vendor settings, banner texts."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from consent.core.catalog import CATEGORIES, VENDORS, movable_categories
+from consent.core.texts import LANGUAGES, MAX_TEXT, TEXT_KEYS
+from consent.errors import InvalidField
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+
+
+def normalize_origin(value: object, field: str = "origins") -> str:
+    """Return ``value`` as a lower-case ``scheme://host[:port]`` origin, or raise 422."""
+    if not isinstance(value, str) or not value or len(value) > 300:
+        raise InvalidField(field, "an origin is a string like https://www.example.com")
+    text = value.strip()
+    if text.endswith("/"):
+        text = text[:-1]
+    if "://" not in text:
+        raise InvalidField(field, f"{text!r} needs its scheme: https://{text}")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as error:
+        raise InvalidField(field, f"not a valid origin: {error}") from error
+    host = (parts.hostname or "").lower()
+    scheme = parts.scheme.lower()
+    if parts.path or parts.query or parts.fragment or "@" in parts.netloc or not host:
+        raise InvalidField(field, "an origin has no path, query, fragment or user info")
+    if scheme not in ("https", "http") or (scheme == "http" and host not in _LOCAL_HOSTS):
+        raise InvalidField(field, "origins must use https (http only for localhost)")
+    display_host = f"[{host}]" if ":" in host else host
+    if port is None or (scheme, port) in (("https", 443), ("http", 80)):
+        return f"{scheme}://{display_host}"
+    return f"{scheme}://{display_host}:{port}"
+
+
+def origin_of(header: str | None) -> str | None:
+    """Normalise a request's ``Origin`` header, or ``None`` when absent or not an origin."""
+    if not header or header == "null":
+        return None
+    try:
+        parts = urlsplit(header)
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if not host or parts.scheme.lower() not in ("http", "https"):
+        return None
+    display_host = f"[{host}]" if ":" in host else host
+    default = {"https": 443, "http": 80}[parts.scheme.lower()]
+    suffix = "" if port in (None, default) else f":{port}"
+    return f"{parts.scheme.lower()}://{display_host}{suffix}"
+
+
+def validate_https_url(value: object, field: str) -> str:
+    """An owner-provided link: https (http only for localhost), at most 2,048 characters."""
+    if not isinstance(value, str) or not value or len(value) > 2048:
+        raise InvalidField(field, "must be an https URL of at most 2,048 characters")
+    try:
+        parts = urlsplit(value)
+    except ValueError as error:
+        raise InvalidField(field, "not a valid URL") from error
+    host = (parts.hostname or "").lower()
+    local = parts.scheme == "http" and host in _LOCAL_HOSTS
+    if not host or (parts.scheme != "https" and not local) or parts.username or parts.password:
+        raise InvalidField(field, "must be an https URL (http only for localhost)")
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise InvalidField(field, "must not contain spaces or control characters")
+    return value
+
+
+def validate_vendors(value: object, field: str = "vendors") -> dict[str, dict[str, Any]]:
+    """Check ``{vendor_id: {category, settings}}`` against the catalogue."""
+    if not isinstance(value, dict):
+        raise InvalidField(field, "must be an object of vendor id → {category, settings}")
+    result: dict[str, dict[str, Any]] = {}
+    for vendor_id, entry in value.items():
+        where = f"{field}.{vendor_id}"
+        vendor = VENDORS.get(vendor_id)
+        if vendor is None:
+            raise InvalidField(where, f"unknown vendor {vendor_id!r}")
+        if not isinstance(entry, dict) or set(entry) - {"category", "settings"}:
+            raise InvalidField(where, "must be an object with category and settings")
+        category = entry.get("category", vendor.category)
+        allowed = CATEGORIES if category == vendor.category else movable_categories()
+        if category not in allowed:
+            raise InvalidField(f"{where}.category", "no vendor can be moved into this category")
+        settings = entry.get("settings", {})
+        if not isinstance(settings, dict):
+            raise InvalidField(f"{where}.settings", "must be an object")
+        known = {s.name: s for s in vendor.settings}
+        for name, setting_value in settings.items():
+            setting = known.get(name)
+            if setting is None:
+                raise InvalidField(f"{where}.settings.{name}", "unknown setting")
+            if not setting.valid(setting_value):
+                raise InvalidField(f"{where}.settings.{name}", f"must look like {setting.example}")
+        for setting in vendor.settings:
+            if setting.required and setting.name not in settings:
+                raise InvalidField(f"{where}.settings.{setting.name}", "is required")
+        result[vendor_id] = {"category": category, "settings": dict(settings)}
+    return result
+
+
+def validate_texts(value: object, field: str = "texts") -> dict[str, Any]:
+    """Check banner texts: known languages, exactly the known keys, plain strings ≤ 2,000."""
+    if not isinstance(value, dict) or not value:
+        raise InvalidField(field, "must be an object of language → texts")
+    for lang, texts in value.items():
+        where = f"{field}.{lang}"
+        if lang not in LANGUAGES:
+            raise InvalidField(where, f"language must be one of {', '.join(LANGUAGES)}")
+        if not isinstance(texts, dict):
+            raise InvalidField(where, "must be an object")
+        for key in (*TEXT_KEYS, "categories"):
+            if key not in texts:
+                raise InvalidField(f"{where}.{key}", "is required")
+        for key, text in texts.items():
+            if key == "categories":
+                _validate_category_texts(text, f"{where}.categories")
+            elif key not in TEXT_KEYS:
+                raise InvalidField(f"{where}.{key}", "unknown text key")
+            else:
+                _validate_text(text, f"{where}.{key}")
+    return value
+
+
+def _validate_category_texts(value: object, field: str) -> None:
+    if not isinstance(value, dict) or set(value) != set(CATEGORIES):
+        raise InvalidField(field, "must hold title and description for all five categories")
+    for cat, entry in value.items():
+        if not isinstance(entry, dict) or set(entry) != {"title", "description"}:
+            raise InvalidField(f"{field}.{cat}", "must be {title, description}")
+        for key, text in entry.items():
+            _validate_text(text, f"{field}.{cat}.{key}")
+
+
+def _validate_text(value: object, field: str) -> None:
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise InvalidField(field, f"must be text of at most {MAX_TEXT} characters")
+
+
+@lru_cache(maxsize=4096)
+def ip_prefix(address: str | None) -> str | None:
+    """Truncate a client address to its /24 (IPv4) or /48 (IPv6) network, as CIDR text.
+
+    Memoised: a request asks twice (rate limit, receipt context), and clients come back.
+    """
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    bits = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))

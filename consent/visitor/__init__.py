@@ -1,0 +1,3 @@
+"""The public side: the embed, the visitor API (config, consents, gate, /me) and
+the transparency log's read API.
+"""

@@ -1,0 +1,333 @@
+"""Blueprint /api/v1/sites/…: config, consents, gate and the visitor's own receipts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from consent.access import limits, tokens
+from consent.bodies import json_body
+from consent.core.catalog import CATEGORIES
+from consent.core.gate import Choice as GateChoice
+from consent.core.gate import TokenInput, decide
+from consent.errors import Forbidden, InvalidField, Unauthorized, Unavailable
+from consent.ledger import transparency
+from consent.ledger.append import Choice, append_receipt, new_subject_id, subject_receipts
+from consent.ledger.exports import CSV_COLUMNS, csv_cell, csv_row
+from consent.sites.state import SiteState, site_state
+from consent.sites.validation import ip_prefix, origin_of
+
+bp = Blueprint("visitor", __name__)
+
+ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
+_VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+MAX_VENDORS = 50
+CONSENT_FIELDS = frozenset(
+    {
+        "action",
+        "categories",
+        "policy_version",
+        "policy_hash",
+        "language",
+        "page_url",
+        "token",
+        "signals",
+    }
+)
+
+
+def _site(site_key: str, *, origin_required: bool = False) -> SiteState:
+    """Look the site up (404), then check the caller's Origin against its origins (403)."""
+    site = site_state(site_key)
+    origin = origin_of(request.headers.get("Origin"))
+    if request.headers.get("Origin") is not None and origin not in site.origins:
+        raise Forbidden("this origin is not allowed for the site")
+    if origin_required and origin is None:
+        raise Forbidden("a consent must be sent by the site's page (Origin header)")
+    g.cors_origin = origin
+    return site
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    origin = g.get("cors_origin")
+    vary = response.headers.get("Vary")  # set directly: ``response.vary`` parses and rebuilds
+    if not vary:
+        response.headers["Vary"] = "Origin"
+    elif "origin" not in vary.lower():
+        response.headers["Vary"] = f"{vary}, Origin"
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+@bp.before_request
+def _preflight() -> Response | None:
+    """CORS preflight: answered for the site's own origins only (no CORS headers otherwise)."""
+    if request.method != "OPTIONS":
+        return None
+    site_key = (request.view_args or {}).get("site_key", "")
+    _site(site_key)
+    return Response(status=204)
+
+
+@bp.get("/<site_key>/config")
+def config(site_key: str) -> Response:
+    """The banner configuration in the requested language."""
+    site = _site(site_key)
+    return jsonify(site.config(site.language(request.args.get("lang"))))
+
+
+@bp.post("/<site_key>/consents")
+def consents(site_key: str) -> tuple[Response, int]:
+    """Record a choice as a receipt; answer with the receipt and a fresh token."""
+    site = _site(site_key, origin_required=True)
+    limits.hit(
+        "consents",
+        current_app.config["CONSENT_RATELIMIT_CONSENTS"],
+        f"{site.site_key}:{ip_prefix(request.remote_addr)}",
+    )
+    body = json_body()
+    choice = _validate_consent(site, body)
+    try:
+        receipt, inclusion = append_receipt(site, choice)
+    except SQLAlchemyError as error:
+        raise Unavailable("the consent could not be recorded; nothing was saved") from error
+    token = tokens.issue(
+        tokens.ConsentClaims(
+            site.site_key,
+            choice.subject_id,
+            receipt["receipt_id"],
+            choice.policy_version,
+            choice.categories,
+            choice.action,
+            choice.signals["gpc"],
+            int(time.time()),
+        )
+    )
+    return jsonify(
+        {
+            "receipt": receipt,
+            "token": token,
+            "checkpoint": inclusion["checkpoint"],
+            "inclusion": inclusion,
+        }
+    ), 201
+
+
+def _validate_consent(site: SiteState, body: Any) -> Choice:
+    if not isinstance(body, dict):
+        raise InvalidField("", "the body must be a JSON object")
+    for name in body:
+        if name not in CONSENT_FIELDS:
+            raise InvalidField(name, "unknown field")
+    action = body.get("action")
+    if action not in ACTIONS:
+        raise InvalidField("action", f"must be one of {', '.join(ACTIONS)}")
+    version = body.get("policy_version")
+    if type(version) is not int or version not in site.versions:
+        raise InvalidField("policy_version", "not a published policy version of this site")
+    published = site.versions[version]
+    if body.get("policy_hash") != published.policy_hash:
+        raise InvalidField("policy_hash", "does not match the policy version")
+    language = body.get("language")
+    if not isinstance(language, str) or language not in published.languages:
+        raise InvalidField("language", "not a language of this policy version")
+    categories = _categories(action, body.get("categories"))
+    signals = _signals(body.get("signals"))
+    page_url = _page_url(body.get("page_url"))
+    previous = _previous_token(site, body.get("token"))
+    user_agent = request.headers.get("User-Agent", "")[:512]
+    return Choice(
+        subject_id=previous.subject_id if previous else new_subject_id(),
+        action=action,
+        categories=categories,
+        policy_version=version,
+        language=language,
+        signals=signals,
+        context={
+            "page_url": page_url,
+            "ip_prefix": ip_prefix(request.remote_addr),
+            "user_agent": user_agent,
+        },
+    )
+
+
+def _categories(action: str, given: Any) -> dict[str, bool]:
+    if given is not None:
+        if not isinstance(given, dict):
+            raise InvalidField("categories", "must be an object of category → boolean")
+        for cat, value in given.items():
+            if cat not in CATEGORIES:
+                raise InvalidField(f"categories.{cat}", "unknown category")
+            if type(value) is not bool:
+                raise InvalidField(f"categories.{cat}", "must be true or false")
+        if given.get("necessary") is False:
+            raise InvalidField("categories.necessary", "strictly necessary cannot be refused")
+    elif action == "custom":
+        raise InvalidField("categories", "a custom choice needs categories")
+    if action == "accept_all":
+        return {cat: True for cat in CATEGORIES}
+    if action in ("reject_all", "withdraw"):
+        return {cat: cat == "necessary" for cat in CATEGORIES}
+    return {cat: cat == "necessary" or bool((given or {}).get(cat, False)) for cat in CATEGORIES}
+
+
+def _signals(given: Any) -> dict[str, bool]:
+    signals = {
+        "gpc": request.headers.get("Sec-GPC", "").strip() == "1",
+        "dnt": request.headers.get("DNT", "").strip() == "1",
+    }
+    if given is None:
+        return signals
+    if not isinstance(given, dict):
+        raise InvalidField("signals", "must be an object with gpc and dnt")
+    for name, value in given.items():
+        if name not in signals:
+            raise InvalidField(f"signals.{name}", "unknown signal")
+        if type(value) is not bool:
+            raise InvalidField(f"signals.{name}", "must be true or false")
+        signals[name] = signals[name] or value
+    return signals
+
+
+def _page_url(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 2048:
+        raise InvalidField(
+            "page_url", "must be an absolute http(s) URL of at most 2,048 characters"
+        )
+    try:
+        parts = urlsplit(value)
+    except ValueError as error:
+        raise InvalidField("page_url", "not a valid URL") from error
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidField("page_url", "must be an absolute http(s) URL")
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise InvalidField("page_url", "must not contain spaces or control characters")
+    # Query and fragment can carry personal data; they are never stored.
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _previous_token(site: SiteState, value: Any) -> tokens.ConsentClaims | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidField("token", "must be a string")
+    claims = tokens.read(value)
+    return claims if claims is not None and claims.site_key == site.site_key else None
+
+
+def _token_input(token: str | None) -> TokenInput:
+    """Turn the raw token into what the gate takes: a choice, None, or False (bad)."""
+    if token is None or token == "":
+        return None
+    claims = tokens.read(token)
+    if claims is None:
+        return False
+    return GateChoice(
+        claims.site_key, claims.policy_version, claims.categories, claims.gpc, claims.issued_at
+    )
+
+
+@bp.route("/<site_key>/gate", methods=["GET", "POST"])
+def gate(site_key: str) -> Response:
+    """Decide for each requested vendor whether it may load — through the one gate."""
+    site = _site(site_key)
+    if request.method == "POST":
+        body = json_body()
+        if not isinstance(body, dict):
+            raise InvalidField("", "the body must be a JSON object")
+        vendors, token = body.get("vendors"), body.get("token")
+        if token is not None and not isinstance(token, str):
+            raise InvalidField("token", "must be a string")
+    else:
+        raw = request.args.get("vendors")
+        vendors = raw.split(",") if raw is not None else None
+        token = request.args.get("token")
+    if (
+        not isinstance(vendors, list)
+        or not 0 < len(vendors) <= MAX_VENDORS
+        or not all(isinstance(v, str) and _VENDOR_ID.fullmatch(v) for v in vendors)
+    ):
+        raise InvalidField("vendors", f"must be a list of 1 to {MAX_VENDORS} vendor ids")
+    answer = decide(
+        site.gate,
+        vendors,
+        _token_input(token),
+        gpc=request.headers.get("Sec-GPC", "").strip() == "1",
+        now=int(time.time()),
+    )
+    response = _json(
+        {
+            "site_key": site.site_key,
+            "policy_version": site.gate.policy_version,
+            "decisions": {
+                vid: {"allowed": d.allowed, "category": d.category, "reason": d.reason}
+                for vid, d in answer.decisions.items()
+            },
+            "consent_mode": answer.consent_mode,
+            "categories": answer.categories,
+            "show_banner": answer.show_banner,
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+#: The gate's JSON, as ``jsonify`` writes it (compact, ASCII, a final newline) for less.
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _json(body: dict[str, Any]) -> Response:
+    return Response(_ENCODE(body) + "\n", mimetype="application/json")
+
+
+#: Extra CSV columns of the visitor's download: each receipt's inclusion proof.
+PROOF_COLUMNS = ("proof.leaf_index", "proof.tree_size", "proof.inclusion", "proof.checkpoint")
+
+
+def proof_cells(proof: dict[str, Any]) -> list[str]:
+    """A proof as CSV cells: the inclusion hashes joined by a space, the signed checkpoint."""
+    values = (proof["leaf_index"], proof["tree_size"], " ".join(proof["inclusion"]))
+    return [csv_cell(value) for value in (*values, proof["checkpoint"])]
+
+
+@bp.get("/<site_key>/me")
+def me(site_key: str) -> Response:
+    """The visitor's own receipts (right of access), JSON or CSV."""
+    site = _site(site_key)
+    claims = tokens.read(request.args.get("token", ""))
+    if claims is None or claims.site_key != site.site_key:
+        raise Unauthorized("a valid consent token for this site is required")
+    try:
+        items = subject_receipts(site.site_id, claims.subject_id)
+        proofs = transparency.current_proofs(
+            site.site_key, site.site_id, [item["seq"] for item in items]
+        )
+    except SQLAlchemyError as error:
+        raise Unavailable("the consent database is unavailable") from error
+    for item in items:
+        item["proof"] = proofs[item["seq"]]
+    if request.args.get("format") == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow((*CSV_COLUMNS, *PROOF_COLUMNS))
+        writer.writerows([*csv_row(item), *proof_cells(item["proof"])] for item in items)
+        response = Response(out.getvalue(), mimetype="text/csv")
+        response.headers["Content-Disposition"] = 'attachment; filename="my-consents.csv"'
+    else:
+        response = jsonify({"subject_id": claims.subject_id, "items": items})
+    response.headers["Cache-Control"] = "no-store"
+    return response
