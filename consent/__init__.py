@@ -12,7 +12,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints, error handlers."""
+    """Build the application: configuration, services, blueprints, commands."""
     from flask import Flask
 
     app = Flask(
@@ -25,9 +25,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     settings.load(app, config)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # fields keep the documented order
+    _init_services(app)
+    _register_blueprints(app)
+    from consent import cli
 
+    cli.init_app(app)
+    return app
+
+
+def _init_services(app: Flask) -> None:
+    """The database, Redis, rate limits, the ledger, CSRF, the site cache and handlers."""
     from consent import errors, service
-    from consent.access import limits
+    from consent.access import auth, limits
     from consent.extensions import csrf, db, fail_fast_after_timeouts, tune_sqlite
     from consent.ledger import append as ledger
     from consent.ledger import transparency
@@ -52,42 +61,40 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     errors.init_app(app)
     service.init_app(app)
-    from consent.access import auth
-
     auth.init_app(app)
 
+
+def _register_blueprints(app: Flask) -> None:
+    """Every blueprint at its prefix; the JSON APIs (token or no auth) skip CSRF."""
+    from consent.admin import access_pages, policy_pages
+    from consent.admin import api as admin_api
+    from consent.admin import pages as admin_pages
+    from consent.audit import api as audit_api
+    from consent.audit import erasure, pages, reports
     from consent.demo import server as demo
+    from consent.extensions import csrf
     from consent.openapi import document as openapi
     from consent.visitor import api as visitor
     from consent.visitor import embed
     from consent.visitor import log as log_api
 
-    for blueprint in (visitor.bp,):
-        csrf.exempt(blueprint)
-    app.register_blueprint(embed.bp, url_prefix="/embed")
-    app.register_blueprint(visitor.bp, url_prefix="/api/v1/sites")
-    app.register_blueprint(demo.bp, url_prefix="/demo")
-    from consent.audit import api as audit_api
-    from consent.audit import erasure, pages, reports
-
-    csrf.exempt(audit_api.bp)
-    csrf.exempt(erasure.bp)
-    app.register_blueprint(audit_api.bp, url_prefix="/api/v1/audit")
-    app.register_blueprint(erasure.bp, url_prefix="/api/v1/admin")
-    app.register_blueprint(pages.bp, url_prefix="/audit")
-    app.register_blueprint(reports.bp, url_prefix="/audit")
-    from consent.admin import access_pages, policy_pages
-    from consent.admin import api as admin_api
-    from consent.admin import pages as admin_pages
-
-    csrf.exempt(admin_api.bp)
-    app.register_blueprint(admin_api.bp, url_prefix="/api/v1/admin")
-    for admin_bp in (admin_pages.bp, policy_pages.bp, access_pages.bp):
-        app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(openapi.bp)
-    app.register_blueprint(log_api.bp)
-
-    from consent import cli
-
-    cli.init_app(app)
-    return app
+    # (blueprint, URL prefix, a JSON API that needs no CSRF token)
+    blueprints = [
+        (embed.bp, "/embed", False),
+        (visitor.bp, "/api/v1/sites", True),
+        (demo.bp, "/demo", False),
+        (audit_api.bp, "/api/v1/audit", True),
+        (erasure.bp, "/api/v1/admin", True),
+        (pages.bp, "/audit", False),
+        (reports.bp, "/audit", False),
+        (admin_api.bp, "/api/v1/admin", True),
+        (admin_pages.bp, "/admin", False),
+        (policy_pages.bp, "/admin", False),
+        (access_pages.bp, "/admin", False),
+        (openapi.bp, None, False),
+        (log_api.bp, None, False),
+    ]
+    for blueprint, prefix, api in blueprints:
+        if api:
+            csrf.exempt(blueprint)
+        app.register_blueprint(blueprint, url_prefix=prefix)
