@@ -43,7 +43,7 @@ class SitePolicy:
 
 
 @dataclass(frozen=True)
-class Choice:
+class TokenChoice:
     """A verified consent token's content, as far as the gate cares."""
 
     site_key: str
@@ -72,15 +72,15 @@ class GateAnswer:
     show_banner: bool = field(default=False)
 
 
-#: ``token`` is a verified :class:`Choice`, ``None`` for no token, or ``False`` for a bad one.
-TokenInput = Choice | None | bool
+#: ``token`` is a verified :class:`TokenChoice`, ``None`` for no token, or ``False`` for a bad one.
+TokenInput = TokenChoice | None | bool
 
 
 def token_state(site: SitePolicy, token: TokenInput, now: int) -> str:
     """Classify the visitor's token: ``consented`` or the reason it cannot be used."""
     if token is None:
         return "no_consent"
-    if not isinstance(token, Choice) or token.site_key != site.site_key:
+    if not isinstance(token, TokenChoice) or token.site_key != site.site_key:
         return "invalid_token"
     if token.issued_at > now + 300 or now - token.issued_at > site.choice_lifetime_days * 86400:
         return "expired"
@@ -91,7 +91,7 @@ def token_state(site: SitePolicy, token: TokenInput, now: int) -> str:
     return "consented"
 
 
-def category_allowed(category: str, choice: Choice, gpc_header: bool) -> str:
+def category_allowed(category: str, choice: TokenChoice, gpc_header: bool) -> str:
     """``consented``, ``refused`` or ``gpc`` for one category of a usable choice."""
     if not choice.categories.get(category, False):
         return "refused"
@@ -111,7 +111,7 @@ def decide(
 ) -> GateAnswer:
     """Decide, for each vendor, whether it may load on ``site`` for this visitor."""
     state = token_state(site, token, now)
-    choice = token if isinstance(token, Choice) and state == "consented" else None
+    choice = token if isinstance(token, TokenChoice) and state == "consented" else None
     decisions = {vid: _decide_one(site, vid, state, choice, gpc) for vid in vendor_ids}
     granted = {
         cat: cat == "necessary"
@@ -123,7 +123,7 @@ def decide(
     }
     shown = (
         dict(token.categories)
-        if isinstance(token, Choice)
+        if isinstance(token, TokenChoice)
         and token.site_key == site.site_key
         and state != "invalid_token"
         else None
@@ -132,7 +132,7 @@ def decide(
 
 
 def _decide_one(
-    site: SitePolicy, vendor_id: str, state: str, choice: Choice | None, gpc: bool
+    site: SitePolicy, vendor_id: str, state: str, choice: TokenChoice | None, gpc: bool
 ) -> Decision:
     if vendor_id not in VENDORS:
         return Decision(False, None, "unknown_vendor")

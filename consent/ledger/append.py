@@ -45,8 +45,8 @@ _C = ReceiptContext.__table__
 
 
 @dataclass(frozen=True)
-class Choice:
-    """A visitor's choice as the visitor API validated it."""
+class ChoiceToRecord:
+    """A visitor's choice, validated, to be recorded as a receipt (by an append or the seeder)."""
 
     subject_id: str
     action: str
@@ -67,7 +67,9 @@ def init_app(app: Flask) -> None:
     app.extensions["consent_appends"] = _GroupCommit()
 
 
-def append_receipt(site: SiteState, choice: Choice) -> tuple[dict[str, Any], dict[str, Any]]:
+def append_receipt(
+    site: SiteState, choice: ChoiceToRecord
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Append one receipt; return it as the API shows it, and its inclusion proof.
 
     The proof is against a checkpoint signed at exactly the new receipt's ``seq``: the
@@ -87,7 +89,7 @@ def _no_progress(_rows: int) -> None:
     pass
 
 
-def _append(site: SiteState, choice: Choice) -> tuple[dict[str, Any], dict[str, Any]]:
+def _append(site: SiteState, choice: ChoiceToRecord) -> tuple[dict[str, Any], dict[str, Any]]:
     """Append one receipt with the appends that wait for the same lock; its signed proof.
 
     The checkpoint is signed after commit, outside the lock: for a given size it depends on
@@ -110,7 +112,7 @@ class _Pending:
     """An append waiting for its turn: what to write, then what was written or what failed."""
 
     site: SiteState
-    choice: Choice
+    choice: ChoiceToRecord
     salt: bytes
     draft: dict[str, Any]
     woken: threading.Event = field(default_factory=threading.Event)
@@ -231,7 +233,7 @@ def _pipelined(conn: Connection) -> AbstractContextManager[Any]:
 
 
 def receipt_draft(
-    site: SiteState, choice: Choice, salt: bytes, context_json: bytes | None = None
+    site: SiteState, choice: ChoiceToRecord, salt: bytes, context_json: bytes | None = None
 ) -> dict[str, Any]:
     """A receipt's fields that do not depend on its place in the chain (made before the lock).
 

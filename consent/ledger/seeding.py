@@ -48,7 +48,9 @@ def seed_receipts(
     return added
 
 
-def append_many(site: SiteState, choices: Sequence[ledger.Choice], times: Iterator[str]) -> int:
+def append_many(
+    site: SiteState, choices: Sequence[ledger.ChoiceToRecord], times: Iterator[str]
+) -> int:
     """Append receipts for ``choices`` to one site in one transaction, stamped with ``times``.
 
     The bulk variant of :func:`consent.ledger.append.append_receipt`: the same body, rows, lock,
@@ -81,7 +83,7 @@ def append_many(site: SiteState, choices: Sequence[ledger.Choice], times: Iterat
 
 
 def _drafts(
-    site: SiteState, choices: Sequence[ledger.Choice], salts: list[bytes]
+    site: SiteState, choices: Sequence[ledger.ChoiceToRecord], salts: list[bytes]
 ) -> list[dict[str, Any]]:
     """Each choice's draft, each distinct context serialised once (the batch shares a few)."""
     serialised: dict[int, bytes] = {}  # by identity: ``choices`` holds every context meanwhile
@@ -94,7 +96,7 @@ def _drafts(
     return drafts
 
 
-def seed_choices(site: SiteState, count: int) -> Iterator[ledger.Choice]:
+def seed_choices(site: SiteState, count: int) -> Iterator[ledger.ChoiceToRecord]:
     """Varied choices on the site's current policy: actions, categories, signals, languages."""
     rng = random.Random(count)
     subjects = [f"{rng.getrandbits(128):032x}" for _ in range(max(1, count // 3))]
@@ -123,7 +125,7 @@ def seed_choices(site: SiteState, count: int) -> Iterator[ledger.Choice]:
         language = "nl" if rng.random() < 0.4 else "en"
         context = contexts[rng.getrandbits(8)]
         subject = rng.choice(subjects)
-        yield ledger.Choice(subject, action, categories, version, language, signal, context)
+        yield ledger.ChoiceToRecord(subject, action, categories, version, language, signal, context)
 
 
 def seed_times(site_id: int, count: int) -> Iterator[str]:

@@ -16,11 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from consent.access import limits, tokens
 from consent.bodies import json_body
 from consent.core.catalog import CATEGORIES
-from consent.core.gate import Choice as GateChoice
-from consent.core.gate import TokenInput, decide
+from consent.core.gate import TokenChoice, TokenInput, decide
 from consent.errors import Forbidden, InvalidField, Unauthorized, Unavailable
 from consent.ledger import transparency
-from consent.ledger.append import Choice, append_receipt, new_subject_id, subject_receipts
+from consent.ledger.append import ChoiceToRecord, append_receipt, new_subject_id, subject_receipts
 from consent.ledger.exports import CSV_COLUMNS, csv_cell, csv_row
 from consent.sites.state import SiteState, site_state
 from consent.sites.validation import ip_prefix, origin_of
@@ -127,7 +126,7 @@ def consents(site_key: str) -> tuple[Response, int]:
     ), 201
 
 
-def _validate_consent(site: SiteState, body: Any) -> Choice:
+def _validate_consent(site: SiteState, body: Any) -> ChoiceToRecord:
     if not isinstance(body, dict):
         raise InvalidField("", "the body must be a JSON object")
     for name in body:
@@ -150,7 +149,7 @@ def _validate_consent(site: SiteState, body: Any) -> Choice:
     page_url = _page_url(body.get("page_url"))
     previous = _previous_token(site, body.get("token"))
     user_agent = request.headers.get("User-Agent", "")[:512]
-    return Choice(
+    return ChoiceToRecord(
         subject_id=previous.subject_id if previous else new_subject_id(),
         action=action,
         categories=categories,
@@ -236,7 +235,7 @@ def _token_input(token: str | None) -> TokenInput:
     claims = tokens.read(token)
     if claims is None:
         return False
-    return GateChoice(
+    return TokenChoice(
         claims.site_key, claims.policy_version, claims.categories, claims.gpc, claims.issued_at
     )
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from consent.core.catalog import CATEGORIES, CONSENT_MODE, VENDORS
-from consent.core.gate import REASONS, Choice, SitePolicy, decide
+from consent.core.gate import REASONS, SitePolicy, TokenChoice, decide
 
 NOW = 1_800_000_000
 SITE = SitePolicy(
@@ -25,7 +25,7 @@ SITE = SitePolicy(
 )
 
 
-def choice(**overrides: object) -> Choice:
+def choice(**overrides: object) -> TokenChoice:
     values: dict[str, object] = {
         "site_key": "site-a",
         "policy_version": 3,
@@ -34,7 +34,7 @@ def choice(**overrides: object) -> Choice:
         "issued_at": NOW - 60,
     }
     values.update(overrides)
-    return Choice(**values)  # type: ignore[arg-type]
+    return TokenChoice(**values)  # type: ignore[arg-type]
 
 
 def only(*on: str) -> dict[str, bool]:
@@ -116,7 +116,7 @@ tokens = st.one_of(
     st.none(),
     st.just(False),
     st.builds(
-        Choice,
+        TokenChoice,
         site_key=st.sampled_from(["site-a", "site-b"]),
         policy_version=st.integers(0, 5),
         categories=st.fixed_dictionaries({c: st.booleans() for c in CATEGORIES}),
@@ -140,7 +140,7 @@ def test_fails_closed(vendors: list[str], token: object, gpc: bool) -> None:
         assert decision.allowed == (decision.reason in ("necessary", "consented"))
         if decision.allowed and decision.reason == "consented":
             # Only a usable token for this site, choosing this vendor's category, allows.
-            assert isinstance(token, Choice) and token.site_key == "site-a"
+            assert isinstance(token, TokenChoice) and token.site_key == "site-a"
             assert token.categories[SITE.vendor_categories[vendor]]
         if vendor == "stripe":
             assert decision.reason == "necessary"
