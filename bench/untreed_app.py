@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from consent import create_app
 from consent.core.chain import GENESIS
-from consent.core.tlog import TreeEdge
+from consent.core.tree_edge import TreeEdge
 from consent.ledger import transparency
 
 

@@ -9,7 +9,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from consent.core.tlog import TileCorrupt
+from consent.core.tlog_errors import TileCorrupt
 
 
 def database_errors(app: Flask) -> tuple[type[Exception], ...]:

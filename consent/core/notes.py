@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from consent.core.tlog import HASH_SIZE, BadSignature, Malformed, UnknownKey, WrongOrigin
+from consent.core.merkle import HASH_SIZE
+from consent.core.tlog_errors import BadSignature, Malformed, UnknownKey, WrongOrigin
 
 ALG_ED25519 = 1
 #: Go's note.Open gives up on notes with more signatures than this; so do we.

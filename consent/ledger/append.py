@@ -30,7 +30,7 @@ from consent.core.chain import (
     receipt_hash,
     walk_stored,
 )
-from consent.core.tlog import TileCorrupt
+from consent.core.tlog_errors import TileCorrupt
 from consent.extensions import db, writer_turn
 from consent.ledger import rows as receipt_rows
 from consent.ledger import transparency

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consent.config import ConfigError
 from consent.core.chain import GENESIS
+from consent.core.merkle import HASH_SIZE, leaf_hash
 from consent.core.notes import (
     Signer,
     Verifier,
@@ -31,17 +32,9 @@ from consent.core.notes import (
     parse_verifier_key,
 )
 from consent.core.notes import sign_checkpoint as _sign
-from consent.core.tlog import (
-    HASH_SIZE,
-    TILE_WIDTH,
-    TileCorrupt,
-    TileReader,
-    TileWrite,
-    TreeEdge,
-    inclusion_proof,
-    leaf_hash,
-    tree_root,
-)
+from consent.core.tiles import TILE_WIDTH, TileReader, TileWrite, inclusion_proof, tree_root
+from consent.core.tlog_errors import TileCorrupt
+from consent.core.tree_edge import TreeEdge
 from consent.models import LogTile, Receipt
 
 _T = LogTile.__table__

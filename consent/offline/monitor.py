@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from consent.core.merkle import verify_consistency
 from consent.core.notes import Checkpoint, Verifier, open_checkpoint, parse_verifier_key
-from consent.core.tlog import TlogError, verify_consistency
+from consent.core.tlog_errors import TlogError
 
 TIMEOUT = 10.0
 

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from consent.core.chain import HASHED_FIELDS, Verification, receipt_hash, walk_chain, walk_hashed
+from consent.core.merkle import MerkleAccumulator, leaf_hash
 from consent.core.notes import Checkpoint, Verifier, open_note, parse_checkpoint, parse_verifier_key
-from consent.core.tlog import BadSignature, MerkleAccumulator, TlogError, UnknownKey, leaf_hash
+from consent.core.tlog_errors import BadSignature, TlogError, UnknownKey
 
 _HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
 

@@ -11,15 +11,9 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from consent.core.tlog import (
-    ENTRIES,
-    TILE_WIDTH,
-    Malformed,
-    consistency_proof,
-    entry_bundle,
-    parse_tile_path,
-)
-from consent.core.tlog import tile_width as available_width
+from consent.core.tiles import ENTRIES, TILE_WIDTH, consistency_proof, entry_bundle, parse_tile_path
+from consent.core.tiles import tile_width as available_width
+from consent.core.tlog_errors import Malformed
 from consent.errors import NotFound, Unavailable
 from consent.extensions import db
 from consent.ledger import transparency

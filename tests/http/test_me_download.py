@@ -8,8 +8,8 @@ import io
 
 from flask.testing import FlaskClient
 
+from consent.core.merkle import leaf_hash, verify_inclusion
 from consent.core.notes import open_checkpoint, parse_verifier_key
-from consent.core.tlog import leaf_hash, verify_inclusion
 from tests.helpers import Visitor
 
 PROOF_COLUMNS = ["proof.leaf_index", "proof.tree_size", "proof.inclusion", "proof.checkpoint"]

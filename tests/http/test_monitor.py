@@ -13,7 +13,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from consent.core.chain import GENESIS, HASHED_FIELDS, receipt_hash
-from consent.core.tlog import append_leaves, leaf_hash
+from consent.core.merkle import leaf_hash
+from consent.core.tree_edge import append_leaves
 from consent.offline.monitor import check
 from tests.helpers import Visitor
 

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from consent.core.canonical import salted_digest
 from consent.core.chain import HASHED_FIELDS, JSON_FIELDS, receipt_hash, receipt_hash_rfc8785
+from consent.core.merkle import leaf_hash, merkle_root, verify_consistency, verify_inclusion
 from consent.core.notes import open_checkpoint, parse_verifier_key
-from consent.core.tlog import leaf_hash, merkle_root, verify_consistency, verify_inclusion
 from consent.ledger import append as ledger
 from consent.ledger import seeding
 from consent.ledger.queries import iso_ms

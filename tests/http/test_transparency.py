@@ -13,17 +13,11 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from consent import create_app
 from consent.config import ConfigError
+from consent.core.merkle import leaf_hash, merkle_root, verify_consistency, verify_inclusion
 from consent.core.notes import generate_signer_key, open_checkpoint, parse_verifier_key
-from consent.core.tlog import (
-    TileCorrupt,
-    TreeEdge,
-    append_leaves,
-    leaf_hash,
-    merkle_root,
-    parse_entry_bundle,
-    verify_consistency,
-    verify_inclusion,
-)
+from consent.core.tiles import parse_entry_bundle
+from consent.core.tlog_errors import TileCorrupt
+from consent.core.tree_edge import TreeEdge, append_leaves
 from consent.ledger import append as ledger
 from consent.ledger import transparency
 from consent.sites.state import site_state

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from consent.core.merkle import leaf_hash
 from consent.core.notes import (
     Checkpoint,
     open_checkpoint,
@@ -25,16 +26,15 @@ from consent.core.notes import (
     sign_checkpoint,
     sign_note,
 )
-from consent.core.tlog import (
+from consent.core.tiles import (
     ENTRIES,
-    append_leaves,
     consistency_proof,
     entry_bundle,
     inclusion_proof,
-    leaf_hash,
     tile_path,
     tree_root,
 )
+from consent.core.tree_edge import append_leaves
 
 HERE = Path(__file__).resolve().parent
 GO_MODULE = Path("/usr/share/gocode/src/golang.org/x/mod")

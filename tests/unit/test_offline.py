@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 
 from consent.core.chain import GENESIS, receipt_hash
+from consent.core.merkle import leaf_hash, merkle_root
 from consent.core.notes import (
     generate_signer_key,
     parse_signer_key,
     parse_verifier_key,
     sign_checkpoint,
 )
-from consent.core.tlog import leaf_hash, merkle_root
 from consent.offline import verify as offline
 from consent.offline.verify import main, verify_export
 

@@ -10,6 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from consent.core.merkle import (
+    EMPTY_ROOT,
+    leaf_hash,
+    merkle_root,
+    node_hash,
+    verify_consistency,
+    verify_inclusion,
+)
 from consent.core.notes import (
     Checkpoint,
     generate_signer_key,
@@ -21,28 +29,14 @@ from consent.core.notes import (
     sign_checkpoint,
     sign_note,
 )
-from consent.core.tlog import (
-    EMPTY_ROOT,
+from consent.core.tiles import (
     ENTRIES,
     TILE_WIDTH,
-    BadSignature,
-    Malformed,
-    OutOfRange,
-    ProofFailed,
     TileCoords,
-    TileCorrupt,
     TileWrite,
-    TlogError,
-    TreeEdge,
-    UnknownKey,
-    WrongOrigin,
-    append_leaves,
     consistency_proof,
     entry_bundle,
     inclusion_proof,
-    leaf_hash,
-    merkle_root,
-    node_hash,
     overlay,
     parse_entry_bundle,
     parse_tile_path,
@@ -50,9 +44,18 @@ from consent.core.tlog import (
     tile_path,
     tile_width,
     tree_root,
-    verify_consistency,
-    verify_inclusion,
 )
+from consent.core.tlog_errors import (
+    BadSignature,
+    Malformed,
+    OutOfRange,
+    ProofFailed,
+    TileCorrupt,
+    TlogError,
+    UnknownKey,
+    WrongOrigin,
+)
+from consent.core.tree_edge import TreeEdge, append_leaves
 
 # The RFC 6962 reference tree that Certificate Transparency implementations test against
 # (transparency-dev/merkle proof/verify_test.go, certificate-transparency-go).

@@ -7,7 +7,8 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
-from consent.core.tlog import append_leaves, leaf_hash
+from consent.core.merkle import leaf_hash
+from consent.core.tree_edge import append_leaves
 
 revision = "0004"
 down_revision = "0003"
