@@ -20,7 +20,6 @@ OVERSIZED = {
     "consent.ledger.append",
     "consent.ledger.queries",
     "consent.ledger.transparency",
-    "consent.offline.verify",
     "consent.sites.state",
     "consent.visitor.api",
 }
