@@ -31,6 +31,7 @@ from consent.audit.erasure import erase
 from consent.audit.replay import banner_replay, policy_hash_checks
 from consent.audit.streams import export_response
 from consent.core.catalog import CATEGORIES
+from consent.core.chain import ACTIONS
 from consent.core.notes import open_checkpoint
 from consent.errors import InvalidField, NotFound
 from consent.extensions import db
@@ -50,7 +51,6 @@ from consent.ledger.queries import (
     subject_history,
 )
 from consent.params import MAX_WHOLE, optional_whole_number
-from consent.visitor.api import ACTIONS
 
 bp = Blueprint("audit", __name__)
 

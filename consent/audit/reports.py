@@ -12,6 +12,7 @@ from consent.access.log import access_log_page
 from consent.audit.charts import action_chart, rate_chart
 from consent.audit.pages import READERS, page_context, private
 from consent.core.catalog import CATEGORIES
+from consent.core.chain import ACTIONS
 from consent.errors import InvalidField
 from consent.ledger.queries import (
     encode_cursor,
@@ -23,7 +24,6 @@ from consent.ledger.queries import (
     published_policy,
 )
 from consent.ledger.stats import BUCKETS, receipt_stats
-from consent.visitor.api import ACTIONS
 
 bp = Blueprint("audit_reports", __name__)
 bp.context_processor(page_context)

@@ -33,6 +33,9 @@ HASHED_FIELDS: tuple[str, ...] = (
     "prev_hash",
 )
 
+#: What a receipt's ``action`` may be: the visitor's answer to the banner.
+ACTIONS: tuple[str, ...] = ("accept_all", "reject_all", "custom", "withdraw")
+
 
 #: The hashed fields in the canonical (sorted) order, as :func:`walk_stored` takes them.
 SORTED_FIELDS: tuple[str, ...] = tuple(sorted(HASHED_FIELDS))

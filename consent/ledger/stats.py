@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 
 from consent.core.catalog import CATEGORIES
+from consent.core.chain import ACTIONS
 from consent.extensions import db
 from consent.ledger.queries import ReceiptFilter
 from consent.models import Receipt
-from consent.visitor.api import ACTIONS
 
 _R = Receipt.__table__
 BUCKETS = ("day", "week")

@@ -10,13 +10,12 @@ from typing import Any
 
 from consent.audit.streams import MEDIA_TYPES
 from consent.core.catalog import CATEGORIES
-from consent.core.chain import FAILURE_REASONS
+from consent.core.chain import ACTIONS, FAILURE_REASONS
 from consent.ledger.kantara import VERSION as KANTARA_VERSION
 from consent.ledger.queries import MAX_LIMIT
 from consent.ledger.stats import BUCKETS, SIGNALS
 from consent.openapi.parts import HEX64, bearer_operation, keyed, param, ref
 from consent.sites.accounts import ROLES
-from consent.visitor.api import ACTIONS
 
 
 def _page(item: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, get_args, get_type_hints
 
 from consent.core.catalog import CATEGORIES, CONSENT_MODE, VENDORS, Vendor
-from consent.core.chain import HASHED_FIELDS
+from consent.core.chain import ACTIONS, HASHED_FIELDS
 from consent.core.gate import REASONS
 from consent.core.texts import MAX_TEXT, TEXT_KEYS
 from consent.ledger.stats import SIGNALS
@@ -24,7 +24,7 @@ from consent.openapi.parts import (
     param,
     ref,
 )
-from consent.visitor.api import ACTIONS, CONSENT_FIELDS, MAX_VENDORS
+from consent.visitor.api import CONSENT_FIELDS, MAX_VENDORS
 
 _STRING = {"type": "string"}
 _INTEGER = {"type": "integer"}

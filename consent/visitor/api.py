@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from consent.access import limits, tokens
 from consent.bodies import json_body
 from consent.core.catalog import CATEGORIES
+from consent.core.chain import ACTIONS
 from consent.core.gate import TokenChoice, TokenInput, decide
 from consent.errors import Forbidden, InvalidField, Unauthorized, Unavailable
 from consent.ledger import transparency
@@ -26,7 +27,6 @@ from consent.sites.validation import ip_prefix, origin_of
 
 bp = Blueprint("visitor", __name__)
 
-ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
 _VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MAX_VENDORS = 50
 CONSENT_FIELDS = frozenset(

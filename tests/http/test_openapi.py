@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from consent.access import auth
 from consent.audit.streams import MEDIA_TYPES
 from consent.core.catalog import CATEGORIES, CONSENT_MODE, VENDORS
-from consent.core.chain import FAILURE_REASONS, HASHED_FIELDS
+from consent.core.chain import ACTIONS, FAILURE_REASONS, HASHED_FIELDS
 from consent.core.gate import REASONS
 from consent.core.texts import LANGUAGES, TEXT_KEYS
 from consent.errors import FALLBACK_CODE, HTTP_CODES, ConsentError
@@ -35,7 +35,7 @@ from consent.ledger import kantara, stats
 from consent.openapi.document import document
 from consent.openapi.parts import BODY_ERRORS
 from consent.sites import accounts, drafts, owner
-from consent.visitor.api import ACTIONS, CONSENT_FIELDS
+from consent.visitor.api import CONSENT_FIELDS
 from tests.helpers import Visitor
 
 OPERATIONS = [
