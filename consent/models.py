@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -20,7 +20,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consent.extensions import db
+from consent.extensions import Base, db
+
+if TYPE_CHECKING:  # mypy takes no base class from an instance's attribute (mypy#8603)
+    Model = Base
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
@@ -28,7 +33,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class User(db.Model):
+class User(Model):
     """A person who signs in to /admin/ or /audit/."""
 
     __tablename__ = "users"
@@ -41,7 +46,7 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Site(db.Model):
+class Site(Model):
     """A tenant: one website with its banner, vendors and ledger."""
 
     __tablename__ = "sites"
@@ -64,7 +69,7 @@ class Site(db.Model):
     )
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A user's role on one site."""
 
     __tablename__ = "memberships"
@@ -76,7 +81,7 @@ class Membership(db.Model):
     role: Mapped[str] = mapped_column(String(16))
 
 
-class PolicyVersion(db.Model):
+class PolicyVersion(Model):
     """A published banner and vendor set; immutable once written."""
 
     __tablename__ = "policy_versions"
@@ -96,7 +101,7 @@ class PolicyVersion(db.Model):
     site: Mapped[Site] = relationship(back_populates="policies")
 
 
-class Receipt(db.Model):
+class Receipt(Model):
     """One ledger entry: the hashed fields of a consent receipt."""
 
     __tablename__ = "receipts"
@@ -129,7 +134,7 @@ class Receipt(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class ReceiptContext(db.Model):
+class ReceiptContext(Model):
     """The personal context of a receipt, kept apart so that it can be erased."""
 
     __tablename__ = "receipt_contexts"
@@ -146,7 +151,7 @@ class ReceiptContext(db.Model):
     )
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the auditor and owner APIs; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
@@ -161,7 +166,7 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class Erasure(db.Model):
+class Erasure(Model):
     """A record that a subject's personal context was erased on request."""
 
     __tablename__ = "erasures"
@@ -174,7 +179,7 @@ class Erasure(db.Model):
     receipts: Mapped[int] = mapped_column(Integer)
 
 
-class AccessLogEntry(db.Model):
+class AccessLogEntry(Model):
     """One read (or change) by an auditor or owner; append-only, like receipts."""
 
     __tablename__ = "access_log"
@@ -193,7 +198,7 @@ class AccessLogEntry(db.Model):
     query: Mapped[str] = mapped_column(Text, default="")
 
 
-class LogTile(db.Model):
+class LogTile(Model):
     """A slice of a C2SP tlog tile of one site's Merkle tree (up to 256 hashes, 32 bytes each).
 
     A full tile is one row from ``start`` 0; a partial one is the slices its appends added,

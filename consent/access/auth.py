@@ -20,6 +20,7 @@ from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response as BaseResponse
 
 from consent.access import limits, signin
 from consent.access.log import record_access, write_apart
@@ -189,18 +190,18 @@ def member_principal(user: User, site_key: str, roles: tuple[str, ...]) -> Princ
     return Principal(actor=f"user:{user.email}", role=role, site=site)
 
 
-def _sign_in_first(area: str) -> Response:
+def _sign_in_first(area: str) -> BaseResponse:
     return redirect(url_for(f"{area}.login", next=request.full_path.rstrip("?")))
 
 
 def require_member(
     *roles: str, area: str = "audit", log: bool = True
-) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
+) -> Callable[[Callable[P, R]], Callable[P, R | BaseResponse]]:
     """Decorate a UI view taking ``site_key``: signed in (else redirect), member, logged."""
 
-    def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
+    def decorate(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
         @functools.wraps(view)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
             with database_guard():
                 user = current_user()
                 if user is None:
@@ -220,12 +221,12 @@ def require_member(
     return decorate
 
 
-def require_user(area: str = "audit") -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
+def require_user(area: str = "audit") -> Callable[[Callable[P, R]], Callable[P, R | BaseResponse]]:
     """Decorate a UI view that needs a signed-in user but no particular site."""
 
-    def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
+    def decorate(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
         @functools.wraps(view)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
             with database_guard():
                 if current_user() is None:
                     return _sign_in_first(area)

@@ -24,7 +24,7 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -67,7 +67,7 @@ class _SessionInterface(SecureCookieSessionInterface):
         configured = bool(app.config["SESSION_COOKIE_SECURE"])
         return configured or (has_request_context() and request.is_secure)
 
-    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         # Only the web UIs have sessions: the public API and the gate's hot path never
         # derive a signing key or read a cookie.
         if not request.path.startswith(("/admin", "/audit")):
@@ -172,13 +172,14 @@ def login_view(area: str, template: str) -> Callable[[], ResponseReturnValue]:
         if current_user() is not None:
             return redirect(safe_next(area))
         form = LoginForm()
-        error, status = None, 200
+        error: str | None = None
+        status = 200
         if form.validate_on_submit():
             try:
                 user = check_credentials(form.email.data or "", form.password.data or "")
-            except SQLAlchemyError as error:
+            except SQLAlchemyError as e:
                 db.session.rollback()
-                raise Unavailable("the consent database is unavailable") from error
+                raise Unavailable("the consent database is unavailable") from e
             if user is not None:
                 sign_in(user)
                 return redirect(safe_next(area))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from consent.errors import NotFound
 from consent.sites.state import site_state
@@ -40,7 +41,7 @@ def _script(body: str, status: int = 200) -> Response:
 
 
 @bp.get("/<site_key>.js")
-def loader(site_key: str) -> Response:
+def loader(site_key: str) -> BaseResponse:
     """The whole loader + banner for the site, config included (one request)."""
     try:
         site = site_state(site_key)
@@ -73,7 +74,7 @@ def loader(site_key: str) -> Response:
 
 
 @bp.get("/banner.css")
-def stylesheet() -> Response:
+def stylesheet() -> BaseResponse:
     """The banner's stylesheet, loaded into the banner's shadow root."""
     body = _asset("banner.css")
     response = Response(body, mimetype="text/css")
