@@ -12,6 +12,7 @@ from consent.core.catalog import CATEGORIES, CONSENT_MODE, VENDORS, Vendor
 from consent.core.chain import ACTIONS, HASHED_FIELDS
 from consent.core.gate import REASONS
 from consent.core.texts import MAX_TEXT, TEXT_KEYS
+from consent.ledger.choices import CONSENT_FIELDS
 from consent.ledger.stats import SIGNALS
 from consent.openapi.parts import (
     CATEGORY_MAP,
@@ -24,7 +25,7 @@ from consent.openapi.parts import (
     param,
     ref,
 )
-from consent.visitor.api import CONSENT_FIELDS, MAX_VENDORS
+from consent.visitor.api import MAX_VENDORS
 
 _STRING = {"type": "string"}
 _INTEGER = {"type": "integer"}
@@ -59,7 +60,7 @@ _RECEIPT_FIELDS: dict[str, Any] = {
     "hash": HEX64,
 }
 
-#: The schema of each member of the consents POST; one added in ``consent.visitor.api`` must be too.
+#: The schema of each member of the consents POST; one added to ``CONSENT_FIELDS`` must be too.
 _CONSENT_MEMBERS: dict[str, Any] = {
     "action": {"enum": list(ACTIONS)},
     "categories": {

@@ -8,19 +8,18 @@ import json
 import re
 import time
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from consent.access import limits, tokens
 from consent.bodies import json_body
-from consent.core.catalog import CATEGORIES
-from consent.core.chain import ACTIONS
+from consent.core.chain import ACTIONS as ACTIONS  # consent.ledger.queries imports it here
 from consent.core.gate import TokenChoice, TokenInput, decide
 from consent.errors import Forbidden, InvalidField, Unauthorized, Unavailable
 from consent.ledger import transparency
-from consent.ledger.append import ChoiceToRecord, append_receipt, new_subject_id, subject_receipts
+from consent.ledger.append import append_receipt, subject_receipts
+from consent.ledger.choices import Sender, choice_to_record
 from consent.ledger.exports import CSV_COLUMNS, csv_cell, csv_row
 from consent.sites.state import SiteState, site_state
 from consent.sites.validation import ip_prefix, origin_of
@@ -29,18 +28,6 @@ bp = Blueprint("visitor", __name__)
 
 _VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MAX_VENDORS = 50
-CONSENT_FIELDS = frozenset(
-    {
-        "action",
-        "categories",
-        "policy_version",
-        "policy_hash",
-        "language",
-        "page_url",
-        "token",
-        "signals",
-    }
-)
 
 
 def _site(site_key: str, *, origin_required: bool = False) -> SiteState:
@@ -93,13 +80,18 @@ def config(site_key: str) -> Response:
 def consents(site_key: str) -> tuple[Response, int]:
     """Record a choice as a receipt; answer with the receipt and a fresh token."""
     site = _site(site_key, origin_required=True)
+    network = ip_prefix(request.remote_addr)
     limits.hit(
-        "consents",
-        current_app.config["CONSENT_RATELIMIT_CONSENTS"],
-        f"{site.site_key}:{ip_prefix(request.remote_addr)}",
+        "consents", current_app.config["CONSENT_RATELIMIT_CONSENTS"], f"{site.site_key}:{network}"
     )
     body = json_body()
-    choice = _validate_consent(site, body)
+    sender = Sender(
+        gpc=_header_on("Sec-GPC"),
+        dnt=_header_on("DNT"),
+        ip_prefix=network,
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    choice = choice_to_record(site, body, sender)
     try:
         receipt, inclusion = append_receipt(site, choice)
     except SQLAlchemyError as error:
@@ -126,106 +118,9 @@ def consents(site_key: str) -> tuple[Response, int]:
     ), 201
 
 
-def _validate_consent(site: SiteState, body: Any) -> ChoiceToRecord:
-    if not isinstance(body, dict):
-        raise InvalidField("", "the body must be a JSON object")
-    for name in body:
-        if name not in CONSENT_FIELDS:
-            raise InvalidField(name, "unknown field")
-    action = body.get("action")
-    if action not in ACTIONS:
-        raise InvalidField("action", f"must be one of {', '.join(ACTIONS)}")
-    version = body.get("policy_version")
-    if type(version) is not int or version not in site.versions:
-        raise InvalidField("policy_version", "not a published policy version of this site")
-    published = site.versions[version]
-    if body.get("policy_hash") != published.policy_hash:
-        raise InvalidField("policy_hash", "does not match the policy version")
-    language = body.get("language")
-    if not isinstance(language, str) or language not in published.languages:
-        raise InvalidField("language", "not a language of this policy version")
-    categories = _categories(action, body.get("categories"))
-    signals = _signals(body.get("signals"))
-    page_url = _page_url(body.get("page_url"))
-    previous = _previous_token(site, body.get("token"))
-    user_agent = request.headers.get("User-Agent", "")[:512]
-    return ChoiceToRecord(
-        subject_id=previous.subject_id if previous else new_subject_id(),
-        action=action,
-        categories=categories,
-        policy_version=version,
-        language=language,
-        signals=signals,
-        context={
-            "page_url": page_url,
-            "ip_prefix": ip_prefix(request.remote_addr),
-            "user_agent": user_agent,
-        },
-    )
-
-
-def _categories(action: str, given: Any) -> dict[str, bool]:
-    if given is not None:
-        if not isinstance(given, dict):
-            raise InvalidField("categories", "must be an object of category → boolean")
-        for cat, value in given.items():
-            if cat not in CATEGORIES:
-                raise InvalidField(f"categories.{cat}", "unknown category")
-            if type(value) is not bool:
-                raise InvalidField(f"categories.{cat}", "must be true or false")
-        if given.get("necessary") is False:
-            raise InvalidField("categories.necessary", "strictly necessary cannot be refused")
-    elif action == "custom":
-        raise InvalidField("categories", "a custom choice needs categories")
-    if action == "accept_all":
-        return {cat: True for cat in CATEGORIES}
-    if action in ("reject_all", "withdraw"):
-        return {cat: cat == "necessary" for cat in CATEGORIES}
-    return {cat: cat == "necessary" or bool((given or {}).get(cat, False)) for cat in CATEGORIES}
-
-
-def _signals(given: Any) -> dict[str, bool]:
-    signals = {
-        "gpc": request.headers.get("Sec-GPC", "").strip() == "1",
-        "dnt": request.headers.get("DNT", "").strip() == "1",
-    }
-    if given is None:
-        return signals
-    if not isinstance(given, dict):
-        raise InvalidField("signals", "must be an object with gpc and dnt")
-    for name, value in given.items():
-        if name not in signals:
-            raise InvalidField(f"signals.{name}", "unknown signal")
-        if type(value) is not bool:
-            raise InvalidField(f"signals.{name}", "must be true or false")
-        signals[name] = signals[name] or value
-    return signals
-
-
-def _page_url(value: Any) -> str:
-    if not isinstance(value, str) or len(value) > 2048:
-        raise InvalidField(
-            "page_url", "must be an absolute http(s) URL of at most 2,048 characters"
-        )
-    try:
-        parts = urlsplit(value)
-    except ValueError as error:
-        raise InvalidField("page_url", "not a valid URL") from error
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidField("page_url", "must be an absolute http(s) URL")
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        raise InvalidField("page_url", "must not contain spaces or control characters")
-    # Query and fragment can carry personal data; they are never stored.
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-def _previous_token(site: SiteState, value: Any) -> tokens.ConsentClaims | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidField("token", "must be a string")
-    claims = tokens.read(value)
-    return claims if claims is not None and claims.site_key == site.site_key else None
+def _header_on(name: str) -> bool:
+    """Whether a privacy signal header (``Sec-GPC``, ``DNT``) is sent as ``1``."""
+    return request.headers.get(name, "").strip() == "1"
 
 
 def _token_input(token: str | None) -> TokenInput:
@@ -265,7 +160,7 @@ def gate(site_key: str) -> Response:
         site.gate,
         vendors,
         _token_input(token),
-        gpc=request.headers.get("Sec-GPC", "").strip() == "1",
+        gpc=_header_on("Sec-GPC"),
         now=int(time.time()),
     )
     response = _json(

@@ -32,10 +32,10 @@ from consent.core.gate import REASONS
 from consent.core.texts import LANGUAGES, TEXT_KEYS
 from consent.errors import FALLBACK_CODE, HTTP_CODES, ConsentError
 from consent.ledger import kantara, stats
+from consent.ledger.choices import CONSENT_FIELDS
 from consent.openapi.document import document
 from consent.openapi.parts import BODY_ERRORS
 from consent.sites import accounts, drafts, owner
-from consent.visitor.api import CONSENT_FIELDS
 from tests.helpers import Visitor
 
 OPERATIONS = [

@@ -21,7 +21,6 @@ OVERSIZED = {
     "consent.ledger.queries",
     "consent.ledger.transparency",
     "consent.sites.state",
-    "consent.visitor.api",
 }
 
 
