@@ -43,7 +43,7 @@ def _served_site(tmp: Path):  # type: ignore[no-untyped-def]
     """The app on a temporary SQLite database with one site, for in-process measurements."""
     from consent import create_app
     from consent.extensions import db, init_db
-    from consent.sites.state import create_site
+    from consent.sites.owner import create_site
 
     from .service import ORIGIN
 

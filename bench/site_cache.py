@@ -42,7 +42,7 @@ def _app(path: Path, cache_size: int):  # type: ignore[no-untyped-def]
 def seed(path: Path, count: int) -> None:
     """``count`` sites with the default texts and three vendors, keys in ``path.keys``."""
     from consent.extensions import db, init_db
-    from consent.sites.state import create_site
+    from consent.sites.owner import create_site
 
     app = _app(path, 1)
     keys = []

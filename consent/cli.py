@@ -23,7 +23,8 @@ from consent.ledger.append import erase_subject, purge_contexts, receipt_count, 
 from consent.ledger.seeding import seed_receipts
 from consent.models import Site, utcnow
 from consent.sites.accounts import create_api_token, upsert_user
-from consent.sites.state import create_site, site_state
+from consent.sites.owner import create_site
+from consent.sites.state import site_state
 from consent.sites.validation import normalize_origin, validate_https_url, validate_vendors
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")

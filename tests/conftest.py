@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 
 from consent import create_app
 from consent.extensions import db, init_db
-from consent.sites.state import create_site
+from consent.sites.owner import create_site
 
 # No timing in tests: a loaded 2-core machine must not turn into a failure.
 settings.register_profile(

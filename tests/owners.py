@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from consent.extensions import db
 from consent.models import AccessLogEntry, ApiToken, Membership, Receipt, Site
 from consent.sites.accounts import create_api_token, upsert_user
-from consent.sites.state import create_site
+from consent.sites.owner import create_site
 
 PASSWORD = "correct horse battery"
 

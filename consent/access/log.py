@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 from flask import request
 from sqlalchemy import Executable, insert, select
 
+from consent.core.times import iso_now
 from consent.extensions import db
 from consent.models import AccessLogEntry
-from consent.sites.state import iso_now
 
 #: Query parameters that may carry a secret; they never reach the log.
 SECRET_PARAMS = frozenset({"token", "access_token", "api_token", "csrf_token", "password"})

@@ -11,14 +11,7 @@ from flask import Blueprint, Response, jsonify
 from consent.access.auth import current_principal, require_api
 from consent.bodies import json_body
 from consent.extensions import db
-from consent.ledger.queries import policy_dict
-from consent.sites.drafts import (
-    draft_dict,
-    parse_publish,
-    publish_draft,
-    replace_draft,
-    validate_draft,
-)
+from consent.sites.drafts import draft_dict, parse_publish, replace_draft, validate_draft
 from consent.sites.drafts import version_diff as diff_versions
 from consent.sites.members import (
     active_tokens,
@@ -35,6 +28,7 @@ from consent.sites.owner import (
     site_row,
     snippet_html,
 )
+from consent.sites.versions import policy_dict, publish_draft
 
 bp = Blueprint("admin_api", __name__)
 

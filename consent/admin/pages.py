@@ -18,7 +18,7 @@ from consent.admin.forms import CreateSiteForm, SettingsForm, days, origin_lines
 from consent.admin.ui import admin_blueprint, owner_only, site_id
 from consent.errors import InvalidField
 from consent.extensions import db
-from consent.sites.drafts import draft_diff, latest_version, update_draft
+from consent.sites.drafts import draft_diff, update_draft
 from consent.sites.owner import (
     apply_site_patch,
     create_owned_site,
@@ -28,6 +28,7 @@ from consent.sites.owner import (
     site_row,
     snippet_html,
 )
+from consent.sites.versions import latest_version
 
 bp = admin_blueprint("admin")
 

@@ -25,16 +25,9 @@ from consent.core.catalog import CATEGORIES, movable_categories
 from consent.core.texts import LANGUAGES
 from consent.errors import InvalidField
 from consent.extensions import db
-from consent.sites.drafts import (
-    draft_diff,
-    get_version,
-    latest_version,
-    publish_draft,
-    update_draft,
-    version_diff,
-    versions_of,
-)
+from consent.sites.drafts import draft_diff, update_draft, version_diff
 from consent.sites.owner import forget_cached, lock_site, site_row
+from consent.sites.versions import get_version, latest_version, list_policies, publish_draft
 
 bp = admin_blueprint("admin_policy")
 
@@ -136,7 +129,7 @@ def _proposal(pending: dict[str, Any]) -> dict[str, Any]:
 @owner_only
 def versions(site_key: str) -> ResponseReturnValue:
     """The published versions, newest first, with a form to compare any two."""
-    published = list(reversed(versions_of(site_id())))
+    published = list(reversed(list_policies(site_id())))
     return render_template("admin/versions.html", versions=published)
 
 
@@ -155,5 +148,5 @@ def diff(site_key: str, a: str, b: str) -> ResponseReturnValue:
     """What changed from version ``a`` to ``b``: texts, vendors, links, re-consent."""
     changes = version_diff(site_id(), a, b)
     return render_template(
-        "admin/diff.html", diff=changes, versions=list(reversed(versions_of(site_id())))
+        "admin/diff.html", diff=changes, versions=list(reversed(list_policies(site_id())))
     )

@@ -16,7 +16,7 @@ from typing import Any
 from flask import render_template, request, url_for
 
 from consent.models import Site
-from consent.sites.state import banner_config, policy_hash
+from consent.sites.versions import banner_config, policy_hash
 
 
 def draft_config(site: Site, language: str) -> dict[str, Any]:

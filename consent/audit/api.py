@@ -16,18 +16,15 @@ from consent.ledger.append import verify_chain
 from consent.ledger.kantara import kantara_receipt
 from consent.ledger.queries import (
     encode_cursor,
-    find_policy,
     find_receipt,
-    list_policies,
     parse_cursor,
     parse_filter,
     parse_limit,
-    policy_dict,
-    published_policy,
     search_receipts,
     subject_history,
 )
 from consent.ledger.stats import BUCKETS, receipt_stats
+from consent.sites.versions import find_policy, list_policies, policy_dict, published_policy
 
 bp = Blueprint("audit_api", __name__)
 

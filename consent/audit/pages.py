@@ -40,17 +40,15 @@ from consent.ledger.append import verify_chain
 from consent.ledger.kantara import kantara_receipt
 from consent.ledger.queries import (
     encode_cursor,
-    find_policy,
     find_receipt,
-    list_policies,
     parse_cursor,
     parse_filter,
     parse_limit,
-    policy_dict,
     search_receipts,
     subject_history,
 )
 from consent.params import MAX_WHOLE, optional_whole_number
+from consent.sites.versions import find_policy, list_policies, policy_dict
 
 bp = Blueprint("audit", __name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from consent.core.catalog import CATEGORIES, VENDORS
-from consent.sites.state import policy_hash
+from consent.sites.versions import policy_hash
 
 #: Banner buttons in the order the banner shows them, with the action each records.
 BUTTONS = (

@@ -14,16 +14,9 @@ from consent.audit.pages import READERS, page_context, private
 from consent.core.catalog import CATEGORIES
 from consent.core.chain import ACTIONS
 from consent.errors import InvalidField
-from consent.ledger.queries import (
-    encode_cursor,
-    list_policies,
-    parse_cursor,
-    parse_filter,
-    parse_limit,
-    policy_dict,
-    published_policy,
-)
+from consent.ledger.queries import encode_cursor, parse_cursor, parse_filter, parse_limit
 from consent.ledger.stats import BUCKETS, receipt_stats
+from consent.sites.versions import list_policies, policy_dict, published_policy
 
 bp = Blueprint("audit_reports", __name__)
 bp.context_processor(page_context)

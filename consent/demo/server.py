@@ -18,7 +18,8 @@ from consent.demo.examples import SLUGS, example_named, examples, load_example
 from consent.errors import NotFound
 from consent.extensions import db
 from consent.models import Site
-from consent.sites.state import create_site, site_state
+from consent.sites.owner import create_site
+from consent.sites.state import site_state
 
 bp = Blueprint("demo", __name__)
 

@@ -30,12 +30,13 @@ from consent.core.chain import (
     receipt_hash,
     walk_stored,
 )
+from consent.core.times import iso_now
 from consent.core.tlog_errors import TileCorrupt
 from consent.extensions import db, writer_turn
 from consent.ledger import rows as receipt_rows
 from consent.ledger import transparency
 from consent.models import Erasure, Receipt, ReceiptContext, utcnow
-from consent.sites.state import SiteState, iso_now
+from consent.sites.state import SiteState
 
 #: Advisory-lock namespace for per-site appends on PostgreSQL.
 _LOCK_NAMESPACE = 0x436C  # "Cl"

@@ -22,7 +22,7 @@ from consent.errors import InvalidField, NotFound
 from consent.extensions import db
 from consent.ledger.append import receipt_dict, receipts_query
 from consent.ledger.exports import STORED_FIELDS
-from consent.models import Erasure, PolicyVersion, Receipt, ReceiptContext
+from consent.models import Erasure, Receipt, ReceiptContext
 from consent.params import iso_time, optional_whole_number, whole
 from consent.visitor.api import ACTIONS
 
@@ -270,49 +270,3 @@ def subject_history(site_id: int, subject_id: str) -> dict[str, Any]:
         "items": [receipt_dict(row) for row in rows],
         "erasures": [erasure_dict(row) for row in erasures],
     }
-
-
-def policy_dict(version: PolicyVersion) -> dict[str, Any]:
-    """A published policy version as GET …/policies/<v> shows it (texts exactly as stored)."""
-    return {
-        "version": version.version,
-        "published_at": version.published_at,
-        "privacy_policy_url": version.privacy_policy_url,
-        "cookie_statement_url": version.cookie_statement_url,
-        "texts": version.texts,
-        "vendors": version.vendors,
-        "requires_reconsent": version.requires_reconsent,
-        "policy_hash": version.policy_hash,
-    }
-
-
-def list_policies(site_id: int) -> list[PolicyVersion]:
-    """Every published version of the site, oldest first."""
-    return list(
-        db.session.scalars(
-            select(PolicyVersion)
-            .where(PolicyVersion.site_id == site_id)
-            .order_by(PolicyVersion.version)
-        )
-    )
-
-
-def find_policy(site_id: int, version: int) -> PolicyVersion | None:
-    """One published version of the site."""
-    return db.session.scalar(
-        select(PolicyVersion).where(
-            PolicyVersion.site_id == site_id, PolicyVersion.version == version
-        )
-    )
-
-
-def published_policy(site_id: int, version: str) -> PolicyVersion:
-    """The published version a URL names; an unknown or malformed one is not found."""
-    try:
-        number = optional_whole_number(version, "version", 1, 2**31 - 1)
-    except InvalidField as error:
-        raise NotFound("unknown policy version") from error
-    found = None if number is None else find_policy(site_id, number)
-    if found is None:
-        raise NotFound("unknown policy version")
-    return found

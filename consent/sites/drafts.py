@@ -1,77 +1,32 @@
-"""Drafts and policy versions: what an owner edits, publishes and compares.
+"""Drafts: what an owner edits before publishing, and how policies compare.
 
-An owner edits one draft per site; publishing freezes it as the next policy version.
-Published versions are never modified: the ORM refuses it here, the database (migration
-0005) refuses it again.
+An owner edits one draft per site; publishing (:func:`consent.sites.versions.publish_draft`)
+freezes it as the next policy version.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Mapper, ORMExecuteState, Session
-
-from consent.core.texts import LANGUAGES
-from consent.errors import InvalidField, NotFound
-from consent.extensions import db
+from consent.core.texts import DEFAULT_TEXTS, LANGUAGES
+from consent.errors import InvalidField
 from consent.models import PolicyVersion, Site
-from consent.params import whole
-from consent.sites.state import publish
 from consent.sites.validation import validate_https_url, validate_texts, validate_vendors
+from consent.sites.versions import get_version, latest_version, list_policies, reconsent_needed
 
 #: Members a draft PUT may carry (``based_on`` is informative and ignored).
 DRAFT_FIELDS = ("based_on", "privacy_policy_url", "cookie_statement_url", "texts", "vendors")
 
 
-class PublishedVersionImmutable(RuntimeError):
-    """Code tried to change or delete a published policy version."""
-
-
-@event.listens_for(PolicyVersion, "before_update")
-def _refuse_update(_mapper: Mapper[Any], _connection: Any, target: PolicyVersion) -> None:
-    raise PublishedVersionImmutable(f"policy version {target.version} is published and frozen")
-
-
-@event.listens_for(PolicyVersion, "before_delete")
-def _refuse_delete(_mapper: Mapper[Any], _connection: Any, target: PolicyVersion) -> None:
-    raise PublishedVersionImmutable(f"policy version {target.version} cannot be deleted")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_changes(state: ORMExecuteState) -> None:
-    # Bulk UPDATE/DELETE statements bypass the per-object events above.
-    if (state.is_update or state.is_delete) and any(
-        mapper.class_ is PolicyVersion for mapper in state.all_mappers
-    ):
-        raise PublishedVersionImmutable("published policy versions are never modified")
-
-
-def versions_of(site_id: int) -> list[PolicyVersion]:
-    """Every published version of a site, oldest first."""
-    query = select(PolicyVersion).where(PolicyVersion.site_id == site_id)
-    return list(db.session.scalars(query.order_by(PolicyVersion.version)))
-
-
-def get_version(site_id: int, version: str | int) -> PolicyVersion:
-    """One published version; 404 for anything that is not one (text or number)."""
-    number = whole(str(version), max_digits=9)
-    if number is None:
-        raise NotFound("unknown policy version")
-    row = db.session.scalar(
-        select(PolicyVersion).where(
-            PolicyVersion.site_id == site_id, PolicyVersion.version == number
-        )
-    )
-    if row is None:
-        raise NotFound("unknown policy version")
-    return row
-
-
-def latest_version(site_id: int) -> PolicyVersion | None:
-    """The site's current (latest published) version."""
-    query = select(PolicyVersion).where(PolicyVersion.site_id == site_id)
-    return db.session.scalar(query.order_by(PolicyVersion.version.desc()).limit(1))
+def default_draft(privacy_url: str, vendors: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A draft with the default en/nl texts."""
+    return {
+        "privacy_policy_url": privacy_url,
+        "cookie_statement_url": None,
+        "texts": copy.deepcopy(DEFAULT_TEXTS),
+        "vendors": vendors,
+    }
 
 
 def policy_contents(row: PolicyVersion) -> dict[str, Any]:
@@ -139,17 +94,6 @@ def update_draft(site: Site, **changes: Any) -> None:
     replace_draft(site, validate_draft(merged))
 
 
-def reconsent_needed(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """Whether visitors must choose again: a vendor enabled anew, or one moved category.
-
-    Removing vendors, editing texts or settings or changing the URL asks nobody again:
-    a consent already given covers less, never more.
-    """
-    added = set(new) - set(old)
-    moved = any(new[v]["category"] != old[v]["category"] for v in set(new) & set(old))
-    return bool(added or moved)
-
-
 def parse_publish(body: object) -> bool | None:
     """The ``requires_reconsent`` member of a publish body: true, false or null (decide)."""
     if not isinstance(body, dict):
@@ -161,17 +105,6 @@ def parse_publish(body: object) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise InvalidField("requires_reconsent", "must be true, false or null")
     return value
-
-
-def publish_draft(site: Site, requires_reconsent: bool | None) -> PolicyVersion:
-    """Freeze the draft as the next version; ``None`` lets the diff decide re-consent."""
-    current = latest_version(site.id)
-    if requires_reconsent is None:
-        old = current.vendors if current else {}
-        requires_reconsent = current is not None and reconsent_needed(old, site.draft["vendors"])
-    row = publish(site, requires_reconsent=requires_reconsent)
-    db.session.flush()
-    return row
 
 
 def flat_texts(texts: dict[str, Any]) -> dict[str, str]:
@@ -233,7 +166,7 @@ def version_diff(site_id: int, a: str | int, b: str | int) -> dict[str, Any]:
     """
     old, new = get_version(site_id, a), get_version(site_id, b)
     low, high = sorted((old.version, new.version))
-    between = [v for v in versions_of(site_id) if low < v.version <= high]
+    between = [v for v in list_policies(site_id) if low < v.version <= high]
     return {
         "from": old.version,
         "to": new.version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -13,9 +14,9 @@ from consent.core.texts import LANGUAGES
 from consent.errors import InvalidField, NotFound
 from consent.extensions import db
 from consent.models import Membership, Site, User
-from consent.sites.drafts import latest_version, update_draft
-from consent.sites.state import create_site
+from consent.sites.drafts import default_draft, update_draft
 from consent.sites.validation import normalize_origin, validate_https_url
+from consent.sites.versions import latest_version, publish_draft
 
 #: Members of ``PATCH …/sites/<k>``; ``privacy_policy_url`` goes into the draft.
 SITE_FIELDS = (
@@ -35,6 +36,8 @@ LIFETIME_RANGE = (1, 395)
 RETENTION_RANGE = (1, 3650)
 MAX_ORIGINS = 50
 MAX_NAME = 200
+
+_KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def site_row(site_id: int) -> Site:
@@ -140,6 +143,40 @@ def apply_site_patch(site: Site, body: object) -> None:
         setattr(site, key, value)
     # Every owner change reaches every worker's cache within its TTL.
     site.state_version += 1
+
+
+def new_site_key() -> str:
+    """A random, URL-safe, unguessable public site key (22 alphanumerics, ~131 bits)."""
+    return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(22))
+
+
+def create_site(
+    *,
+    name: str,
+    origins: list[str],
+    vendors: dict[str, dict[str, Any]],
+    language: str = "en",
+    privacy_url: str,
+) -> Site:
+    """Create a site and publish its policy version 1 with the default texts.
+
+    The values are taken as given: callers validate them first (the owner API and the
+    ``create-site`` command with :func:`validate_name`, :func:`validate_origins` …).
+    """
+    site = Site(
+        site_key=new_site_key(),
+        name=name,
+        origins=origins,
+        default_language=language,
+        choice_lifetime_days=182,
+        retention_days=365,
+        draft=default_draft(privacy_url, vendors),
+        state_version=1,
+    )
+    db.session.add(site)
+    db.session.flush()
+    publish_draft(site, requires_reconsent=False)
+    return site
 
 
 def create_owned_site(

@@ -1,10 +1,13 @@
-"""Sites and their published policy versions, and the per-worker cache of site state."""
+"""Site state and its per-worker cache: what the gate, config and embed answer from.
+
+Publishing and the versions themselves live in :mod:`consent.sites.versions`; a publish
+or an owner change bumps the site's state version, which the cache re-reads at most once
+per TTL.
+"""
 
 from __future__ import annotations
 
-import copy
 import json
-import secrets
 import threading
 import time
 import weakref
@@ -17,105 +20,11 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from consent.core.canonical import digest
-from consent.core.catalog import CATEGORIES, VENDORS
 from consent.core.gate import SitePolicy
-from consent.core.texts import DEFAULT_TEXTS
-from consent.core.times import iso_now
 from consent.errors import NotFound, Unavailable
 from consent.extensions import db
 from consent.models import PolicyVersion, Site
-
-
-def policy_hash(
-    texts: dict[str, Any],
-    vendors: dict[str, dict[str, Any]],
-    privacy_policy_url: str,
-    cookie_statement_url: str | None = None,
-) -> str:
-    """SHA-256 of exactly what the banner shows: texts, categories, vendors, links."""
-    shown: dict[str, Any] = {
-        "texts": texts,
-        "categories": list(CATEGORIES),
-        "vendors": {vid: {"category": v["category"]} for vid, v in vendors.items()},
-        "privacy_policy_url": privacy_policy_url,
-    }
-    if cookie_statement_url:
-        shown["cookie_statement_url"] = cookie_statement_url
-    return digest(shown)
-
-
-_KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-
-def new_site_key() -> str:
-    """A random, URL-safe, unguessable public site key (22 alphanumerics, ~131 bits)."""
-    return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(22))
-
-
-def default_draft(privacy_url: str, vendors: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A draft with the default en/nl texts."""
-    return {
-        "privacy_policy_url": privacy_url,
-        "cookie_statement_url": None,
-        "texts": copy.deepcopy(DEFAULT_TEXTS),
-        "vendors": vendors,
-    }
-
-
-def create_site(
-    *,
-    name: str,
-    origins: list[str],
-    vendors: dict[str, dict[str, Any]],
-    language: str = "en",
-    privacy_url: str,
-) -> Site:
-    """Create a site and publish its policy version 1 with the default texts."""
-    site = Site(
-        site_key=new_site_key(),
-        name=name,
-        origins=origins,
-        default_language=language,
-        choice_lifetime_days=182,
-        retention_days=365,
-        draft=default_draft(privacy_url, vendors),
-        state_version=1,
-    )
-    db.session.add(site)
-    db.session.flush()
-    publish(site, requires_reconsent=False)
-    return site
-
-
-def publish(site: Site, *, requires_reconsent: bool) -> PolicyVersion:
-    """Freeze the site's draft as the next policy version; the caller commits."""
-    draft = site.draft
-    latest = db.session.scalar(
-        select(PolicyVersion.version)
-        .where(PolicyVersion.site_id == site.id)
-        .order_by(PolicyVersion.version.desc())
-        .limit(1)
-    )
-    version = PolicyVersion(
-        site_id=site.id,
-        version=(latest or 0) + 1,
-        published_at=iso_now(),
-        privacy_policy_url=draft["privacy_policy_url"],
-        cookie_statement_url=draft.get("cookie_statement_url"),
-        texts=copy.deepcopy(draft["texts"]),
-        vendors=copy.deepcopy(draft["vendors"]),
-        requires_reconsent=requires_reconsent,
-        policy_hash=policy_hash(
-            draft["texts"],
-            draft["vendors"],
-            draft["privacy_policy_url"],
-            draft.get("cookie_statement_url"),
-        ),
-    )
-    db.session.add(version)
-    site.state_version = (site.state_version or 0) + 1
-    return version
+from consent.sites.versions import banner_config
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,52 +115,6 @@ class SiteState:
             cookie_statement_url=current["cookie_statement_url"],
             choice_lifetime_days=self.choice_lifetime_days,
         )
-
-
-def banner_config(
-    *,
-    site_key: str,
-    version: int | None,
-    policy_hash: str,
-    language: str,
-    default_language: str,
-    texts: dict[str, dict[str, str]],
-    vendors: dict[str, dict[str, Any]],
-    privacy_policy_url: str | None,
-    cookie_statement_url: str | None,
-    choice_lifetime_days: int,
-) -> dict[str, Any]:
-    """What the banner reads: one language's texts, the categories and the vendors' facts."""
-    return {
-        "site_key": site_key,
-        "policy_version": version,
-        "policy_hash": policy_hash,
-        "language": language,
-        "default_language": default_language,
-        "languages": sorted(texts),
-        "texts": texts[language],
-        "privacy_policy_url": privacy_policy_url,
-        "cookie_statement_url": cookie_statement_url,
-        "choice_lifetime_days": choice_lifetime_days,
-        "categories": [
-            {
-                "id": cat,
-                "locked": cat == "necessary",
-                "vendors": [v for v, entry in vendors.items() if entry["category"] == cat],
-            }
-            for cat in CATEGORIES
-        ],
-        "vendors": {
-            vid: {
-                "name": VENDORS[vid].name,
-                "category": entry["category"],
-                "settings": entry["settings"],
-                "cookies": list(VENDORS[vid].cookies),
-                "kind": VENDORS[vid].kind,
-            }
-            for vid, entry in vendors.items()
-        },
-    }
 
 
 class _SharedDict(dict):  # type: ignore[type-arg]

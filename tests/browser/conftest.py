@@ -124,17 +124,18 @@ class Service:
 
         from consent.extensions import db
         from consent.models import Site
-        from consent.sites.state import publish
+        from consent.sites.versions import publish_draft
 
         with self.app.app_context():
             row = db.session.scalar(select(Site).where(Site.site_key == self.sites[site]))
-            publish(row, requires_reconsent=requires_reconsent)
+            publish_draft(row, requires_reconsent=requires_reconsent)
             db.session.commit()
 
 
 def _create_sites(app: Any, origins: list[str]) -> dict[str, str]:
     from consent.extensions import db, init_db
-    from consent.sites.state import create_site, publish
+    from consent.sites.owner import create_site
+    from consent.sites.versions import publish_draft
 
     keys: dict[str, str] = {}
     with app.app_context():
@@ -152,7 +153,7 @@ def _create_sites(app: Any, origins: list[str]) -> dict[str, str]:
                 draft = dict(site.draft)
                 changes(draft)
                 site.draft = draft
-                publish(site, requires_reconsent=False)
+                publish_draft(site, requires_reconsent=False)
             keys[name] = site.site_key
         db.session.commit()
     return keys

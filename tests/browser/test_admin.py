@@ -58,7 +58,7 @@ def owner_site(service: Service, owner_pages: str) -> str:
     from consent.extensions import db
     from consent.models import Membership
     from consent.sites.accounts import upsert_user
-    from consent.sites.state import create_site
+    from consent.sites.owner import create_site
 
     with service.app.app_context():
         user = upsert_user(OWNER_EMAIL, "owner", PASSWORD, None)

@@ -89,7 +89,8 @@ def hostile(service: Service) -> Iterator[Hostile]:
 
     from consent.extensions import db
     from consent.sites.accounts import create_api_token, upsert_user
-    from consent.sites.state import create_site, publish
+    from consent.sites.owner import create_site
+    from consent.sites.versions import publish_draft
 
     def pages(environ: dict[str, Any], start_response: Any) -> Any:
         lang = "nl" if "nl" in Request(environ).path else "en"
@@ -116,7 +117,7 @@ def hostile(service: Service) -> Iterator[Hostile]:
         draft = dict(site.draft)
         draft["texts"] = _texts(draft["texts"])
         site.draft = draft
-        publish(site, requires_reconsent=False)
+        publish_draft(site, requires_reconsent=False)
         upsert_user(EMAIL, "owner", PASSWORD, site)
         _row, auditor = create_api_token(site, "auditor", LABEL)
         state["key"] = site.site_key

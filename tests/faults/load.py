@@ -20,7 +20,7 @@ from consent.extensions import db, init_db
 from consent.ledger.append import verify_chain
 from consent.models import Site
 from consent.sites.accounts import create_api_token
-from consent.sites.state import create_site
+from consent.sites.owner import create_site
 from tests.conftest import ORIGIN, VENDORS, base_config
 
 #: A client's wait for one answer: a guard against hangs, not a measurement.

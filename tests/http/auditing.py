@@ -16,7 +16,7 @@ from sqlalchemy import select
 from consent.extensions import db
 from consent.models import Site
 from consent.sites.accounts import create_api_token, upsert_user
-from consent.sites.state import publish
+from consent.sites.versions import publish_draft
 from tests.helpers import Visitor
 
 PASSWORD = "correct horse battery staple"
@@ -62,7 +62,7 @@ def publish_texts(app: Flask, site_key: str, **changes: str) -> None:
         texts["en"].update(changes)
         draft["texts"] = texts
         site.draft = draft
-        publish(site, requires_reconsent=False)
+        publish_draft(site, requires_reconsent=False)
         db.session.commit()
 
 

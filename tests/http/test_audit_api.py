@@ -20,7 +20,7 @@ from consent.core.chain import receipt_hash
 from consent.extensions import db
 from consent.ledger.exports import CSV_COLUMNS, csv_row
 from consent.models import AccessLogEntry
-from consent.sites.state import create_site
+from consent.sites.owner import create_site
 from tests.conftest import ORIGIN, VENDORS
 from tests.helpers import Visitor
 from tests.http.auditing import (

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from consent import create_app
 from consent.extensions import db
 from consent.models import ApiToken, utcnow
-from consent.sites.state import create_site
+from consent.sites.owner import create_site
 from tests.conftest import ORIGIN, VENDORS, base_config
 from tests.helpers import Visitor
 from tests.http.auditing import PASSWORD, Auditor, Page, make_token, make_user

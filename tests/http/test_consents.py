@@ -84,12 +84,14 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(client: FlaskClient, s
 
 def test_older_published_version_is_accepted(app: Flask, client: FlaskClient, site: str) -> None:
     from consent.models import Site
-    from consent.sites.state import publish
+    from consent.sites.versions import publish_draft
 
     visitor = Visitor(client, site)
     body = visitor.consent_body("accept_all")
     with app.app_context():
-        publish(db.session.query(Site).filter_by(site_key=site).one(), requires_reconsent=False)
+        publish_draft(
+            db.session.query(Site).filter_by(site_key=site).one(), requires_reconsent=False
+        )
         db.session.commit()
     response = visitor.post(body)
     assert response.status_code == 201

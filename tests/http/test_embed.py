@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from consent.extensions import db
 from consent.models import Site
-from consent.sites.state import publish
+from consent.sites.versions import publish_draft
 
 
 def _inlined_config(body: str) -> dict:  # type: ignore[type-arg]
@@ -41,7 +41,7 @@ def test_inlined_json_cannot_break_out_of_the_script(
         draft = json.loads(json.dumps(row.draft))
         draft["texts"]["en"]["title"] = hostile
         row.draft = draft
-        publish(row, requires_reconsent=False)
+        publish_draft(row, requires_reconsent=False)
         db.session.commit()
     body = client.get(f"/embed/{site}.js").get_data(as_text=True)
     assert "</script>" not in body and "\u2028" not in body and "\u2029" not in body

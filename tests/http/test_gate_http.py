@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from consent.access import tokens
 from consent.extensions import db
 from consent.models import Site
-from consent.sites.state import publish
+from consent.sites.versions import publish_draft
 from tests.helpers import Visitor
 
 ALL = ("google-analytics", "meta-pixel", "twitter", "vimeo", "stripe", "youtube", "nope")
@@ -88,7 +88,7 @@ def test_invalid_token(client: FlaskClient, site: str, mangle) -> None:  # type:
 
 
 def test_token_of_another_site_is_invalid(app: Flask, client: FlaskClient, site: str) -> None:
-    from consent.sites.state import create_site
+    from consent.sites.owner import create_site
 
     with app.app_context():
         other = create_site(
@@ -146,7 +146,7 @@ def test_expired(app: Flask, client: FlaskClient, site: str) -> None:
 def _publish(app: Flask, site_key: str, requires_reconsent: bool) -> None:
     with app.app_context():
         row = db.session.query(Site).filter_by(site_key=site_key).one()
-        publish(row, requires_reconsent=requires_reconsent)
+        publish_draft(row, requires_reconsent=requires_reconsent)
         db.session.commit()
 
 

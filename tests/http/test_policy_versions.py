@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError
 
 from consent.extensions import db
 from consent.models import PolicyVersion
-from consent.sites.drafts import PublishedVersionImmutable, publish_draft, reconsent_needed
 from consent.sites.owner import lock_site
+from consent.sites.versions import PublishedVersionImmutable, publish_draft, reconsent_needed
 from tests.owners import OwnerApi, mint, site_by_key
 
 

@@ -10,7 +10,7 @@ import redis
 
 from consent import create_app
 from consent.extensions import db
-from consent.sites.state import create_site
+from consent.sites.owner import create_site
 from tests.conftest import VENDORS, base_config
 from tests.helpers import ORIGIN, Visitor
 

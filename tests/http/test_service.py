@@ -100,13 +100,15 @@ def test_me_needs_a_valid_token(client: FlaskClient, site: str, token: str | Non
 
 
 def test_publish_reaches_the_cache(app: Flask, client: FlaskClient, site: str) -> None:
-    from consent.sites.state import publish
+    from consent.sites.versions import publish_draft
 
     app.config["CONSENT_STATE_TTL"] = 0.0
     visitor = Visitor(client, site)
     assert visitor.config()["policy_version"] == 1
     with app.app_context():
-        publish(db.session.query(Site).filter_by(site_key=site).one(), requires_reconsent=True)
+        publish_draft(
+            db.session.query(Site).filter_by(site_key=site).one(), requires_reconsent=True
+        )
         db.session.commit()
     assert visitor.config()["policy_version"] == 2
 

@@ -11,6 +11,8 @@ from flask.testing import FlaskClient
 from consent.extensions import db
 from consent.models import Site
 from consent.sites import state as sites
+from consent.sites.owner import create_site
+from consent.sites.versions import publish_draft
 from tests.conftest import ORIGIN, VENDORS
 from tests.helpers import Visitor
 
@@ -18,7 +20,7 @@ from tests.helpers import Visitor
 def _sites(app: Flask, count: int) -> list[str]:
     with app.app_context():
         keys = [
-            sites.create_site(
+            create_site(
                 name=f"S{i}", origins=[ORIGIN], vendors=VENDORS, privacy_url=f"{ORIGIN}/p"
             ).site_key
             for i in range(count)
@@ -86,7 +88,7 @@ def test_a_consent_under_an_older_version_is_read_not_cached(
     visitor = Visitor(client, site)
     old = visitor.config()
     with app.app_context():
-        sites.publish(
+        publish_draft(
             db.session.query(Site).filter_by(site_key=site).one(), requires_reconsent=True
         )
         db.session.commit()

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consent.extensions import db
-from consent.sites.state import publish
+from consent.sites.versions import publish_draft
 from tests.helpers import Visitor
 from tests.http.auditing import Page
 from tests.owners import add_user, site_by_key
@@ -35,7 +35,7 @@ def _hostile_draft(app: Flask, site: str, *, published: bool) -> None:
                     texts[key] = f"{key} {HOSTILE}"
         row.draft = draft
         if published:
-            publish(row, requires_reconsent=False)
+            publish_draft(row, requires_reconsent=False)
         db.session.commit()
 
 

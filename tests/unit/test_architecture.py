@@ -18,9 +18,7 @@ MAX_FUNCTION_LINES = 50
 OVERSIZED = {
     "consent.cli",
     "consent.ledger.append",
-    "consent.ledger.queries",
     "consent.ledger.transparency",
-    "consent.sites.state",
 }
 
 

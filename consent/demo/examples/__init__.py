@@ -16,8 +16,9 @@ from sqlalchemy import select
 from consent.core.texts import DEFAULT_TEXTS
 from consent.extensions import db
 from consent.models import Site
-from consent.sites.drafts import publish_draft, replace_draft, validate_draft
-from consent.sites.state import new_site_key
+from consent.sites.drafts import replace_draft, validate_draft
+from consent.sites.owner import new_site_key
+from consent.sites.versions import publish_draft
 
 
 @dataclass(frozen=True)

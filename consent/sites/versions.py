@@ -1,0 +1,209 @@
+"""Published policy versions: the one publish, their hash, their reads, what the banner shows.
+
+Publishing freezes a site's draft as its next version. Published versions are never
+modified: the ORM refuses it here, the database (migration 0005) refuses it again.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session
+
+from consent.core.canonical import digest
+from consent.core.catalog import CATEGORIES, VENDORS
+from consent.core.times import iso_now
+from consent.errors import InvalidField, NotFound
+from consent.extensions import db
+from consent.models import PolicyVersion, Site
+from consent.params import optional_whole_number, whole
+
+
+class PublishedVersionImmutable(RuntimeError):
+    """Code tried to change or delete a published policy version."""
+
+
+@event.listens_for(PolicyVersion, "before_update")
+def _refuse_update(_mapper: Mapper[Any], _connection: Any, target: PolicyVersion) -> None:
+    raise PublishedVersionImmutable(f"policy version {target.version} is published and frozen")
+
+
+@event.listens_for(PolicyVersion, "before_delete")
+def _refuse_delete(_mapper: Mapper[Any], _connection: Any, target: PolicyVersion) -> None:
+    raise PublishedVersionImmutable(f"policy version {target.version} cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    # Bulk UPDATE/DELETE statements bypass the per-object events above.
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is PolicyVersion for mapper in state.all_mappers
+    ):
+        raise PublishedVersionImmutable("published policy versions are never modified")
+
+
+def policy_hash(
+    texts: dict[str, Any],
+    vendors: dict[str, dict[str, Any]],
+    privacy_policy_url: str,
+    cookie_statement_url: str | None = None,
+) -> str:
+    """SHA-256 of exactly what the banner shows: texts, categories, vendors, links."""
+    shown: dict[str, Any] = {
+        "texts": texts,
+        "categories": list(CATEGORIES),
+        "vendors": {vid: {"category": v["category"]} for vid, v in vendors.items()},
+        "privacy_policy_url": privacy_policy_url,
+    }
+    if cookie_statement_url:
+        shown["cookie_statement_url"] = cookie_statement_url
+    return digest(shown)
+
+
+def reconsent_needed(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether visitors must choose again: a vendor enabled anew, or one moved category.
+
+    Removing vendors, editing texts or settings or changing the URL asks nobody again:
+    a consent already given covers less, never more.
+    """
+    added = set(new) - set(old)
+    moved = any(new[v]["category"] != old[v]["category"] for v in set(new) & set(old))
+    return bool(added or moved)
+
+
+def publish_draft(site: Site, requires_reconsent: bool | None = None) -> PolicyVersion:
+    """Freeze the site's draft as its next policy version; the caller commits.
+
+    ``None`` lets the diff decide re-consent (:func:`reconsent_needed`). The site's state
+    version moves on, so every worker's cache reloads the site within its TTL.
+    """
+    draft = site.draft
+    current = latest_version(site.id)
+    if requires_reconsent is None:
+        requires_reconsent = current is not None and reconsent_needed(
+            current.vendors, draft["vendors"]
+        )
+    version = PolicyVersion(
+        site_id=site.id,
+        version=(current.version if current else 0) + 1,
+        published_at=iso_now(),
+        privacy_policy_url=draft["privacy_policy_url"],
+        cookie_statement_url=draft.get("cookie_statement_url"),
+        texts=copy.deepcopy(draft["texts"]),
+        vendors=copy.deepcopy(draft["vendors"]),
+        requires_reconsent=requires_reconsent,
+        policy_hash=policy_hash(
+            draft["texts"],
+            draft["vendors"],
+            draft["privacy_policy_url"],
+            draft.get("cookie_statement_url"),
+        ),
+    )
+    db.session.add(version)
+    site.state_version = (site.state_version or 0) + 1
+    db.session.flush()
+    return version
+
+
+def list_policies(site_id: int) -> list[PolicyVersion]:
+    """Every published version of the site, oldest first."""
+    query = select(PolicyVersion).where(PolicyVersion.site_id == site_id)
+    return list(db.session.scalars(query.order_by(PolicyVersion.version)))
+
+
+def latest_version(site_id: int) -> PolicyVersion | None:
+    """The site's current (latest published) version."""
+    query = select(PolicyVersion).where(PolicyVersion.site_id == site_id)
+    return db.session.scalar(query.order_by(PolicyVersion.version.desc()).limit(1))
+
+
+def find_policy(site_id: int, version: int) -> PolicyVersion | None:
+    """One published version of the site."""
+    return db.session.scalar(
+        select(PolicyVersion).where(
+            PolicyVersion.site_id == site_id, PolicyVersion.version == version
+        )
+    )
+
+
+def get_version(site_id: int, version: str | int) -> PolicyVersion:
+    """One published version; 404 for anything that is not one (text or number)."""
+    number = whole(str(version), max_digits=9)
+    row = None if number is None else find_policy(site_id, number)
+    if row is None:
+        raise NotFound("unknown policy version")
+    return row
+
+
+def published_policy(site_id: int, version: str) -> PolicyVersion:
+    """The published version a URL names; an unknown or malformed one is not found."""
+    try:
+        number = optional_whole_number(version, "version", 1, 2**31 - 1)
+    except InvalidField as error:
+        raise NotFound("unknown policy version") from error
+    found = None if number is None else find_policy(site_id, number)
+    if found is None:
+        raise NotFound("unknown policy version")
+    return found
+
+
+def policy_dict(version: PolicyVersion) -> dict[str, Any]:
+    """A published policy version as GET …/policies/<v> shows it (texts exactly as stored)."""
+    return {
+        "version": version.version,
+        "published_at": version.published_at,
+        "privacy_policy_url": version.privacy_policy_url,
+        "cookie_statement_url": version.cookie_statement_url,
+        "texts": version.texts,
+        "vendors": version.vendors,
+        "requires_reconsent": version.requires_reconsent,
+        "policy_hash": version.policy_hash,
+    }
+
+
+def banner_config(
+    *,
+    site_key: str,
+    version: int | None,
+    policy_hash: str,
+    language: str,
+    default_language: str,
+    texts: dict[str, dict[str, str]],
+    vendors: dict[str, dict[str, Any]],
+    privacy_policy_url: str | None,
+    cookie_statement_url: str | None,
+    choice_lifetime_days: int,
+) -> dict[str, Any]:
+    """What the banner reads: one language's texts, the categories and the vendors' facts."""
+    return {
+        "site_key": site_key,
+        "policy_version": version,
+        "policy_hash": policy_hash,
+        "language": language,
+        "default_language": default_language,
+        "languages": sorted(texts),
+        "texts": texts[language],
+        "privacy_policy_url": privacy_policy_url,
+        "cookie_statement_url": cookie_statement_url,
+        "choice_lifetime_days": choice_lifetime_days,
+        "categories": [
+            {
+                "id": cat,
+                "locked": cat == "necessary",
+                "vendors": [v for v, entry in vendors.items() if entry["category"] == cat],
+            }
+            for cat in CATEGORIES
+        ],
+        "vendors": {
+            vid: {
+                "name": VENDORS[vid].name,
+                "category": entry["category"],
+                "settings": entry["settings"],
+                "cookies": list(VENDORS[vid].cookies),
+                "kind": VENDORS[vid].kind,
+            }
+            for vid, entry in vendors.items()
+        },
+    }
