@@ -49,6 +49,7 @@ banner-test: $(BANNER_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check consent tests
 	$(BIN)/ruff format --check consent tests
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix consent tests

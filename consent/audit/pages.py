@@ -107,7 +107,7 @@ def search(site_key: str) -> ResponseReturnValue:
         context["error"] = error
         return render_template("audit/search.html", **context), 422
     items, last = search_receipts(site.site_id, flt, limit, before)
-    params = flt.as_params()
+    params: dict[str, Any] = flt.as_params()  # Any: url_for types its own keywords (_external…)
     if limit != PAGE_SIZE:
         params["limit"] = str(limit)
     context.update(

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import Connection, CursorResult, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from consent.core.canonical import canonical, sha256_hex
@@ -407,7 +407,7 @@ def purge_contexts(site_id: int, before: datetime) -> int:
         )
     )
     db.session.commit()
-    return int(result.rowcount or 0)
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 #: Contexts erased per statement: bounded statements, and progress to show on the way.
