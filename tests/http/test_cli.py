@@ -214,7 +214,7 @@ def test_console_script_has_the_commands() -> None:
 def test_progress_bars_show_on_a_terminal_and_never_with_json(
     app: Flask, runner: FlaskCliRunner, site: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("consent.cli.on_terminal", lambda: True)
+    monkeypatch.setattr("consent.console.on_terminal", lambda: True)
     seeded = invoke(runner, "seed-receipts", "--site", site, "--count", "30")
     assert "seeding" in seeded.stderr and seeded.stdout.strip() == "added 30"
     purged = invoke(runner, "purge")

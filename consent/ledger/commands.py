@@ -1,0 +1,107 @@
+"""Commands for the ledger: ``verify-ledger``, ``purge``, ``seed-receipts``, and
+``log-key generate`` for the transparency log's signing key."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from consent.console import emit, json_option, progress_bar, site_by_key
+from consent.core.notes import generate_signer_key
+from consent.extensions import db
+from consent.ledger.append import purge_contexts, receipt_count, verify_chain
+from consent.ledger.seeding import seed_receipts
+from consent.models import Site, utcnow
+from consent.sites.state import site_state
+
+
+@click.command("verify-ledger")
+@with_appcontext
+@click.option("--site", "site_key", default=None)
+@json_option
+def verify_ledger_command(site_key: str | None, as_json: bool) -> None:
+    """Walk each site's hash chain; exit 1 naming the first bad seq."""
+    sites = (
+        [site_by_key(site_key)] if site_key else db.session.scalars(select(Site).order_by(Site.id))
+    )
+    results = []
+    for site in sites:
+        with progress_bar(site.site_key, receipt_count(site.id), as_json) as progress:
+            results.append({"site_key": site.site_key, **verify_chain(site.id, progress).as_dict()})
+    lines = [
+        f"{r['site_key']}: ok, {r['receipts']} receipts, head {r['head']}"
+        if r["ok"]
+        else f"{r['site_key']}: BROKEN at seq {r['first_bad_seq']} ({r['reason']})"
+        for r in results
+    ]
+    emit(as_json, {"sites": results}, "\n".join(lines) or "no sites")
+    if not all(r["ok"] for r in results):
+        sys.exit(1)
+
+
+_DURATION = re.compile(r"([1-9][0-9]{0,4})d")
+
+
+@click.command("purge")
+@with_appcontext
+@click.option("--older-than", default=None, help="e.g. 365d; default: each site's retention")
+@json_option
+def purge_command(older_than: str | None, as_json: bool) -> None:
+    """Delete personal context past retention; receipts are never deleted."""
+    fixed = None
+    if older_than is not None:
+        match = _DURATION.fullmatch(older_than)
+        if match is None:
+            raise click.BadParameter("use a number of days like 365d", param_hint="--older-than")
+        fixed = int(match.group(1))
+    purged = {}
+    sites = db.session.scalars(select(Site).order_by(Site.id)).all()
+    with progress_bar("purging", len(sites), as_json) as progress:
+        for site in sites:
+            days = fixed if fixed is not None else site.retention_days
+            purged[site.site_key] = purge_contexts(site.id, utcnow() - timedelta(days=days))
+            progress(1)
+    total = sum(purged.values())
+    emit(as_json, {"purged": total, "sites": purged}, f"purged the context of {total} receipts")
+
+
+@click.command("seed-receipts")
+@with_appcontext
+@click.option("--site", "site_key", required=True)
+@click.option("--count", required=True, type=click.IntRange(1, 10_000_000))
+@json_option
+def seed_receipts_command(site_key: str, count: int, as_json: bool) -> None:
+    """Append COUNT valid, chained receipts with varied choices (for benchmarks)."""
+    site = site_state(site_key)
+    with progress_bar("seeding", count, as_json) as progress:
+        added = seed_receipts(site, count, progress)
+    emit(as_json, {"site_key": site_key, "added": added}, f"added {added}")
+
+
+@click.group("log-key")
+def log_key_group() -> None:
+    """The transparency log's signing key."""
+
+
+@log_key_group.command("generate")
+@click.option("--name", default=None, help="key name; default: the netloc of CONSENT_PUBLIC_URL")
+@json_option
+@with_appcontext
+def log_key_generate(name: str | None, as_json: bool) -> None:
+    """Print a new note signer key (for CONSENT_LOG_KEY) and its verifier key."""
+    signer, verifier = generate_signer_key(
+        name or urlsplit(current_app.config["CONSENT_PUBLIC_URL"]).netloc
+    )
+    text = f"CONSENT_LOG_KEY={signer}\nverifier key: {verifier}"
+    emit(as_json, {"signer": signer, "verifier": verifier}, text)
+
+
+#: Registered by :func:`consent.cli.init_app`.
+COMMANDS = (verify_ledger_command, purge_command, seed_receipts_command, log_key_group)
