@@ -38,6 +38,8 @@ from consent.extensions import db
 from consent.ledger import transparency
 from consent.ledger.append import verify_chain
 from consent.ledger.kantara import kantara_receipt
+from consent.ledger.log_keys import log_keys
+from consent.ledger.log_reads import signed_checkpoint
 from consent.ledger.queries import (
     encode_cursor,
     find_receipt,
@@ -215,23 +217,11 @@ def checkpoint_filename(site_key: str, size: int) -> str:
     return f"{site_key}-checkpoint-{size}.txt"
 
 
-def _signed_checkpoint(size: int | None) -> tuple[str, int]:
-    """The site's checkpoint signed at ``size`` (default: now) and that size."""
-    site = current_principal().site
-    with db.engine.connect() as conn:
-        current = transparency.size(conn, site.site_id)
-        if size is None:
-            size = current
-        elif size > current:
-            raise InvalidField("tree_size", f"must be a whole number from 0 to {current}")
-        read = transparency.reader(conn, site.site_id)
-        return transparency.checkpoint(site.site_key, size, read), size
-
-
 def _checkpoint_context(site_key: str) -> dict[str, Any]:
     """What the verify page shows of the log: the signed checkpoint, the keys, file names."""
-    note, size = _signed_checkpoint(None)
-    verifiers = transparency.log_keys().verifiers
+    site = current_principal().site
+    note, size = signed_checkpoint(site.site_key, site.site_id)
+    verifiers = log_keys().verifiers
     checkpoint = open_checkpoint(note, verifiers)
     return {
         "note": note,
@@ -249,7 +239,8 @@ def _checkpoint_context(site_key: str) -> dict[str, Any]:
 def checkpoint(site_key: str) -> ResponseReturnValue:
     """The signed checkpoint as a file; ``tree_size`` pins the size the verify page showed."""
     size = optional_whole_number(request.args.get("tree_size"), "tree_size", 0, MAX_WHOLE)
-    note, size = _signed_checkpoint(size)
+    site = current_principal().site
+    note, size = signed_checkpoint(site.site_key, site.site_id, size)
     response = Response(note, content_type="text/plain; charset=utf-8")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{checkpoint_filename(site_key, size)}"'

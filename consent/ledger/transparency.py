@@ -1,40 +1,32 @@
 """Each site's receipts as a transparency log: tiles in the database, signed checkpoints.
 
-The pure rules live in :mod:`consent.core.tlog` (Merkle tree, tiles, proofs) and
-:mod:`consent.core.notes` (keys, signed notes); this module stores tiles inside the append's
-transaction and answers checkpoints and proofs from them, reading O(log n) rows.
+The pure rules live in :mod:`consent.core.merkle`, :mod:`consent.core.tiles` and
+:mod:`consent.core.tree_edge` (Merkle tree, tiles, proofs) and :mod:`consent.core.notes`
+(signed notes); this module stores tiles inside the append's transaction and signs
+checkpoints and proofs from them, reading O(log n) rows. The signing key is
+:mod:`consent.ledger.log_keys`; the log's readers go through :mod:`consent.ledger.log_reads`.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from sqlalchemy import Connection, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from consent.config import ConfigError
 from consent.core.chain import GENESIS
 from consent.core.merkle import HASH_SIZE, leaf_hash
-from consent.core.notes import (
-    Signer,
-    Verifier,
-    generate_signer_key,
-    parse_signer_key,
-    parse_verifier_key,
-)
 from consent.core.notes import sign_checkpoint as _sign
 from consent.core.tiles import TILE_WIDTH, TileReader, TileWrite, inclusion_proof, tree_root
 from consent.core.tlog_errors import TileCorrupt
 from consent.core.tree_edge import TreeEdge
+from consent.ledger.log_keys import load_keys, log_keys, origin
 from consent.models import LogTile, Receipt
 
 _T = LogTile.__table__
@@ -46,71 +38,10 @@ RECENT = 8
 EDGES_KEPT = 256
 
 
-@dataclass(frozen=True)
-class LogKeys:
-    """The key that signs every site's checkpoints, and the verifier keys to publish."""
-
-    signer: Signer
-    retired: tuple[Verifier, ...]
-    netloc: str
-
-    @property
-    def verifiers(self) -> tuple[Verifier, ...]:
-        """Current key first, then the retired ones."""
-        return (self.signer.verifier, *self.retired)
-
-
 def init_app(app: Flask) -> None:
-    """Load the log key; refuse to start when its name is not the public URL's netloc."""
-    netloc = urlsplit(app.config["CONSENT_PUBLIC_URL"]).netloc
-    configured = app.config.get("CONSENT_LOG_KEY")
-    retired = [parse_verifier_key(v) for v in app.config.get("CONSENT_LOG_KEY_RETIRED", [])]
-    if configured:
-        signer = parse_signer_key(configured)
-    elif app.testing:
-        signer = parse_signer_key(generate_signer_key(netloc)[0])  # ephemeral
-    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        signer, older = _instance_key(Path(app.instance_path) / "log-keys", netloc)
-        retired += older
-    else:
-        raise ConfigError("CONSENT_LOG_KEY is required on PostgreSQL (instances share the log)")
-    if signer.name != netloc:
-        raise ConfigError(
-            f"the log key is named {signer.name!r}, but CONSENT_PUBLIC_URL's netloc is {netloc!r}"
-        )
-    app.extensions["consent_log"] = LogKeys(signer, tuple(retired), netloc)
+    """Load the log key (refusing to start on a wrong one); start this worker's head cache."""
+    load_keys(app)
     app.extensions["consent_log_heads"] = _Heads()
-
-
-def _instance_key(folder: Path, netloc: str) -> tuple[Signer, list[Verifier]]:
-    """The instance's key for ``netloc`` (created once, mode 0600); keys of other names retire."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{netloc.replace('/', '_')}.key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass  # another worker of this instance made it first
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(generate_signer_key(netloc)[0] + "\n")
-    signer = parse_signer_key(path.read_text().strip())
-    older = [
-        parse_signer_key(other.read_text().strip()).verifier
-        for other in sorted(folder.glob("*.key"))
-        if other != path
-    ]
-    return signer, older
-
-
-def log_keys() -> LogKeys:
-    """This app's log keys."""
-    keys: LogKeys = current_app.extensions["consent_log"]
-    return keys
-
-
-def origin(site_key: str) -> str:
-    """The log's origin line: ``<netloc of CONSENT_PUBLIC_URL>/log/<site_key>``."""
-    return f"{log_keys().netloc}/log/{site_key}"
 
 
 def reader(conn: Connection, site_id: int) -> TileReader:
@@ -301,16 +232,6 @@ def _proof(seq: int, size: int, path: list[bytes], signed: str) -> dict[str, Any
         "inclusion": [b64(node) for node in path],
         "checkpoint": signed,
     }
-
-
-def current_proofs(site_key: str, site_id: int, seqs: list[int]) -> dict[int, dict[str, Any]]:
-    """Inclusion proofs of several receipts against the current checkpoint, signed once."""
-    from consent.extensions import db
-
-    with db.engine.connect() as conn:
-        read, now = reader(conn, site_id), size(conn, site_id)
-        signed = checkpoint(site_key, now, read)
-        return {seq: proof(site_key, seq, now, read, signed) for seq in seqs}
 
 
 def b64(node: bytes) -> str:

@@ -17,10 +17,10 @@ from consent.bodies import json_body
 from consent.core.chain import ACTIONS as ACTIONS  # consent.ledger.queries imports it here
 from consent.core.gate import TokenChoice, TokenInput, decide
 from consent.errors import Forbidden, InvalidField, Unauthorized, Unavailable
-from consent.ledger import transparency
 from consent.ledger.append import append_receipt, subject_receipts
 from consent.ledger.choices import Sender, choice_to_record
 from consent.ledger.exports import CSV_COLUMNS, csv_cell, csv_row
+from consent.ledger.log_reads import current_proofs
 from consent.sites.state import SiteState, site_state
 from consent.sites.validation import ip_prefix, origin_of
 
@@ -207,9 +207,7 @@ def me(site_key: str) -> Response:
         raise Unauthorized("a valid consent token for this site is required")
     try:
         items = subject_receipts(site.site_id, claims.subject_id)
-        proofs = transparency.current_proofs(
-            site.site_key, site.site_id, [item["seq"] for item in items]
-        )
+        proofs = current_proofs(site.site_key, site.site_id, [item["seq"] for item in items])
     except SQLAlchemyError as error:
         raise Unavailable("the consent database is unavailable") from error
     for item in items:
