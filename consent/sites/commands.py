@@ -1,4 +1,8 @@
-"""Commands for sites and who may use them: ``create-site``, ``create-token``, ``create-user``."""
+"""Commands for sites and who may use them: ``create-site``, ``create-token``, ``create-user``.
+
+``create-site`` checks names and origins with the owner API's own rules; a refusal names
+the option (``--name``, ``--origin[1]``) as the API's 422 names the field.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,8 @@ from consent.core.texts import LANGUAGES
 from consent.errors import ConsentError
 from consent.extensions import db
 from consent.sites.accounts import create_api_token, upsert_user
-from consent.sites.owner import create_site
-from consent.sites.validation import normalize_origin, validate_https_url, validate_vendors
+from consent.sites.owner import create_site, validate_name, validate_origins
+from consent.sites.validation import validate_https_url, validate_vendors
 
 
 def parse_vendor_options(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
@@ -54,19 +58,16 @@ def create_site_command(
 ) -> None:
     """Create a site and publish its policy version 1 with the default texts."""
     try:
-        clean = sorted({normalize_origin(o, f"--origin[{i}]") for i, o in enumerate(origins)})
-        url = validate_https_url(privacy_url or f"{clean[0]}/privacy", "--privacy-url")
+        clean = validate_origins(list(origins), "--origin")
+        site = create_site(
+            name=validate_name(name, "--name"),
+            origins=clean,
+            vendors=parse_vendor_options(vendors),
+            language=language,
+            privacy_url=validate_https_url(privacy_url or f"{clean[0]}/privacy", "--privacy-url"),
+        )
     except ConsentError as error:
         raise click_error(error) from error
-    if not name.strip() or len(name) > 200:
-        raise click.BadParameter("must be 1 to 200 characters", param_hint="--name")
-    site = create_site(
-        name=name.strip(),
-        origins=clean,
-        vendors=parse_vendor_options(vendors),
-        language=language,
-        privacy_url=url,
-    )
     db.session.commit()
     emit(as_json, {"site_key": site.site_key}, site.site_key)
 

@@ -7,6 +7,7 @@ import socket
 import threading
 import urllib.request
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from werkzeug.serving import make_server
 
 from consent.extensions import db
 from tests.helpers import ORIGIN, Visitor
+from tests.owners import OwnerApi, mint
 
 
 def invoke(runner: FlaskCliRunner, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
@@ -65,6 +67,37 @@ def test_create_site_rejects_bad_input(runner: FlaskCliRunner) -> None:
         result = runner.invoke(args=["create-site", "--name", "X", *extra])
         assert result.exit_code != 0, extra
         assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": ""},
+        {"name": "   "},
+        {"name": "x" * 201},
+        {"name": "Shop\x07"},
+        {"origins": ["https://shop.example/path"]},
+        {"origins": ["javascript:alert(1)"]},
+        {"origins": ["https://user@shop.example"]},
+        {"origins": ["https://ok.example", "http://shop.example"]},
+    ],
+)
+def test_create_site_refuses_what_the_owner_api_refuses(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, site: str, change: dict[str, Any]
+) -> None:
+    refused = OwnerApi(client, site, mint(app, site, "owner")).call("PATCH", body=change)
+    assert refused.status_code == 422, refused.json
+    error = refused.json["error"]
+    args = ["create-site", "--name", change.get("name", "Shop")]
+    for origin in change.get("origins", ["https://shop.example"]):
+        args += ["--origin", origin]
+    result = runner.invoke(args=args)
+    # The same rule and message; the field named as the option (origins[1] → --origin[1]).
+    option = "--" + error["field"].replace("origins", "origin")
+    assert result.exit_code == 1, result.output
+    assert f"Error: {option}: {error['message']}" in result.output
+    with app.app_context():
+        assert db.session.execute(sa.text("SELECT count(*) FROM sites")).scalar_one() == 1
 
 
 def test_create_token_and_user(app: Flask, runner: FlaskCliRunner, site: str) -> None:
