@@ -17,7 +17,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from consent.console import emit, json_option, progress_bar, site_by_key
 from consent.extensions import init_db, init_migrations
 from consent.ledger import commands as ledger_commands
-from consent.ledger.append import erase_subject, receipt_count
+from consent.ledger.append import receipt_count
+from consent.ledger.erasure import erase
 from consent.sites import commands as site_commands
 
 
@@ -39,14 +40,11 @@ def erase_subject_command(site_key: str, subject: str, as_json: bool) -> None:
     """Erase one subject's personal context on request; the erasure is recorded."""
     site = site_by_key(site_key)
     with progress_bar("erasing", receipt_count(site.id, subject), as_json) as progress:
-        erasure = erase_subject(site.id, subject, "cli", progress)
-    data = {
-        "subject_id": subject,
-        "erased_at": erasure.erased_at.isoformat(),
-        "receipts": erasure.receipts,
-    }
-    plural = "" if erasure.receipts == 1 else "s"
-    emit(as_json, data, f"erased the personal context of {erasure.receipts} receipt{plural}")
+        done = erase(site.id, subject, "cli", progress)
+    if done is None:
+        raise click.ClickException("no receipt of this subject on this site")
+    plural = "" if done["receipts"] == 1 else "s"
+    emit(as_json, done, f"erased the personal context of {done['receipts']} receipt{plural}")
 
 
 @click.command(

@@ -27,7 +27,6 @@ from flask.typing import ResponseReturnValue
 from consent.access.auth import current_principal, require_member, require_user
 from consent.access.signin import current_user, login_view, logout_view, memberships
 from consent.admin.ui import layout_context
-from consent.audit.erasure import erase
 from consent.audit.replay import banner_replay, policy_hash_checks
 from consent.audit.streams import export_response
 from consent.core.catalog import CATEGORIES
@@ -37,6 +36,7 @@ from consent.errors import InvalidField, NotFound
 from consent.extensions import db
 from consent.ledger import transparency
 from consent.ledger.append import verify_chain
+from consent.ledger.erasure import erase
 from consent.ledger.kantara import kantara_receipt
 from consent.ledger.log_keys import log_keys
 from consent.ledger.log_reads import signed_checkpoint
