@@ -13,12 +13,12 @@ from consent.audit.streams import export_response
 from consent.errors import InvalidField, NotFound
 from consent.extensions import db
 from consent.ledger.append import verify_chain
+from consent.ledger.filters import parse_filter
 from consent.ledger.kantara import kantara_receipt
 from consent.ledger.queries import (
     encode_cursor,
     find_receipt,
     parse_cursor,
-    parse_filter,
     parse_limit,
     search_receipts,
     subject_history,

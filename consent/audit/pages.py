@@ -37,6 +37,7 @@ from consent.extensions import db
 from consent.ledger import transparency
 from consent.ledger.append import verify_chain
 from consent.ledger.erasure import erase
+from consent.ledger.filters import parse_filter
 from consent.ledger.kantara import kantara_receipt
 from consent.ledger.log_keys import log_keys
 from consent.ledger.log_reads import signed_checkpoint
@@ -44,7 +45,6 @@ from consent.ledger.queries import (
     encode_cursor,
     find_receipt,
     parse_cursor,
-    parse_filter,
     parse_limit,
     search_receipts,
     subject_history,

@@ -14,7 +14,8 @@ from consent.audit.pages import READERS, page_context, private
 from consent.core.catalog import CATEGORIES
 from consent.core.chain import ACTIONS
 from consent.errors import InvalidField
-from consent.ledger.queries import encode_cursor, parse_cursor, parse_filter, parse_limit
+from consent.ledger.filters import parse_filter
+from consent.ledger.queries import encode_cursor, parse_cursor, parse_limit
 from consent.ledger.stats import BUCKETS, receipt_stats
 from consent.sites.versions import list_policies, policy_dict, published_policy
 

@@ -6,7 +6,8 @@ from flask import Response
 from sqlalchemy.engine import Engine
 
 from consent.ledger.exports import csv_chunks, ndjson_chunks
-from consent.ledger.queries import ReceiptFilter, receipt_batches
+from consent.ledger.filters import ReceiptFilter
+from consent.ledger.queries import receipt_batches
 from consent.sites.state import SiteState
 
 #: Media types of the export formats.

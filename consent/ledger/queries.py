@@ -1,4 +1,6 @@
-"""Read-only queries of the ledger for auditors: filters, keyset pages, exports, history.
+"""Read-only queries of the ledger for auditors: keyset pages of receipts, one receipt, a
+subject's history, and the rows an export streams. The filters they take are
+:mod:`consent.ledger.filters`; policy versions are :mod:`consent.sites.versions`.
 
 Everything here reads; the only writes of the auditor's side are the access log and
 erasures (:mod:`consent.access.log`, :mod:`consent.audit.erasure`).
@@ -9,22 +11,20 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.engine import Engine, Row
 
-from consent.core.catalog import CATEGORIES
 from consent.core.chain import JSON_FIELDS
 from consent.core.times import iso_ms
 from consent.errors import InvalidField, NotFound
 from consent.extensions import db
 from consent.ledger.append import receipt_dict, receipts_query
 from consent.ledger.exports import STORED_FIELDS
+from consent.ledger.filters import ReceiptFilter, is_subject_id
 from consent.models import Erasure, Receipt, ReceiptContext
-from consent.params import iso_time, optional_whole_number, whole
-from consent.visitor.api import ACTIONS
+from consent.params import optional_whole_number, whole
 
 _R = Receipt.__table__
 _C = ReceiptContext.__table__
@@ -32,7 +32,6 @@ _C = ReceiptContext.__table__
 #: Largest page of the receipts and access-log lists.
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
-MAX_SUBJECT = 64
 
 
 def parse_limit(args: Mapping[str, str], default: int = DEFAULT_LIMIT) -> int:
@@ -60,91 +59,6 @@ def parse_cursor(args: Mapping[str, str]) -> int | None:
     if prefix != "k1" or position is None:
         raise InvalidField("cursor", "not a cursor this API returned")
     return position
-
-
-@dataclass(frozen=True)
-class ReceiptFilter:
-    """The auditor's filters; ``since`` is inclusive and ``until`` exclusive."""
-
-    subject: str | None = None
-    since: str | None = None
-    until: str | None = None
-    policy_version: int | None = None
-    action: str | None = None
-    category: str | None = None
-    granted: bool | None = None
-
-    def apply(self, query: Select[Any], *, time_index: bool = True) -> Select[Any]:
-        """Add the filters' WHERE clauses to a query of receipts.
-
-        ``time_index=False`` words the period so that no index on ``created_at`` serves
-        it (same rows), for a planner that would otherwise sort a whole wide period.
-        """
-        created = _R.c.created_at if time_index else _R.c.created_at.concat("")
-        if self.subject is not None:
-            query = query.where(_R.c.subject_id == self.subject)
-        if self.since is not None:
-            query = query.where(created >= self.since)
-        if self.until is not None:
-            query = query.where(created < self.until)
-        if self.policy_version is not None:
-            query = query.where(_R.c.policy_version == self.policy_version)
-        if self.action is not None:
-            query = query.where(_R.c.action == self.action)
-        if self.category is not None:
-            chosen = _R.c.categories[self.category].as_boolean()
-            query = query.where(chosen.is_(bool(self.granted)))
-        return query
-
-    def as_params(self) -> dict[str, str]:
-        """The filters as query parameters (for links to the next page or an export)."""
-        params = {
-            "subject": self.subject,
-            "from": self.since,
-            "to": self.until,
-            "policy_version": None if self.policy_version is None else str(self.policy_version),
-            "action": self.action,
-            "category": self.category,
-            "granted": None if self.granted is None else str(self.granted).lower(),
-        }
-        return {name: value for name, value in params.items() if value is not None}
-
-
-def parse_filter(args: Mapping[str, str]) -> ReceiptFilter:
-    """Validate the filter parameters; a bad value is a 422 naming the parameter."""
-
-    def given(name: str) -> str | None:
-        value = args.get(name)
-        return value if value else None
-
-    subject = given("subject")
-    if subject is not None and not is_subject_id(subject):
-        raise InvalidField("subject", f"not a subject id (at most {MAX_SUBJECT} characters)")
-    since = iso_time(args["from"], "from") if given("from") else None
-    until = iso_time(args["to"], "to") if given("to") else None
-    if since is not None and until is not None and until <= since:
-        raise InvalidField("to", "must be later than from")
-    action = given("action")
-    if action is not None and action not in ACTIONS:
-        raise InvalidField("action", f"must be one of {', '.join(ACTIONS)}")
-    category, granted_text = given("category"), given("granted")
-    if category is not None and category not in CATEGORIES:
-        raise InvalidField("category", f"must be one of {', '.join(CATEGORIES)}")
-    if granted_text is not None and granted_text not in ("true", "false"):
-        raise InvalidField("granted", "must be true or false")
-    if granted_text is not None and category is None:
-        raise InvalidField("category", "granted needs the category it applies to")
-    return ReceiptFilter(
-        subject=subject,
-        since=since,
-        until=until,
-        policy_version=optional_whole_number(
-            args.get("policy_version"), "policy_version", 1, 2**31 - 1
-        ),
-        action=action,
-        category=category,
-        granted=None if category is None else granted_text != "false",
-    )
 
 
 def search_receipts(
@@ -226,11 +140,6 @@ def receipt_batches(
             yield from result.partitions()
         finally:
             result.close()
-
-
-def is_subject_id(value: str) -> bool:
-    """Could this be a subject id? (Short, and no NUL, which PostgreSQL refuses in text.)"""
-    return len(value) <= MAX_SUBJECT and "\x00" not in value
 
 
 def find_receipt(site_id: int, receipt_id: str) -> dict[str, Any] | None:

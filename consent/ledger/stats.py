@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from consent.core.catalog import CATEGORIES
 from consent.core.chain import ACTIONS
 from consent.extensions import db
-from consent.ledger.queries import ReceiptFilter
+from consent.ledger.filters import ReceiptFilter
 from consent.models import Receipt
 
 _R = Receipt.__table__
