@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from consent.core.times import iso_ms
 from consent.extensions import db
 from consent.ledger.append import Progress, erase_subject
-from consent.ledger.queries import is_subject_id
+from consent.ledger.filters import is_subject_id
 from consent.models import Erasure, Receipt, ReceiptContext
 
 

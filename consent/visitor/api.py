@@ -14,7 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consent.access import limits, tokens
 from consent.bodies import json_body
-from consent.core.chain import ACTIONS as ACTIONS  # consent.ledger.queries imports it here
 from consent.core.gate import TokenChoice, TokenInput, decide
 from consent.errors import Forbidden, InvalidField, Unauthorized, Unavailable
 from consent.ledger.append import append_receipt, subject_receipts

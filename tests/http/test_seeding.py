@@ -16,9 +16,9 @@ from consent.core.canonical import salted_digest
 from consent.core.chain import HASHED_FIELDS, JSON_FIELDS, receipt_hash, receipt_hash_rfc8785
 from consent.core.merkle import leaf_hash, merkle_root, verify_consistency, verify_inclusion
 from consent.core.notes import open_checkpoint, parse_verifier_key
+from consent.core.times import iso_ms
 from consent.ledger import append as ledger
 from consent.ledger import seeding
-from consent.ledger.queries import iso_ms
 from consent.offline.verify import verify_export
 from tests.helpers import Visitor
 from tests.http.auditing import make_token
