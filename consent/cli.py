@@ -17,8 +17,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from consent.console import emit, json_option, progress_bar, site_by_key
 from consent.extensions import init_db, init_migrations
 from consent.ledger import commands as ledger_commands
-from consent.ledger.append import receipt_count
 from consent.ledger.erasure import erase
+from consent.ledger.reads import receipt_count
 from consent.sites import commands as site_commands
 
 

@@ -12,7 +12,6 @@ from consent.access.log import access_log_page
 from consent.audit.streams import export_response
 from consent.errors import InvalidField, NotFound
 from consent.extensions import db
-from consent.ledger.append import verify_chain
 from consent.ledger.filters import parse_filter
 from consent.ledger.kantara import kantara_receipt
 from consent.ledger.queries import (
@@ -23,6 +22,7 @@ from consent.ledger.queries import (
     search_receipts,
     subject_history,
 )
+from consent.ledger.reads import verify_chain
 from consent.ledger.stats import BUCKETS, receipt_stats
 from consent.sites.versions import find_policy, list_policies, policy_dict, published_policy
 

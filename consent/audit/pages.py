@@ -35,7 +35,6 @@ from consent.core.notes import open_checkpoint
 from consent.errors import InvalidField, NotFound
 from consent.extensions import db
 from consent.ledger import transparency
-from consent.ledger.append import verify_chain
 from consent.ledger.erasure import erase
 from consent.ledger.filters import parse_filter
 from consent.ledger.kantara import kantara_receipt
@@ -49,6 +48,7 @@ from consent.ledger.queries import (
     search_receipts,
     subject_history,
 )
+from consent.ledger.reads import verify_chain
 from consent.params import MAX_WHOLE, optional_whole_number
 from consent.sites.versions import find_policy, list_policies, policy_dict
 

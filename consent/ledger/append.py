@@ -1,4 +1,4 @@
-"""The only code that writes receipts: append, verify, purge and erase.
+"""The only code that writes receipts: one append, or many in one group commit.
 
 Its rows are defined in :mod:`consent.ledger.rows`, and its bulk append for seeding is
 :mod:`consent.ledger.seeding`, which builds each receipt with this module's :func:`receipt_draft`
@@ -11,31 +11,26 @@ from __future__ import annotations
 import secrets
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Connection, CursorResult, bindparam, delete, func, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from consent.core.canonical import canonical, sha256_hex
 from consent.core.chain import (
     HASHED_FIELDS,
-    JSON_FIELDS,
-    SORTED_FIELDS,
-    Verification,
     receipt_hash,
-    walk_stored,
 )
 from consent.core.times import iso_now
 from consent.core.tlog_errors import TileCorrupt
 from consent.extensions import db, writer_turn
 from consent.ledger import rows as receipt_rows
 from consent.ledger import transparency
-from consent.models import Erasure, Receipt, ReceiptContext, utcnow
+from consent.models import Receipt, ReceiptContext, utcnow
 from consent.sites.state import SiteState
 
 #: Advisory-lock namespace for per-site appends on PostgreSQL.
@@ -58,11 +53,6 @@ class ChoiceToRecord:
     context: dict[str, Any]
 
 
-def new_subject_id() -> str:
-    """A random pseudonymous visitor id."""
-    return secrets.token_hex(16)
-
-
 def init_app(app: Flask) -> None:
     """Give ``app`` the queue where its appends wait for their group commit."""
     app.extensions["consent_appends"] = _GroupCommit()
@@ -83,13 +73,6 @@ def append_receipt(
 
 
 #: Called with the number of rows just handled, for progress bars.
-Progress = Callable[[int], None]
-
-
-def _no_progress(_rows: int) -> None:
-    pass
-
-
 def _append(site: SiteState, choice: ChoiceToRecord) -> tuple[dict[str, Any], dict[str, Any]]:
     """Append one receipt with the appends that wait for the same lock; its signed proof.
 
@@ -314,122 +297,3 @@ _RECENT = (
 _PG_RECENT = (
     "SELECT seq, hash FROM receipts WHERE site_id = %(site)s ORDER BY seq DESC LIMIT %(limit)s"
 )
-
-
-def receipt_dict(row: Any) -> dict[str, Any]:
-    """A stored receipt (joined with its context, if any) as the API shows it."""
-    values = row._mapping  # by key: many times faster than attribute access on a Row
-    out = {name: values[name] for name in HASHED_FIELDS}
-    page_url = values.get("page_url")
-    out["context"] = (
-        None
-        if page_url is None
-        else {
-            "page_url": page_url,
-            "ip_prefix": values["ip_prefix"],
-            "user_agent": values["user_agent"],
-        }
-    )
-    out["hash"] = values["hash"]
-    return out
-
-
-def receipts_query(site_id: int):  # type: ignore[no-untyped-def]
-    """SELECT of a site's receipts joined with their (possibly erased) context."""
-    return (
-        select(_R, _C.c.page_url, _C.c.ip_prefix, _C.c.user_agent)
-        .outerjoin(_C, _C.c.receipt_pk == _R.c.id)
-        .where(_R.c.site_id == site_id)
-    )
-
-
-def subject_receipts(site_id: int, subject_id: str) -> list[dict[str, Any]]:
-    """Every receipt of one subject on one site, oldest first."""
-    rows = db.session.execute(
-        receipts_query(site_id).where(_R.c.subject_id == subject_id).order_by(_R.c.seq)
-    )
-    return [receipt_dict(row) for row in rows]
-
-
-def verify_chain(site_id: int, progress: Progress = _no_progress) -> Verification:
-    """Walk the chain in seq order; report the first receipt that does not fit."""
-    with db.engine.connect() as conn:
-        return walk_stored(_stored_rows(conn, site_id, progress))
-
-
-#: How much of a SQLite file verification maps into memory (address space, not RAM).
-_VERIFY_MMAP = 1 << 40
-#: The chain's columns in :func:`walk_stored`'s order, JSON as stored text; names are
-#: this module's constants, and the site is a bound parameter.
-_VERIFY_SQL = "SELECT hash, {} FROM receipts WHERE site_id = {{}} ORDER BY seq".format(  # noqa: S608
-    ", ".join(f"CAST({n} AS TEXT)" if n in JSON_FIELDS else n for n in SORTED_FIELDS)
-)
-
-
-def _stored_rows(conn: Connection, site_id: int, progress: Progress) -> Iterator[Sequence[Any]]:
-    """Stream a site's receipts as plain driver tuples (a server-side cursor on PostgreSQL).
-
-    Verifying a million receipts is dominated by per-row costs, so this skips the
-    SQLAlchemy result layer; the statement is a constant with one bound parameter.
-    """
-    raw: Any = conn.connection.dbapi_connection
-    if conn.dialect.name == "postgresql":
-        cursor = raw.cursor(name="verify_chain")
-        cursor.execute(_VERIFY_SQL.format("%s"), (site_id,))
-    else:
-        cursor = raw.cursor()
-        cursor.execute(f"PRAGMA mmap_size = {_VERIFY_MMAP}")  # reads without a copy per page
-        cursor.execute(_VERIFY_SQL.format("?"), (site_id,))
-    try:
-        while rows := cursor.fetchmany(5000):
-            yield from rows
-            progress(len(rows))
-    finally:
-        cursor.close()
-        if conn.dialect.name == "sqlite":
-            raw.execute("PRAGMA mmap_size = 0")  # back to the default for the pooled connection
-
-
-def receipt_count(site_id: int, subject_id: str | None = None) -> int:
-    """How many receipts a site has (its chain's length), or one subject has there."""
-    count = select(func.count()).where(_R.c.site_id == site_id)
-    if subject_id is not None:
-        count = count.where(_R.c.subject_id == subject_id)
-    return int(db.session.scalar(count) or 0)
-
-
-def purge_contexts(site_id: int, before: datetime) -> int:
-    """Delete personal context recorded before ``before`` (retention); receipts stay."""
-    ids = select(_R.c.id).where(_R.c.site_id == site_id)
-    result = db.session.execute(
-        delete(ReceiptContext).where(
-            ReceiptContext.receipt_pk.in_(ids), ReceiptContext.created_at < before
-        )
-    )
-    db.session.commit()
-    return int(cast("CursorResult[Any]", result).rowcount or 0)
-
-
-#: Contexts erased per statement: bounded statements, and progress to show on the way.
-_ERASE_BATCH = 2000
-
-
-def erase_subject(
-    site_id: int, subject_id: str, requested_by: str, progress: Progress = _no_progress
-) -> Erasure:
-    """Erase one subject's personal context on request and record the erasure, atomically."""
-    ids = list(
-        db.session.scalars(
-            select(_R.c.id).where(_R.c.site_id == site_id, _R.c.subject_id == subject_id)
-        )
-    )
-    for start in range(0, len(ids), _ERASE_BATCH):
-        batch = ids[start : start + _ERASE_BATCH]
-        db.session.execute(delete(ReceiptContext).where(ReceiptContext.receipt_pk.in_(batch)))
-        progress(len(batch))
-    erasure = Erasure(
-        site_id=site_id, subject_id=subject_id, requested_by=requested_by, receipts=len(ids)
-    )
-    db.session.add(erasure)
-    db.session.commit()
-    return erasure

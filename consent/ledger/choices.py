@@ -7,6 +7,7 @@ member, checked in the order of the body's members below.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -15,7 +16,7 @@ from consent.access import tokens
 from consent.core.catalog import CATEGORIES
 from consent.core.chain import ACTIONS
 from consent.errors import InvalidField
-from consent.ledger.append import ChoiceToRecord, new_subject_id
+from consent.ledger.append import ChoiceToRecord
 from consent.sites.state import SiteState
 
 #: The members a consents POST body may have; any other is refused.
@@ -34,6 +35,11 @@ CONSENT_FIELDS = frozenset(
 #: The longest ``page_url`` recorded, and the most of a ``User-Agent`` kept.
 MAX_PAGE_URL = 2048
 MAX_USER_AGENT = 512
+
+
+def new_subject_id() -> str:
+    """A random pseudonymous visitor id (never derived from anything about the visitor)."""
+    return secrets.token_hex(16)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from consent.console import emit, json_option, progress_bar, site_by_key
 from consent.core.notes import generate_signer_key
 from consent.extensions import db
-from consent.ledger.append import purge_contexts, receipt_count, verify_chain
+from consent.ledger.erasure import purge_contexts
+from consent.ledger.reads import receipt_count, verify_chain
 from consent.ledger.seeding import seed_receipts
 from consent.models import Site, utcnow
 from consent.sites.state import site_state

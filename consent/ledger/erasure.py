@@ -1,5 +1,5 @@
 """Erasure of one subject's personal context on request (GDPR art. 17): the one rule that the
-owner API, the audit UI and ``erase-subject`` share.
+owner API, the audit UI and ``erase-subject`` share; and retention (``purge``).
 
 The receipts and the chain stay (their hashes cover only a salted digest of the context);
 each erasure is recorded and shown in the subject's history. Asking again when nothing is
@@ -8,15 +8,18 @@ left to erase answers the last erasure instead of recording an empty one.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, delete, func, select
 
 from consent.core.times import iso_ms
 from consent.extensions import db
-from consent.ledger.append import Progress, erase_subject
 from consent.ledger.filters import is_subject_id
+from consent.ledger.reads import Progress, _no_progress
 from consent.models import Erasure, Receipt, ReceiptContext
+
+_R = Receipt.__table__
 
 
 def _unshown(_rows: int) -> None:
@@ -56,3 +59,40 @@ def erase(
         "erased_at": iso_ms(last.erased_at),
         "receipts": last.receipts,
     }
+
+
+def purge_contexts(site_id: int, before: datetime) -> int:
+    """Delete personal context recorded before ``before`` (retention); receipts stay."""
+    ids = select(_R.c.id).where(_R.c.site_id == site_id)
+    result = db.session.execute(
+        delete(ReceiptContext).where(
+            ReceiptContext.receipt_pk.in_(ids), ReceiptContext.created_at < before
+        )
+    )
+    db.session.commit()
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
+
+
+#: Contexts erased per statement: bounded statements, and progress to show on the way.
+_ERASE_BATCH = 2000
+
+
+def erase_subject(
+    site_id: int, subject_id: str, requested_by: str, progress: Progress = _no_progress
+) -> Erasure:
+    """Erase one subject's personal context on request and record the erasure, atomically."""
+    ids = list(
+        db.session.scalars(
+            select(_R.c.id).where(_R.c.site_id == site_id, _R.c.subject_id == subject_id)
+        )
+    )
+    for start in range(0, len(ids), _ERASE_BATCH):
+        batch = ids[start : start + _ERASE_BATCH]
+        db.session.execute(delete(ReceiptContext).where(ReceiptContext.receipt_pk.in_(batch)))
+        progress(len(batch))
+    erasure = Erasure(
+        site_id=site_id, subject_id=subject_id, requested_by=requested_by, receipts=len(ids)
+    )
+    db.session.add(erasure)
+    db.session.commit()
+    return erasure

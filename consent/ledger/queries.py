@@ -20,9 +20,9 @@ from consent.core.chain import JSON_FIELDS
 from consent.core.times import iso_ms
 from consent.errors import InvalidField, NotFound
 from consent.extensions import db
-from consent.ledger.append import receipt_dict, receipts_query
 from consent.ledger.exports import STORED_FIELDS
 from consent.ledger.filters import ReceiptFilter, is_subject_id
+from consent.ledger.reads import receipt_dict, receipts_query
 from consent.models import Erasure, Receipt, ReceiptContext
 from consent.params import optional_whole_number, whole
 

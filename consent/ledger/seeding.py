@@ -25,6 +25,7 @@ from consent.extensions import db, writer_turn
 from consent.ledger import append as ledger
 from consent.ledger import rows as receipt_rows
 from consent.ledger import transparency
+from consent.ledger.reads import Progress
 from consent.models import Receipt, utcnow
 from consent.sites.state import SiteState
 
@@ -34,9 +35,7 @@ BATCH = 20_000
 SPAN = timedelta(days=90)
 
 
-def seed_receipts(
-    site: SiteState, count: int, progress: ledger.Progress = lambda _rows: None
-) -> int:
+def seed_receipts(site: SiteState, count: int, progress: Progress = lambda _rows: None) -> int:
     """Append ``count`` valid, chained receipts with varied choices; how many were added."""
     choices = seed_choices(site, count)
     times = seed_times(site.site_id, count)

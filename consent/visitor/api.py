@@ -16,10 +16,11 @@ from consent.access import limits, tokens
 from consent.bodies import json_body
 from consent.core.gate import TokenChoice, TokenInput, decide
 from consent.errors import Forbidden, InvalidField, Unauthorized, Unavailable
-from consent.ledger.append import append_receipt, subject_receipts
+from consent.ledger.append import append_receipt
 from consent.ledger.choices import Sender, choice_to_record
 from consent.ledger.exports import CSV_COLUMNS, csv_cell, csv_row
 from consent.ledger.log_reads import current_proofs
+from consent.ledger.reads import subject_receipts
 from consent.sites.state import SiteState, site_state
 from consent.sites.validation import ip_prefix, origin_of
 

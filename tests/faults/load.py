@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from consent import create_app
 from consent.extensions import db, init_db
-from consent.ledger.append import verify_chain
+from consent.ledger.reads import verify_chain
 from consent.models import Site
 from consent.sites.accounts import create_api_token
 from consent.sites.owner import create_site

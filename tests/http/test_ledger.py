@@ -12,7 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consent.extensions import db
-from consent.ledger.append import erase_subject, purge_contexts, verify_chain
+from consent.ledger.erasure import erase_subject, purge_contexts
+from consent.ledger.reads import verify_chain
 from consent.models import Site, utcnow
 from tests.helpers import Visitor
 
