@@ -14,11 +14,9 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from consent.console import emit, json_option, progress_bar, site_by_key
+from consent.console import emit, json_option
 from consent.extensions import init_db, init_migrations
 from consent.ledger import commands as ledger_commands
-from consent.ledger.erasure import erase
-from consent.ledger.reads import receipt_count
 from consent.sites import commands as site_commands
 
 
@@ -29,22 +27,6 @@ def init_db_command(as_json: bool) -> None:
     """Create or migrate the schema."""
     init_db()
     emit(as_json, {"ok": True}, "database schema is up to date")
-
-
-@click.command("erase-subject")
-@with_appcontext
-@click.option("--site", "site_key", required=True)
-@click.option("--subject", required=True)
-@json_option
-def erase_subject_command(site_key: str, subject: str, as_json: bool) -> None:
-    """Erase one subject's personal context on request; the erasure is recorded."""
-    site = site_by_key(site_key)
-    with progress_bar("erasing", receipt_count(site.id, subject), as_json) as progress:
-        done = erase(site.id, subject, "cli", progress)
-    if done is None:
-        raise click.ClickException("no receipt of this subject on this site")
-    plural = "" if done["receipts"] == 1 else "s"
-    emit(as_json, done, f"erased the personal context of {done['receipts']} receipt{plural}")
 
 
 @click.command(
@@ -85,7 +67,6 @@ def init_app(app: Flask) -> None:
         init_db_command,
         *site_commands.COMMANDS,
         *ledger_commands.COMMANDS,
-        erase_subject_command,
         demo_command,
         verify_export_command,
         monitor_command,

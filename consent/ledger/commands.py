@@ -1,5 +1,5 @@
-"""Commands for the ledger: ``verify-ledger``, ``purge``, ``seed-receipts``, and
-``log-key generate`` for the transparency log's signing key."""
+"""Commands for the ledger: ``verify-ledger``, ``purge``, ``erase-subject``,
+``seed-receipts``, and ``log-key generate`` for the transparency log's signing key."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from consent.console import emit, json_option, progress_bar, site_by_key
 from consent.core.notes import generate_signer_key
 from consent.extensions import db
-from consent.ledger.erasure import purge_contexts
+from consent.ledger.erasure import erase, purge_contexts
 from consent.ledger.reads import receipt_count, verify_chain
 from consent.ledger.seeding import seed_receipts
 from consent.models import Site, utcnow
@@ -73,6 +73,22 @@ def purge_command(older_than: str | None, as_json: bool) -> None:
     emit(as_json, {"purged": total, "sites": purged}, f"purged the context of {total} receipts")
 
 
+@click.command("erase-subject")
+@with_appcontext
+@click.option("--site", "site_key", required=True)
+@click.option("--subject", required=True)
+@json_option
+def erase_subject_command(site_key: str, subject: str, as_json: bool) -> None:
+    """Erase one subject's personal context on request; the erasure is recorded."""
+    site = site_by_key(site_key)
+    with progress_bar("erasing", receipt_count(site.id, subject), as_json) as progress:
+        done = erase(site.id, subject, "cli", progress)
+    if done is None:
+        raise click.ClickException("no receipt of this subject on this site")
+    plural = "" if done["receipts"] == 1 else "s"
+    emit(as_json, done, f"erased the personal context of {done['receipts']} receipt{plural}")
+
+
 @click.command("seed-receipts")
 @with_appcontext
 @click.option("--site", "site_key", required=True)
@@ -105,4 +121,10 @@ def log_key_generate(name: str | None, as_json: bool) -> None:
 
 
 #: Registered by :func:`consent.cli.init_app`.
-COMMANDS = (verify_ledger_command, purge_command, seed_receipts_command, log_key_group)
+COMMANDS = (
+    verify_ledger_command,
+    purge_command,
+    erase_subject_command,
+    seed_receipts_command,
+    log_key_group,
+)
