@@ -11,6 +11,7 @@ from typing import Any
 from consent.audit.streams import MEDIA_TYPES
 from consent.core.catalog import CATEGORIES
 from consent.core.chain import ACTIONS, FAILURE_REASONS
+from consent.ledger.filters import MAX_SUBJECT
 from consent.ledger.kantara import VERSION as KANTARA_VERSION
 from consent.ledger.queries import MAX_LIMIT
 from consent.ledger.stats import BUCKETS, SIGNALS
@@ -199,7 +200,7 @@ AUDIT_SCHEMAS: dict[str, Any] = {
 }
 
 _FILTERS = [
-    param("subject", maxLength=64),  # queries._MAX_SUBJECT (private there)
+    param("subject", maxLength=MAX_SUBJECT),
     param("from", format="date-time"),
     param("to", format="date-time"),
     param("policy_version", type="integer", minimum=1),
