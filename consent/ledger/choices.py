@@ -73,7 +73,7 @@ def choice_to_record(site: SiteState, body: Any, sender: Sender) -> ChoiceToReco
     language = body.get("language")
     if not isinstance(language, str) or language not in published.languages:
         raise InvalidField("language", "not a language of this policy version")
-    categories = _categories(action, body.get("categories"))
+    categories = categories_for(action, body.get("categories"))
     signals = _signals(body.get("signals"), sender)
     page_url = _page_url(body.get("page_url"))
     previous = _previous_token(site, body.get("token"))
@@ -92,7 +92,7 @@ def choice_to_record(site: SiteState, body: Any, sender: Sender) -> ChoiceToReco
     )
 
 
-def _categories(action: str, given: Any) -> dict[str, bool]:
+def categories_for(action: str, given: Any) -> dict[str, bool]:
     """Every category's answer: all on or all off but ``necessary``, or as a custom choice gave."""
     if given is not None:
         if not isinstance(given, dict):

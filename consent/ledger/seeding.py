@@ -25,6 +25,7 @@ from consent.extensions import db, writer_turn
 from consent.ledger import append as ledger
 from consent.ledger import rows as receipt_rows
 from consent.ledger import transparency
+from consent.ledger.choices import categories_for
 from consent.ledger.reads import Progress
 from consent.models import Receipt, utcnow
 from consent.sites.state import SiteState
@@ -113,10 +114,8 @@ def seed_choices(site: SiteState, count: int) -> Iterator[ledger.ChoiceToRecord]
     shapes += [("custom", bits) for bits in range(16)] * 2
     choices = []
     for action, bits in shapes:
-        categories = {c: c == "necessary" or action == "accept_all" for c in CATEGORIES}
-        if action == "custom":
-            categories.update({c: bool(bits >> i & 1) for i, c in enumerate(CATEGORIES[1:])})
-        choices.append((action, categories))
+        given = {c: bool(bits >> i & 1) for i, c in enumerate(CATEGORIES[1:])}
+        choices.append((action, categories_for(action, given if action == "custom" else None)))
     version = site.gate.policy_version
     for _ in range(count):
         action, categories = rng.choice(choices)
