@@ -59,6 +59,12 @@ class NotFound(ConsentError):
     status, code = 404, "not_found"
 
 
+class Conflict(ConsentError):
+    """The request contradicts the resource's current state (e.g. nothing new to publish)."""
+
+    status, code = 409, "conflict"
+
+
 class UnsupportedMediaType(ConsentError):
     """The body is not ``application/json``."""
 
@@ -88,6 +94,7 @@ HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",

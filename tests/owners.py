@@ -23,6 +23,14 @@ def site_by_key(site_key: str) -> Site:
     return db.session.scalars(select(Site).where(Site.site_key == site_key)).one()
 
 
+def revise_draft(site: Site) -> None:
+    """Change the draft's Dutch description, so that the next publish has something new to
+    freeze (an identical draft is refused) without changing what an English page shows."""
+    draft = copy.deepcopy(site.draft)
+    draft["texts"]["nl"]["description"] += " (herzien)"
+    site.draft = draft
+
+
 def mint(app: Flask, site_key: str, role: str) -> str:
     """A fresh API token of ``role`` for the site."""
     with app.app_context():

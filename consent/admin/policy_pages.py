@@ -27,7 +27,14 @@ from consent.errors import InvalidField
 from consent.extensions import db
 from consent.sites.drafts import draft_diff, update_draft, version_diff
 from consent.sites.owner import forget_cached, lock_site, site_row
-from consent.sites.versions import get_version, latest_version, list_policies, publish_draft
+from consent.sites.versions import (
+    DraftUnchanged,
+    get_version,
+    identical_version,
+    latest_version,
+    list_policies,
+    publish_draft,
+)
 
 bp = admin_blueprint("admin_policy")
 
@@ -102,21 +109,34 @@ def texts(site_key: str, language: str) -> ResponseReturnValue:
 @bp.route("/sites/<site_key>/publish", methods=["GET", "POST"])
 @owner_only
 def publish(site_key: str) -> ResponseReturnValue:
-    """Review what the draft changes and publish it as the next version."""
+    """Review what the draft changes and publish it as the next version (never a copy)."""
     row = site_row(site_id())
     pending = draft_diff(row)
     form = PublishForm(data=None if request.method == "POST" else _proposal(pending))
     if form.validate_on_submit():
-        locked = lock_site(row.id)
-        version = publish_draft(locked, bool(form.requires_reconsent.data))
+        try:
+            version = publish_draft(lock_site(row.id), bool(form.requires_reconsent.data))
+        except DraftUnchanged as error:
+            db.session.rollback()
+            return _publish_page(form, pending, identical_to=error.version), 409
         number, reconsent = version.version, version.requires_reconsent
         db.session.commit()
         forget_cached(site_key)
         asked = " Every visitor will be asked again." if reconsent else ""
         flash(f"Published version {number}.{asked}")
         return redirect(url_for("admin.site", site_key=site_key))
+    unchanged = identical_version(row)
+    return _publish_page(form, pending, identical_to=unchanged.version if unchanged else None)
+
+
+def _publish_page(form: PublishForm, pending: dict[str, Any], *, identical_to: int | None) -> str:
+    # ``identical_to``: the version the draft equals, when there is nothing to publish.
     return render_template(
-        "admin/publish.html", form=form, diff=pending, current=latest_version(row.id)
+        "admin/publish.html",
+        form=form,
+        diff=pending,
+        current=latest_version(site_id()),
+        identical_to=identical_to,
     )
 
 

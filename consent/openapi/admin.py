@@ -181,9 +181,17 @@ def _operation(
     status: int,
     schema: str | None,
     body: str | None = None,
+    extra_errors: tuple[int, ...] = (),
 ) -> dict[str, Any]:
     return bearer_operation(
-        operation_id, summary, schema, role="owner", path=path, body=body, status=status
+        operation_id,
+        summary,
+        schema,
+        role="owner",
+        path=path,
+        body=body,
+        status=status,
+        extra_errors=extra_errors,
     )
 
 
@@ -212,11 +220,13 @@ ADMIN_PATHS: dict[str, Any] = {
     f"{_SITE}/publish": {
         "post": _operation(
             "publishDraft",
-            "Publish the draft as the next policy version",
+            "Publish the draft as the next policy version (409 when it is identical to the "
+            "current one)",
             (),
             201,
             "PolicyVersion",
             "OwnerPublish",
+            extra_errors=(409,),
         ),
     },
     f"{_SITE}/policies/{{a}}/diff/{{b}}": {

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 from consent.core.canonical import digest
 from consent.core.catalog import CATEGORIES, VENDORS
 from consent.core.times import iso_now
-from consent.errors import InvalidField, NotFound
+from consent.errors import Conflict, InvalidField, NotFound
 from consent.extensions import db
 from consent.models import PolicyVersion, Site
 from consent.params import optional_whole_number, whole
@@ -23,6 +23,15 @@ from consent.params import optional_whole_number, whole
 
 class PublishedVersionImmutable(RuntimeError):
     """Code tried to change or delete a published policy version."""
+
+
+class DraftUnchanged(Conflict):
+    """Publishing would freeze a copy of the current version: nothing to publish."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"Nothing to publish: the draft is identical to version {version}")
+        #: The current version the draft is identical to.
+        self.version = version
 
 
 @event.listens_for(PolicyVersion, "before_update")
@@ -76,11 +85,14 @@ def reconsent_needed(old: dict[str, Any], new: dict[str, Any]) -> bool:
 def publish_draft(site: Site, requires_reconsent: bool | None = None) -> PolicyVersion:
     """Freeze the site's draft as its next policy version; the caller commits.
 
-    ``None`` lets the diff decide re-consent (:func:`reconsent_needed`). The site's state
-    version moves on, so every worker's cache reloads the site within its TTL.
+    ``None`` lets the diff decide re-consent (:func:`reconsent_needed`). A draft identical
+    to the current version raises :class:`DraftUnchanged` (409) and creates nothing. The
+    site's state version moves on, so every worker's cache reloads the site within its TTL.
     """
     draft = site.draft
     current = latest_version(site.id)
+    if current is not None and freezes_the_same(current, draft):
+        raise DraftUnchanged(current.version)
     if requires_reconsent is None:
         requires_reconsent = current is not None and reconsent_needed(
             current.vendors, draft["vendors"]
@@ -105,6 +117,26 @@ def publish_draft(site: Site, requires_reconsent: bool | None = None) -> PolicyV
     site.state_version = (site.state_version or 0) + 1
     db.session.flush()
     return version
+
+
+def freezes_the_same(version: PolicyVersion, draft: dict[str, Any]) -> bool:
+    """Whether publishing the draft would freeze exactly what ``version`` froze.
+
+    Everything a version stores from its draft counts, settings included: a new measurement
+    id is worth a version even though ``policy_hash`` (what the banner shows) stays the same.
+    """
+    return (
+        draft["privacy_policy_url"] == version.privacy_policy_url
+        and draft.get("cookie_statement_url") == version.cookie_statement_url
+        and draft["texts"] == version.texts
+        and draft["vendors"] == version.vendors
+    )
+
+
+def identical_version(site: Site) -> PolicyVersion | None:
+    """The current version when the draft is identical to it (nothing to publish), else None."""
+    current = latest_version(site.id)
+    return current if current is not None and freezes_the_same(current, site.draft) else None
 
 
 def list_policies(site_id: int) -> list[PolicyVersion]:

@@ -125,9 +125,11 @@ class Service:
         from consent.extensions import db
         from consent.models import Site
         from consent.sites.versions import publish_draft
+        from tests.owners import revise_draft
 
         with self.app.app_context():
             row = db.session.scalar(select(Site).where(Site.site_key == self.sites[site]))
+            revise_draft(row)  # an identical draft is refused
             publish_draft(row, requires_reconsent=requires_reconsent)
             db.session.commit()
 

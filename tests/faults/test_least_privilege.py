@@ -100,6 +100,9 @@ def test_the_app_runs_with_least_privilege(roles: Roles) -> None:
     verified = client.get(f"{audit}/verify", headers=auditor).json
     assert verified["ok"] is True and verified["receipts"] == 3
     assert client.patch(admin, json={"name": "Renamed"}, headers=owner).status_code == 200
+    draft = client.get(f"{admin}/draft", headers=owner).json
+    draft["texts"]["en"]["title"] = "Revised"  # an identical draft is refused (409)
+    assert client.put(f"{admin}/draft", json=draft, headers=owner).status_code == 200
     published = client.post(f"{admin}/publish", json={"requires_reconsent": True}, headers=owner)
     assert published.status_code == 201, published.json
     minted = client.post(f"{admin}/tokens", json={"role": "auditor", "label": "x"}, headers=owner)

@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import select
 
 from consent.extensions import db
-from consent.models import ApiToken, Site
+from consent.models import ApiToken, PolicyVersion, Site
 from consent.openapi.document import document
 from tests.helpers import Visitor
 from tests.owners import OwnerApi, mint, other_site, site_by_key
@@ -336,10 +336,6 @@ def _swap(draft: dict[str, Any]) -> None:
     _add_vendor(draft)
 
 
-def _nothing(draft: dict[str, Any]) -> None:
-    pass
-
-
 @pytest.mark.parametrize(
     ("change", "asked", "expected"),
     [
@@ -350,7 +346,6 @@ def _nothing(draft: dict[str, Any]) -> None:
         (_edit_text, None, False),
         (_edit_setting, None, False),
         (_edit_url, None, False),
-        (_nothing, None, False),
         (_add_vendor, False, False),
         (_edit_text, True, True),
         (_remove_vendor, True, True),
@@ -377,6 +372,7 @@ def test_publish_decides_reconsent_from_the_diff(
 def test_publish_answers_as_the_audit_api_shows_the_version(
     app: Flask, client: FlaskClient, owner: OwnerApi
 ) -> None:
+    _change_draft(owner, _edit_text)
     published = owner.publish(False)
     assert {
         "version",
@@ -402,8 +398,68 @@ def test_publish_body_is_validated(owner: OwnerApi) -> None:
         response = owner.call("POST", "/publish", body)
         assert response.status_code == 422 and response.json["error"]["field"] == field
     assert owner.ok("GET")["policy_version"] == 1
+    _change_draft(owner, _edit_text)
     assert owner.publish(None)["requires_reconsent"] is False  # {} and null both decide
+    _change_draft(owner, _edit_url)
     assert owner.ok("POST", "/publish", {}, status=201)["version"] == 3
+
+
+def _change_draft(owner: OwnerApi, change: Any) -> None:
+    draft = owner.draft()
+    change(draft)
+    owner.put_draft(draft)
+
+
+def _change_cookie_url(draft: dict[str, Any]) -> None:
+    draft["cookie_statement_url"] = "https://shop.example/cookies"
+
+
+def _reorder(draft: dict[str, Any]) -> None:
+    # The same contents in another member order are the same draft.
+    draft["vendors"] = dict(reversed(draft["vendors"].items()))
+    draft["texts"] = dict(reversed(draft["texts"].items()))
+
+
+def _change_and_undo(draft: dict[str, Any]) -> None:
+    before = copy.deepcopy(draft)
+    _edit_text(draft)
+    draft.clear()
+    draft.update(before)
+
+
+@pytest.mark.parametrize(
+    "change", [_reorder, _change_and_undo, lambda draft: None], ids=["reordered", "undone", "as is"]
+)
+def test_publishing_a_draft_identical_to_the_current_version_is_a_conflict(
+    app: Flask, client: FlaskClient, owner: OwnerApi, change: Any
+) -> None:
+    _change_draft(owner, change)
+    state = state_version(app, owner.site_key)
+    for body in ({"requires_reconsent": None}, {"requires_reconsent": True}):
+        response = owner.call("POST", "/publish", body)
+        assert response.status_code == 409
+        assert response.json["error"]["code"] == "conflict"
+        assert "identical to version 1" in response.json["error"]["message"]
+    assert owner.ok("GET")["policy_version"] == 1
+    assert state_version(app, owner.site_key) == state
+    with app.app_context():
+        site_id = site_by_key(owner.site_key).id
+        versions = db.session.scalars(
+            select(PolicyVersion.version).where(PolicyVersion.site_id == site_id)
+        ).all()
+    assert versions == [1]
+    assert Visitor(client, owner.site_key).config()["policy_version"] == 1
+
+
+@pytest.mark.parametrize(
+    "change", [_edit_setting, _change_cookie_url, _edit_url, _edit_text, _remove_vendor]
+)
+def test_any_frozen_change_is_worth_a_version(owner: OwnerApi, change: Any) -> None:
+    _change_draft(owner, change)
+    assert owner.publish(None)["version"] == 2
+    conflict = owner.call("POST", "/publish", {"requires_reconsent": None})
+    assert conflict.status_code == 409
+    assert "identical to version 2" in conflict.json["error"]["message"]
 
 
 def test_diff_between_versions(owner: OwnerApi) -> None:
@@ -457,7 +513,7 @@ def test_every_owner_change_bumps_the_state_version(app: Flask, owner: OwnerApi)
     versions = [state_version(app, owner.site_key)]
     owner.ok("PATCH", body={"choice_lifetime_days": 30})
     versions.append(state_version(app, owner.site_key))
-    owner.put_draft(owner.draft())
+    _change_draft(owner, _edit_text)
     versions.append(state_version(app, owner.site_key))
     owner.publish()
     versions.append(state_version(app, owner.site_key))

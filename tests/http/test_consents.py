@@ -14,6 +14,7 @@ from consent.core.catalog import CATEGORIES
 from consent.core.chain import GENESIS, receipt_hash
 from consent.extensions import db
 from tests.helpers import Visitor
+from tests.owners import revise_draft
 
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
@@ -89,9 +90,9 @@ def test_older_published_version_is_accepted(app: Flask, client: FlaskClient, si
     visitor = Visitor(client, site)
     body = visitor.consent_body("accept_all")
     with app.app_context():
-        publish_draft(
-            db.session.query(Site).filter_by(site_key=site).one(), requires_reconsent=False
-        )
+        row = db.session.query(Site).filter_by(site_key=site).one()
+        revise_draft(row)
+        publish_draft(row, requires_reconsent=False)
         db.session.commit()
     response = visitor.post(body)
     assert response.status_code == 201

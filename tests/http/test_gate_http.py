@@ -13,6 +13,7 @@ from consent.extensions import db
 from consent.models import Site
 from consent.sites.versions import publish_draft
 from tests.helpers import Visitor
+from tests.owners import revise_draft
 
 ALL = ("google-analytics", "meta-pixel", "twitter", "vimeo", "stripe", "youtube", "nope")
 
@@ -146,6 +147,7 @@ def test_expired(app: Flask, client: FlaskClient, site: str) -> None:
 def _publish(app: Flask, site_key: str, requires_reconsent: bool) -> None:
     with app.app_context():
         row = db.session.query(Site).filter_by(site_key=site_key).one()
+        revise_draft(row)
         publish_draft(row, requires_reconsent=requires_reconsent)
         db.session.commit()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from consent.extensions import db
 from consent.models import PolicyVersion
+from consent.sites.drafts import update_draft
 from consent.sites.owner import lock_site
 from consent.sites.versions import PublishedVersionImmutable, publish_draft, reconsent_needed
 from tests.owners import OwnerApi, mint, site_by_key
@@ -98,6 +100,10 @@ def test_concurrent_publishes_get_consecutive_versions(app: Flask, site: str) ->
         with app.app_context():
             try:
                 row = lock_site(site_id)
+                # Each publish changes the draft first: an identical one would be refused.
+                texts = copy.deepcopy(row.draft["texts"])
+                texts["en"]["title"] = f"Title {threading.get_ident()}"
+                update_draft(row, texts=texts)
                 versions.append(publish_draft(row, None).version)
                 db.session.commit()
             except BaseException as error:  # reported below, with the thread's traceback
@@ -115,6 +121,10 @@ def test_concurrent_publishes_get_consecutive_versions(app: Flask, site: str) ->
 
 def test_concurrent_publishes_over_http(app: Flask, site: str) -> None:
     token = mint(app, site, "owner")
+    owner = OwnerApi(app.test_client(), site, token)
+    draft = owner.draft()
+    draft["texts"]["en"]["title"] = "Changed once"
+    owner.put_draft(draft)
     statuses: list[int] = []
 
     def publish() -> None:
@@ -130,7 +140,10 @@ def test_concurrent_publishes_over_http(app: Flask, site: str) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert statuses == [201] * 4
+    # Serialised by the site lock: the first publishes the change, the rest find nothing new.
+    assert sorted(statuses) == [201, 409, 409, 409]
+    with app.app_context():
+        assert sorted(v.version for v in site_by_key(site).policies) == [1, 2]
 
 
 @pytest.mark.parametrize(

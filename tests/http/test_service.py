@@ -15,6 +15,7 @@ from consent.config import ConfigError
 from consent.extensions import db
 from consent.models import Site
 from tests.helpers import Visitor
+from tests.owners import revise_draft
 
 
 def test_healthz(client: FlaskClient) -> None:
@@ -106,9 +107,9 @@ def test_publish_reaches_the_cache(app: Flask, client: FlaskClient, site: str) -
     visitor = Visitor(client, site)
     assert visitor.config()["policy_version"] == 1
     with app.app_context():
-        publish_draft(
-            db.session.query(Site).filter_by(site_key=site).one(), requires_reconsent=True
-        )
+        row = db.session.query(Site).filter_by(site_key=site).one()
+        revise_draft(row)
+        publish_draft(row, requires_reconsent=True)
         db.session.commit()
     assert visitor.config()["policy_version"] == 2
 
