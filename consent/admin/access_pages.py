@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
@@ -12,6 +14,7 @@ from consent.errors import InvalidField
 from consent.extensions import db
 from consent.params import whole
 from consent.sites.members import (
+    active_token,
     active_tokens,
     add_member,
     mint_token,
@@ -35,6 +38,16 @@ def snippet(site_key: str) -> ResponseReturnValue:
     )
 
 
+#: How a token without a label is named: in the list, the confirmation and the message.
+NO_LABEL = "(no label)"
+
+
+def _named(token: dict[str, Any]) -> dict[str, Any]:
+    """A token as the pages show it: its fields and its name in a sentence."""
+    label = token["label"]
+    return {**token, "named": f"“{label}”" if label else NO_LABEL}
+
+
 @bp.route("/sites/<site_key>/tokens", methods=["GET", "POST"])
 @owner_only
 def tokens(site_key: str) -> ResponseReturnValue:
@@ -45,7 +58,7 @@ def tokens(site_key: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             role, label = parse_token_request({"role": form.role.data, "label": form.label.data})
-            created = mint_token(site_row(site_id()), role, label)
+            created = _named(mint_token(site_row(site_id()), role, label))
         except InvalidField as error:
             db.session.rollback()
             errors[error.field] = error.message
@@ -55,22 +68,25 @@ def tokens(site_key: str) -> ResponseReturnValue:
     return render_template(
         "admin/tokens.html",
         form=form,
-        revoke=CsrfForm(),
         errors=errors,
         created=created,
-        tokens=[token_dict(t) for t in active_tokens(site_id())],
+        tokens=[_named(token_dict(t)) for t in active_tokens(site_id())],
+        no_label=NO_LABEL,
     ), (422 if errors else 200)
 
 
-@bp.post("/sites/<site_key>/tokens/<token_id>/revoke")
+@bp.route("/sites/<site_key>/tokens/<token_id>/revoke", methods=["GET", "POST"])
 @owner_only
 def revoke(site_key: str, token_id: str) -> ResponseReturnValue:
-    """Revoke a token: from now on it gets 401."""
-    if CsrfForm().validate_on_submit():
+    """Ask which token is meant (label, role, created), then revoke it: it gets 401 from now."""
+    form = CsrfForm()
+    token = _named(token_dict(active_token(site_id(), token_id)))
+    if form.validate_on_submit():
         revoke_token(site_id(), token_id)
         db.session.commit()
-        flash("Token revoked.")
-    return redirect(url_for("admin_access.tokens", site_key=site_key))
+        flash(f"Revoked token {token['named']} ({token['role']}, created {token['created_at']}).")
+        return redirect(url_for("admin_access.tokens", site_key=site_key))
+    return render_template("admin/revoke_token.html", form=form, token=token)
 
 
 @bp.route("/sites/<site_key>/users", methods=["GET", "POST"])

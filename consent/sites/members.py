@@ -62,8 +62,8 @@ def mint_token(site: Site, role: str, label: str) -> dict[str, Any]:
     return {**token_dict(row), "token": token}
 
 
-def revoke_token(site_id: int, token_id: str | int) -> None:
-    """Revoke one of the site's active tokens; anything else is 404 (no existence leak)."""
+def active_token(site_id: int, token_id: str | int) -> ApiToken:
+    """One of the site's active tokens; anything else is 404 (no existence leak)."""
     number = whole(str(token_id), max_digits=18)
     if number is None:
         raise NotFound("unknown token")
@@ -74,7 +74,14 @@ def revoke_token(site_id: int, token_id: str | int) -> None:
     )
     if row is None:
         raise NotFound("unknown token")
+    return row
+
+
+def revoke_token(site_id: int, token_id: str | int) -> ApiToken:
+    """Revoke one of the site's active tokens (404 for anything else); the caller commits."""
+    row = active_token(site_id, token_id)
     row.revoked_at = utcnow()
+    return row
 
 
 # --- Users -----------------------------------------------------------------------------

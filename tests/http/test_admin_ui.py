@@ -14,6 +14,7 @@ from sqlalchemy import select
 from consent import create_app
 from consent.extensions import db
 from consent.models import ApiToken, Membership, Site, User
+from consent.sites.members import token_dict
 from tests.conftest import base_config
 from tests.helpers import Visitor
 from tests.http.auditing import Page
@@ -67,6 +68,7 @@ SITE_PAGES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/snippet", None),
     ("GET", "/tokens", None),
     ("POST", "/tokens", {"role": "owner", "label": "stolen"}),
+    ("GET", "/tokens/1/revoke", None),
     ("POST", "/tokens/1/revoke", {}),
     ("GET", "/users", None),
     ("POST", "/users", {"email": "intruder@example.com", "role": "owner"}),
@@ -390,6 +392,59 @@ def test_tokens_page(app: Flask, client: FlaskClient, ui: FlaskClient, site: str
         stored = db.session.get(ApiToken, int(token_id))
         assert stored is not None and stored.revoked_at is not None
         assert token not in stored.token_hash
+
+
+def _token_row(app: Flask, token_id: str) -> ApiToken:
+    with app.app_context():
+        row = db.session.get(ApiToken, int(token_id))
+        assert row is not None
+        return row
+
+
+@pytest.mark.parametrize(
+    ("label", "named"),
+    [("DPO export", "“DPO export”"), ("", "(no label)"), ("   ", "(no label)")],
+)
+def test_revoking_a_token_asks_first_and_says_which(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str, label: str, named: str
+) -> None:
+    url = f"/admin/sites/{site}/tokens"
+    created = Page.of(ui.post(url, data={"role": "auditor", "label": label}))
+    (notice,) = [e for e in created.elements if "data-new-token" in e.attrs]
+    assert f"New auditor token {named}." in " ".join(notice.text.split())
+    secret = created.text("code", id="new-token")
+    verify = f"/api/v1/audit/sites/{site}/verify"
+    headers = {"Authorization": f"Bearer {secret}"}
+    listed = Page.of(ui.get(url))
+    (row,) = [r for r in listed.find("tr") if "data-token-id" in r.attrs]
+    token_id = row.attrs["data-token-id"]
+    assert row.cells[0].text.strip() == (label.strip() or "(no label)")
+    href = listed.find("a", data_revoke_link=token_id)[0].attrs["href"]
+    assert href == f"{url}/{token_id}/revoke"
+    # The link asks first, naming the token; asking revokes nothing.
+    confirm = ui.get(href)
+    assert confirm.status_code == 200
+    page = Page.of(confirm)
+    created_at = page.find("time")[0].attrs["datetime"]
+    stored = _token_row(app, token_id)
+    assert stored.revoked_at is None and created_at == token_dict(stored)["created_at"]
+    question = page.text("p", data_revoke_token=token_id)
+    assert question == f"Revoke token {named} (auditor, created {created_at})?"
+    assert page.find("form", method="post", action=href)
+    assert page.find("a", href=url)  # cancel: back to the list
+    assert client.get(verify, headers=headers).status_code == 200
+    # Confirming revokes it and says which one.
+    done = ui.post(href)
+    assert done.status_code == 302 and done.headers["Location"] == url
+    after = Page.of(ui.get(url))
+    flashed = after.text("div", data_flash="")
+    assert flashed == f"Revoked token {named} (auditor, created {created_at})."
+    assert not [r for r in after.find("tr") if "data-token-id" in r.attrs]
+    assert _token_row(app, token_id).revoked_at is not None
+    assert client.get(verify, headers=headers).status_code == 401
+    # A revoked (or unknown) token has nothing left to confirm or revoke.
+    for answer in (ui.get(href), ui.post(href), ui.get(f"{url}/999999/revoke")):
+        assert answer.status_code == 404
 
 
 def test_users_page(app: Flask, ui: FlaskClient, site: str) -> None:
