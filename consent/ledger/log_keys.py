@@ -6,7 +6,9 @@ verifier keys, current first, are what ``/log/key`` publishes.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -62,13 +64,17 @@ def _instance_key(folder: Path, netloc: str) -> tuple[Signer, list[Verifier]]:
     """The instance's key for ``netloc`` (created once, mode 0600); keys of other names retire."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{netloc.replace('/', '_')}.key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass  # another worker of this instance made it first
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(generate_signer_key(netloc)[0] + "\n")
+    if not path.exists():
+        # Written whole under another name, then linked into place: a worker starting beside
+        # this one sees no file or the whole key, never an empty one; the first link wins.
+        fd, draft = tempfile.mkstemp(dir=folder, prefix=".draft-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(generate_signer_key(netloc)[0] + "\n")
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            os.unlink(draft)
     signer = parse_signer_key(path.read_text().strip())
     older = [
         parse_signer_key(other.read_text().strip()).verifier
