@@ -242,8 +242,12 @@ def test_create_and_revoke_a_token(admin: Any, service: Service, owner_site: str
     assert row.locator("td").nth(2).inner_text() != "never"  # just used
     assert admin.locator("#new-token").count() == 0
     assert token not in admin.content()
-    admin.get_by_role("button", name="Revoke DPO export").click()
-    assert "Token revoked" in admin.locator("[data-flash]").inner_text()
+    admin.get_by_role("link", name="Revoke token “DPO export”").click()
+    question = admin.locator("[data-revoke-token]").inner_text()
+    assert question.startswith("Revoke token “DPO export” (auditor, created ")
+    assert _verify_status(service, owner_site, token) == 200  # asking revokes nothing
+    admin.get_by_role("button", name="Revoke token").click()
+    assert "Revoked token “DPO export” (auditor" in admin.locator("[data-flash]").inner_text()
     assert admin.locator("tr", has_text="DPO export").count() == 0
     assert _verify_status(service, owner_site, token) == 401
 
