@@ -78,16 +78,7 @@ _TOKEN = {
 ADMIN_SCHEMAS: dict[str, Any] = {
     "OwnerSite": {
         "type": "object",
-        "required": [
-            "site_key",
-            "name",
-            "origins",
-            "default_language",
-            "choice_lifetime_days",
-            "retention_days",
-            "privacy_policy_url",
-            "policy_version",
-        ],
+        "required": ["site_key", *SITE_FIELDS, "policy_version"],
         "properties": {
             "site_key": {"type": "string"},
             "name": {"type": "string"},

@@ -11,9 +11,15 @@ from typing import Any
 
 from consent.core.texts import DEFAULT_TEXTS, LANGUAGES
 from consent.errors import InvalidField
-from consent.models import PolicyVersion, Site
+from consent.models import Site
 from consent.sites.validation import validate_https_url, validate_texts, validate_vendors
-from consent.sites.versions import get_version, latest_version, list_policies, reconsent_needed
+from consent.sites.versions import (
+    get_version,
+    latest_version,
+    list_policies,
+    policy_contents,
+    reconsent_needed,
+)
 
 #: Members a draft PUT may carry (``based_on`` is informative and ignored).
 DRAFT_FIELDS = ("based_on", "privacy_policy_url", "cookie_statement_url", "texts", "vendors")
@@ -26,16 +32,6 @@ def default_draft(privacy_url: str, vendors: dict[str, dict[str, Any]]) -> dict[
         "cookie_statement_url": None,
         "texts": copy.deepcopy(DEFAULT_TEXTS),
         "vendors": vendors,
-    }
-
-
-def policy_contents(row: PolicyVersion) -> dict[str, Any]:
-    """What a version shows, in the shape of a draft (for diffs)."""
-    return {
-        "privacy_policy_url": row.privacy_policy_url,
-        "cookie_statement_url": row.cookie_statement_url,
-        "texts": row.texts,
-        "vendors": row.vendors,
     }
 
 

@@ -181,15 +181,22 @@ def published_policy(site_id: int, version: str) -> PolicyVersion:
     return found
 
 
+def policy_contents(row: PolicyVersion) -> dict[str, Any]:
+    """What a version shows, in the shape of a draft (for diffs)."""
+    return {
+        "privacy_policy_url": row.privacy_policy_url,
+        "cookie_statement_url": row.cookie_statement_url,
+        "texts": row.texts,
+        "vendors": row.vendors,
+    }
+
+
 def policy_dict(version: PolicyVersion) -> dict[str, Any]:
     """A published policy version as GET …/policies/<v> shows it (texts exactly as stored)."""
     return {
         "version": version.version,
         "published_at": version.published_at,
-        "privacy_policy_url": version.privacy_policy_url,
-        "cookie_statement_url": version.cookie_statement_url,
-        "texts": version.texts,
-        "vendors": version.vendors,
+        **policy_contents(version),
         "requires_reconsent": version.requires_reconsent,
         "policy_hash": version.policy_hash,
     }
