@@ -58,6 +58,7 @@ class Hostile:
     owner: str
     receipt: dict[str, Any]
     auditor: str
+    auditor_id: int
 
     def read_with_markup(self, service: Service) -> None:
         """An audited read whose path and query carry markup (the access log shows both)."""
@@ -119,9 +120,10 @@ def hostile(service: Service) -> Iterator[Hostile]:
         site.draft = draft
         publish_draft(site, requires_reconsent=False)
         upsert_user(EMAIL, "owner", PASSWORD, site)
-        _row, auditor = create_api_token(site, "auditor", LABEL)
+        row, auditor = create_api_token(site, "auditor", LABEL)
         state["key"] = site.site_key
         db.session.commit()
+        state["token_id"] = str(row.id)
     key = state["key"]
     client = service.app.test_client()
     visitor = Visitor(client, key, origin=server.origin)
@@ -131,7 +133,7 @@ def hostile(service: Service) -> Iterator[Hostile]:
         page_url=server.origin + PAGE_URL_PATH,
         headers={"User-Agent": HOSTILE, "X-Forwarded-For": HOSTILE, "Client-IP": HOSTILE},
     )
-    yield Hostile(key, server.origin, receipt, auditor)
+    yield Hostile(key, server.origin, receipt, auditor, int(state["token_id"]))
     server.stop()
 
 
@@ -232,6 +234,7 @@ def _ui_pages(service: Service, hostile: Hostile) -> list[str]:
         "a": "1",
         "b": "2",
         "language": "en",
+        "token_id": str(hostile.auditor_id),
     }
     urls = ["/admin/", "/audit/", f"/admin/sites/{hostile.key}/texts/nl"]
     for rule in service.app.url_map.iter_rules():
@@ -247,7 +250,7 @@ SHOWN = {
     "/receipts/": (HOSTILE,),  # the replayed banner and the user agent
     "/subjects/": (HOSTILE,),
     "/access-log": (PATH_MARKUP, HOSTILE),
-    "/tokens": (LABEL,),
+    "/tokens": (LABEL,),  # the list, and a token's revoke confirmation
 }
 
 

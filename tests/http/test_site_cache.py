@@ -15,6 +15,7 @@ from consent.sites.owner import create_site
 from consent.sites.versions import publish_draft
 from tests.conftest import ORIGIN, VENDORS
 from tests.helpers import Visitor
+from tests.owners import revise_draft
 
 
 def _sites(app: Flask, count: int) -> list[str]:
@@ -88,9 +89,9 @@ def test_a_consent_under_an_older_version_is_read_not_cached(
     visitor = Visitor(client, site)
     old = visitor.config()
     with app.app_context():
-        publish_draft(
-            db.session.query(Site).filter_by(site_key=site).one(), requires_reconsent=True
-        )
+        row = db.session.query(Site).filter_by(site_key=site).one()
+        revise_draft(row)
+        publish_draft(row, requires_reconsent=True)
         db.session.commit()
     assert visitor.config()["policy_version"] == 2
 
