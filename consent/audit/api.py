@@ -24,7 +24,7 @@ from consent.ledger.queries import (
 )
 from consent.ledger.reads import verify_chain
 from consent.ledger.stats import BUCKETS, receipt_stats
-from consent.sites.versions import find_policy, list_policies, policy_dict, published_policy
+from consent.sites.versions import find_policy, get_version, list_policies, policy_dict
 
 bp = Blueprint("audit_api", __name__)
 
@@ -122,7 +122,7 @@ def policies(site_key: str) -> Response:
 @require_api(*READERS)
 def policy(site_key: str, version: str) -> Response:
     """One published policy version, texts exactly as shown."""
-    found = published_policy(current_principal().site.site_id, version)
+    found = get_version(current_principal().site.site_id, version)
     return jsonify(policy_dict(found))
 
 

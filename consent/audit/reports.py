@@ -17,7 +17,7 @@ from consent.errors import InvalidField
 from consent.ledger.filters import parse_filter
 from consent.ledger.queries import encode_cursor, parse_cursor, parse_limit
 from consent.ledger.stats import BUCKETS, receipt_stats
-from consent.sites.versions import list_policies, policy_dict, published_policy
+from consent.sites.versions import get_version, list_policies, policy_dict
 
 bp = Blueprint("audit_reports", __name__)
 bp.context_processor(page_context)
@@ -70,7 +70,7 @@ def policies(site_key: str) -> ResponseReturnValue:
 @require_member(*READERS)
 def policy(site_key: str, version: str) -> ResponseReturnValue:
     """One policy version: its texts in every language, exactly as stored, and its vendors."""
-    found = published_policy(current_principal().site.site_id, version)
+    found = get_version(current_principal().site.site_id, version)
     return render_template("audit/policy.html", policy=policy_dict(found))
 
 

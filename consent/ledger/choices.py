@@ -65,9 +65,9 @@ def choice_to_record(site: SiteState, body: Any, sender: Sender) -> ChoiceToReco
     if action not in ACTIONS:
         raise InvalidField("action", f"must be one of {', '.join(ACTIONS)}")
     version = body.get("policy_version")
-    if type(version) is not int or version not in site.versions:
+    published = site.versions.get(version) if type(version) is int else None
+    if published is None:
         raise InvalidField("policy_version", "not a published policy version of this site")
-    published = site.versions[version]
     if body.get("policy_hash") != published.policy_hash:
         raise InvalidField("policy_hash", "does not match the policy version")
     language = body.get("language")
@@ -81,7 +81,7 @@ def choice_to_record(site: SiteState, body: Any, sender: Sender) -> ChoiceToReco
         subject_id=previous.subject_id if previous else new_subject_id(),
         action=action,
         categories=categories,
-        policy_version=version,
+        policy_version=published.version,
         language=language,
         signals=signals,
         context={

@@ -66,9 +66,6 @@ class _Versions:
         db.session.rollback()
         return found
 
-    def __contains__(self, number: object) -> bool:
-        return type(number) is int and self.get(number) is not None
-
     def __getitem__(self, number: int) -> PublishedVersion:
         found = self.get(number)
         if found is None:

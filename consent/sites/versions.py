@@ -15,10 +15,10 @@ from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 from consent.core.canonical import digest
 from consent.core.catalog import CATEGORIES, VENDORS
 from consent.core.times import iso_now
-from consent.errors import Conflict, InvalidField, NotFound
+from consent.errors import Conflict, NotFound
 from consent.extensions import db
 from consent.models import PolicyVersion, Site
-from consent.params import optional_whole_number, whole
+from consent.params import whole
 
 
 class PublishedVersionImmutable(RuntimeError):
@@ -167,18 +167,6 @@ def get_version(site_id: int, version: str | int) -> PolicyVersion:
     if row is None:
         raise NotFound("unknown policy version")
     return row
-
-
-def published_policy(site_id: int, version: str) -> PolicyVersion:
-    """The published version a URL names; an unknown or malformed one is not found."""
-    try:
-        number = optional_whole_number(version, "version", 1, 2**31 - 1)
-    except InvalidField as error:
-        raise NotFound("unknown policy version") from error
-    found = None if number is None else find_policy(site_id, number)
-    if found is None:
-        raise NotFound("unknown policy version")
-    return found
 
 
 def policy_contents(row: PolicyVersion) -> dict[str, Any]:
