@@ -58,6 +58,9 @@ class Site(Model):
     default_language: Mapped[str] = mapped_column(String(8))
     choice_lifetime_days: Mapped[int] = mapped_column(Integer, default=182)
     retention_days: Mapped[int] = mapped_column(Integer, default=365)
+    #: Whether the embed holds back known trackers the page adds: on for new sites, off
+    #: (the column's server default) for those that existed before auto-blocking.
+    auto_block: Mapped[bool] = mapped_column(Boolean, default=True, server_default="0")
     #: The draft the next policy version is published from.
     draft: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: Bumped on every change a worker's cached state must notice.

@@ -41,6 +41,7 @@ class SettingsForm(FlaskForm):
     default_language = StringField("Default language")
     choice_lifetime_days = StringField("Choice lifetime (days)")
     retention_days = StringField("Retention of personal context (days)")
+    auto_block = BooleanField("Hold back known trackers automatically (auto-blocking)")
     privacy_policy_url = StringField("Privacy policy URL")
     cookie_statement_url = StringField("Cookie statement URL (optional)")
 

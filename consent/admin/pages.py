@@ -93,7 +93,7 @@ def site(site_key: str) -> ResponseReturnValue:
 @bp.route("/sites/<site_key>/settings", methods=["GET", "POST"])
 @owner_only
 def settings(site_key: str) -> ResponseReturnValue:
-    """Name, origins, language, choice lifetime, retention and the policy links."""
+    """Name, origins, language, choice lifetime, retention, auto-blocking and the policy links."""
     row = site_row(site_id())
     form = SettingsForm(data=None if request.method == "POST" else _settings_data(row))
     errors: dict[str, str] = {}
@@ -123,6 +123,7 @@ def _settings_data(row: Any) -> dict[str, Any]:
         "default_language": row.default_language,
         "choice_lifetime_days": str(row.choice_lifetime_days),
         "retention_days": str(row.retention_days),
+        "auto_block": row.auto_block,
         "privacy_policy_url": row.draft["privacy_policy_url"],
         "cookie_statement_url": row.draft.get("cookie_statement_url") or "",
     }
@@ -135,5 +136,7 @@ def _settings_patch(form: SettingsForm) -> dict[str, Any]:
         "default_language": form.default_language.data,
         "choice_lifetime_days": days(form.choice_lifetime_days.data or ""),
         "retention_days": days(form.retention_days.data or ""),
+        # An unticked checkbox is not sent at all: absent means off.
+        "auto_block": bool(form.auto_block.data),
         "privacy_policy_url": (form.privacy_policy_url.data or "").strip(),
     }

@@ -49,6 +49,10 @@ _DRAFT_MEMBERS = {
 _DRAFT = {name: _DRAFT_MEMBERS[name] for name in DRAFT_FIELDS}
 _LIFETIME = {"type": "integer", "minimum": LIFETIME_RANGE[0], "maximum": LIFETIME_RANGE[1]}
 _RETENTION = {"type": "integer", "minimum": RETENTION_RANGE[0], "maximum": RETENTION_RANGE[1]}
+_AUTO_BLOCK = {
+    "type": "boolean",
+    "description": "Hold back known trackers the page adds until the gate allows their vendor",
+}
 _READ_ONLY = {"description": "Read-only: a PATCH may repeat it unchanged, never change it"}
 #: What a PATCH may carry: each of SITE_FIELDS, and READ_ONLY members repeated unchanged.
 _SITE_MEMBERS: dict[str, Any] = {
@@ -64,6 +68,7 @@ _SITE_MEMBERS: dict[str, Any] = {
     "choice_lifetime_days": _LIFETIME,
     "retention_days": _RETENTION,
     "privacy_policy_url": _URL,
+    "auto_block": _AUTO_BLOCK,
     "policy_version": {"type": ["integer", "null"], **_READ_ONLY},
 }
 _CHANGE = {"type": ["object", "null"], "properties": {"from": {}, "to": {}}}
@@ -87,6 +92,7 @@ ADMIN_SCHEMAS: dict[str, Any] = {
             "choice_lifetime_days": _LIFETIME,
             "retention_days": _RETENTION,
             "privacy_policy_url": {"type": "string"},
+            "auto_block": _AUTO_BLOCK,
             "policy_version": {"type": ["integer", "null"]},
         },
     },

@@ -47,6 +47,11 @@ def parse_vendor_options(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 @click.option("--vendor", "vendors", multiple=True)
 @click.option("--language", default="en", type=click.Choice(LANGUAGES))
 @click.option("--privacy-url", default=None)
+@click.option(
+    "--auto-block/--no-auto-block",
+    default=True,
+    help="Hold back known trackers the page adds until they are allowed (default: on).",
+)
 @json_option
 def create_site_command(
     name: str,
@@ -54,6 +59,7 @@ def create_site_command(
     vendors: tuple[str, ...],
     language: str,
     privacy_url: str | None,
+    auto_block: bool,
     as_json: bool,
 ) -> None:
     """Create a site and publish its policy version 1 with the default texts."""
@@ -65,6 +71,7 @@ def create_site_command(
             vendors=parse_vendor_options(vendors),
             language=language,
             privacy_url=validate_https_url(privacy_url or f"{clean[0]}/privacy", "--privacy-url"),
+            auto_block=auto_block,
         )
     except ConsentError as error:
         raise click_error(error) from error

@@ -26,6 +26,7 @@ SITE_FIELDS = (
     "choice_lifetime_days",
     "retention_days",
     "privacy_policy_url",
+    "auto_block",
 )
 #: Members of the site object that a PATCH may repeat unchanged but never change.
 READ_ONLY = ("site_key", "policy_version")
@@ -75,6 +76,7 @@ def site_dict(site: Site) -> dict[str, Any]:
         "choice_lifetime_days": site.choice_lifetime_days,
         "retention_days": site.retention_days,
         "privacy_policy_url": site.draft["privacy_policy_url"],
+        "auto_block": site.auto_block,
         "policy_version": current.version if current else None,
     }
 
@@ -117,6 +119,13 @@ def validate_language(value: object, field: str = "default_language") -> str:
     return str(value)
 
 
+def validate_flag(value: object, field: str) -> bool:
+    """A JSON boolean: ``"yes"``, ``1`` or ``null`` would be a guess at what the owner meant."""
+    if type(value) is not bool:
+        raise InvalidField(field, "must be true or false")
+    return value
+
+
 def apply_site_patch(site: Site, body: object) -> None:
     """Apply a PATCH: validate every member first, then change all or nothing."""
     if not isinstance(body, dict):
@@ -135,6 +144,7 @@ def apply_site_patch(site: Site, body: object) -> None:
         "choice_lifetime_days": lambda v: validate_days(v, "choice_lifetime_days", LIFETIME_RANGE),
         "retention_days": lambda v: validate_days(v, "retention_days", RETENTION_RANGE),
         "privacy_policy_url": lambda v: validate_https_url(v, "privacy_policy_url"),
+        "auto_block": lambda v: validate_flag(v, "auto_block"),
     }
     clean = {key: check(body[key]) for key, check in checks.items() if key in body}
     if "privacy_policy_url" in clean:
@@ -157,6 +167,7 @@ def create_site(
     vendors: dict[str, dict[str, Any]],
     language: str = "en",
     privacy_url: str,
+    auto_block: bool = True,
 ) -> Site:
     """Create a site and publish its policy version 1 with the default texts.
 
@@ -170,6 +181,7 @@ def create_site(
         default_language=language,
         choice_lifetime_days=182,
         retention_days=365,
+        auto_block=auto_block,
         draft=default_draft(privacy_url, vendors),
         state_version=1,
     )

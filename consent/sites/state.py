@@ -87,6 +87,8 @@ class SiteState:
     origins: frozenset[str]
     default_language: str
     choice_lifetime_days: int
+    #: Whether the embed holds back known trackers (the site's ``auto_block`` setting).
+    auto_block: bool
     state_version: int
     current: Mapping[str, Any]
     versions: _Versions
@@ -167,6 +169,7 @@ def _load(site: Site) -> SiteState:
         origins=frozenset(site.origins),
         default_language=site.default_language,
         choice_lifetime_days=site.choice_lifetime_days,
+        auto_block=site.auto_block,
         state_version=site.state_version,
         current={
             "version": latest.version,

@@ -11,11 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from consent.extensions import db
 from consent.models import ApiToken, PolicyVersion, Site
 from consent.openapi.document import document
+from consent.sites.state import SiteCache
 from tests.helpers import Visitor
 from tests.owners import OwnerApi, mint, other_site, site_by_key
 
@@ -103,6 +104,7 @@ def test_get_site(owner: OwnerApi) -> None:
         "choice_lifetime_days": 182,
         "retention_days": 365,
         "privacy_policy_url": "https://shop.example/privacy",
+        "auto_block": True,
         "policy_version": 1,
     }
 
@@ -134,6 +136,42 @@ def test_patch_changes_any_subset_and_reaches_the_visitor_api(
         f"/api/v1/sites/{owner.site_key}/config", headers={"Origin": "https://shop.example"}
     )
     assert old.status_code == 403
+
+
+def test_auto_block_round_trip_reaches_every_worker(app: Flask, owner: OwnerApi) -> None:
+    other_worker = SiteCache(ttl=0.0)  # a cache the PATCH's own worker cannot forget
+    with app.app_context():
+        assert other_worker.get(owner.site_key).auto_block is True
+    for value in (False, True, False):
+        before = state_version(app, owner.site_key)
+        assert owner.ok("PATCH", body={"auto_block": value})["auto_block"] is value
+        assert owner.ok("GET")["auto_block"] is value
+        assert state_version(app, owner.site_key) > before
+        with app.app_context():
+            assert site_by_key(owner.site_key).auto_block is value
+            assert other_worker.get(owner.site_key).auto_block is value
+
+
+def test_migration_0008_leaves_auto_block_off_for_existing_sites(
+    app: Flask, owner: OwnerApi
+) -> None:
+    from flask_migrate import downgrade, upgrade
+
+    from consent.extensions import init_migrations
+
+    with app.app_context():
+        directory = init_migrations(app)
+        downgrade(directory=directory, revision="0007")
+        assert "auto_block" not in {c["name"] for c in inspect(db.engine).get_columns("sites")}
+        upgrade(directory=directory)
+    # The site, its token and its version survive; only the new setting starts off.
+    assert owner.ok("GET")["auto_block"] is False
+    with app.app_context():
+        assert site_by_key(owner.site_key).auto_block is False
+        assert len(site_by_key(owner.site_key).policies) == 1
+    assert owner.ok("PATCH", body={"auto_block": True})["auto_block"] is True
+    with app.app_context():
+        assert site_by_key(other_site(app)).auto_block is True  # created after: on
 
 
 def test_patch_privacy_url_goes_into_the_draft(client: FlaskClient, owner: OwnerApi) -> None:
@@ -178,6 +216,11 @@ def test_an_origin_without_scheme_is_told_what_to_write(owner: OwnerApi) -> None
         ({"privacy_policy_url": "javascript:alert(1)"}, "privacy_policy_url"),
         ({"privacy_policy_url": "data:text/html,hi"}, "privacy_policy_url"),
         ({"privacy_policy_url": "http://shop.example/privacy"}, "privacy_policy_url"),
+        ({"auto_block": "yes"}, "auto_block"),
+        ({"auto_block": 1}, "auto_block"),
+        ({"auto_block": 0}, "auto_block"),
+        ({"auto_block": None}, "auto_block"),
+        ({"auto_block": "false"}, "auto_block"),
         ({"colour": "red"}, "colour"),
         ({"site_key": "another"}, "site_key"),
         ({"policy_version": 7}, "policy_version"),

@@ -151,6 +151,7 @@ def test_create_site_makes_the_signed_in_user_its_owner(app: Flask) -> None:
         assert role == "owner"
         assert site.origins == ["https://www.bakery.example", "http://localhost:8000"]
         assert site.default_language == "nl" and len(site.policies) == 1
+        assert site.auto_block is True
         key = site.site_key
     page = Page.of(ui.get(f"/admin/sites/{key}/"))
     assert page.text("h1") == MARKUP  # owner text shown as text
@@ -219,6 +220,37 @@ def test_settings_save_all_or_nothing(
         assert row.draft["cookie_statement_url"] == "https://shop.example/cookies"
         assert row.draft["privacy_policy_url"] == "https://shop.example/privacy-nl"
     assert Visitor(client, site).config()["choice_lifetime_days"] == 90
+
+
+def test_settings_checkbox_turns_auto_blocking_on_and_off(
+    app: Flask, ui: FlaskClient, site: str
+) -> None:
+    url = f"/admin/sites/{site}/settings"
+    page = Page.of(ui.get(url))
+    (box,) = page.find("input", name="auto_block", type="checkbox")
+    assert "checked" in box.attrs  # new sites start with it on
+    assert page.find("a", href=f"/admin/sites/{site}/snippet")
+    form = {
+        "name": "Shop",
+        "origins": "https://shop.example\nhttp://localhost:8000",
+        "default_language": "en",
+        "choice_lifetime_days": "182",
+        "retention_days": "365",
+        "privacy_policy_url": "https://shop.example/privacy",
+    }
+    # An unticked checkbox is simply not sent.
+    for data, expected in ((form, False), ({**form, "auto_block": "y"}, True), (form, False)):
+        assert ui.post(url, data=data).status_code == 302
+        with app.app_context():
+            assert site_by_key(site).auto_block is expected
+        (box,) = Page.of(ui.get(url)).find("input", name="auto_block")
+        assert ("checked" in box.attrs) is expected
+    # A rejected submit saves nothing, and shows the box as it was sent.
+    bad = ui.post(url, data={**form, "auto_block": "y", "retention_days": "0"})
+    assert bad.status_code == 422
+    assert "checked" in Page.of(bad).find("input", name="auto_block")[0].attrs
+    with app.app_context():
+        assert site_by_key(site).auto_block is False
 
 
 def test_vendors_form(app: Flask, ui: FlaskClient, site: str) -> None:
@@ -499,6 +531,8 @@ def test_forms_need_a_csrf_token(db_url: str, site: str) -> None:
     assert signed.status_code == 302
     url = f"/admin/sites/{site}/settings"
     assert client.post(url, data={"name": "No token"}).status_code == 403
+    with app.app_context():
+        assert site_by_key(site).auto_block is True  # the unticked box was not saved either
     token = Page.of(client.get(url)).csrf_token()
     form = {
         "csrf_token": token,
@@ -513,5 +547,6 @@ def test_forms_need_a_csrf_token(db_url: str, site: str) -> None:
     assert client.post(url, data=form).status_code == 302
     with app.app_context():
         assert site_by_key(site).name == "With token"
+        assert site_by_key(site).auto_block is False
     with app.app_context():
         db.engine.dispose()

@@ -54,6 +54,21 @@ def test_create_site(app: Flask, client: FlaskClient, runner: FlaskCliRunner) ->
     ]
 
 
+@pytest.mark.parametrize(
+    ("flags", "expected"), [((), True), (("--auto-block",), True), (("--no-auto-block",), False)]
+)
+def test_create_site_auto_block(
+    app: Flask, runner: FlaskCliRunner, flags: tuple[str, ...], expected: bool
+) -> None:
+    result = invoke(runner, "create-site", "--name", "A", "--origin", ORIGIN, *flags, "--json")
+    site_key = json.loads(result.stdout)["site_key"]
+    with app.app_context():
+        stored = db.session.execute(
+            sa.text("SELECT auto_block FROM sites WHERE site_key = :k"), {"k": site_key}
+        ).scalar_one()
+    assert bool(stored) is expected
+
+
 def test_create_site_rejects_bad_input(runner: FlaskCliRunner) -> None:
     cases = [
         ["--origin", "http://shop.example"],
