@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from consent.core.catalog import blocking_rules
 from consent.errors import NotFound
 from consent.sites.state import site_state
 
@@ -48,13 +49,16 @@ def loader(site_key: str) -> BaseResponse:
     except NotFound:
         return _script(_NOT_FOUND_JS, status=404)
     # The config API's shape, less what the loader does not read (it is on every page of
-    # the owner's site): the loader picks the language itself from every language's texts
-    # (``translations``), so the default language's ``texts`` would be a second copy; it
-    # finds a category's vendors by their category; a null URL, empty settings and an
-    # empty cookie list are as good as absent to it.
+    # the owner's site): it carries the default language's texts as ``translations`` and the
+    # list of the other languages, whose texts the loader asks the config API for on a page
+    # in one of them; it finds a category's vendors by their category; a null URL, empty
+    # settings and an empty cookie list are as good as absent to it.
     config = site.config(site.default_language)
-    for unused in ("language", "languages", "texts", "categories"):
+    texts = config.pop("texts")
+    for unused in ("language", "categories"):
         del config[unused]
+    if len(config["languages"]) == 1:
+        del config["languages"]
     if config["cookie_statement_url"] is None:
         del config["cookie_statement_url"]
     config["vendors"] = {
@@ -66,7 +70,11 @@ def loader(site_key: str) -> BaseResponse:
         for vid, vendor in config["vendors"].items()
     }
     config["api_base"] = current_app.config["CONSENT_PUBLIC_URL"]
-    config["translations"] = site.current["texts"]
+    config["translations"] = {site.default_language: texts}
+    if site.auto_block:
+        # What auto-blocking recognises: every catalogue vendor, enabled or not.
+        config["auto_block"] = True
+        config["block"] = blocking_rules(config["vendors"])
     body = _asset("consent.js").replace(_PLACEHOLDER, inline_json(config), 1)
     response = _script(body)
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])

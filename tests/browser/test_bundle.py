@@ -16,9 +16,10 @@ from .conftest import esbuild_binary
 BANNER = Path(__file__).resolve().parents[2] / "static" / "banner"
 DIST = BANNER / "dist"
 #: JavaScript (stylesheet included) + CSS, gzip, without a site's config: the banner must stay
-#: light on every page of the owner's site. A site's config adds about 1.45 kB (five vendors,
-#: en and nl texts: the benchmark's site, whose embed + stylesheet have a 7,000 B goal).
-BUDGET = 5600
+#: light on every page of the owner's site. A site's config adds about 1.1 kB (eight vendors,
+#: the default language's texts and auto-blocking's rules: the benchmark's site, whose embed +
+#: stylesheet have a 7,500 B goal).
+BUDGET = 6450
 
 
 def _pinned_version() -> str:
@@ -85,7 +86,15 @@ def test_bundle_fits_the_size_budget() -> None:
 
 
 @pytest.mark.parametrize(
-    "sink", ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function("]
+    "sink", ["outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function("]
 )
 def test_bundle_has_no_html_or_eval_sinks(sink: str) -> None:
     assert sink not in (DIST / "consent.js").read_text(encoding="utf-8")
+
+
+def test_innerhtml_is_only_wrapped_never_assigned() -> None:
+    # Auto-blocking wraps the page's innerHTML setter (it parses into an inert template
+    # first); the bundle itself never assigns HTML.
+    script = (DIST / "consent.js").read_text(encoding="utf-8")
+    assert script.count("innerHTML") == 1
+    assert not re.search(r"innerHTML\s*=[^=]", script)

@@ -7,9 +7,11 @@ import json
 from flask import Flask
 from flask.testing import FlaskClient
 
+from consent.core.catalog import VENDORS
 from consent.extensions import db
 from consent.models import Site
 from consent.sites.versions import publish_draft
+from tests.owners import OwnerApi, mint
 
 
 def _inlined_config(body: str) -> dict:  # type: ignore[type-arg]
@@ -28,8 +30,28 @@ def test_loader_carries_the_sites_config(client: FlaskClient, site: str) -> None
     assert "__CONSENT_CONFIG__" not in body
     config = _inlined_config(body)
     assert config["site_key"] == site and config["api_base"] == "http://consent.test"
-    assert set(config["translations"]) == {"en", "nl"}
+    # The default language's texts; the loader asks the config API for another one's.
+    assert set(config["translations"]) == {"en"} and config["languages"] == ["en", "nl"]
     assert config["policy_version"] == 1
+
+
+def test_auto_blocking_rules_ride_in_the_config_only_when_on(
+    app: Flask, client: FlaskClient, site: str
+) -> None:
+    owner = OwnerApi(client, site, mint(app, site, "owner"))
+    owner.ok("PATCH", body={"auto_block": True})
+    config = _inlined_config(client.get(f"/embed/{site}.js").get_data(as_text=True))
+    assert config["auto_block"] is True
+    # Every catalogue vendor's hosts (a vendor not enabled is held back too) ...
+    assert set(config["block"]) == set(VENDORS)
+    assert "px.ads.linkedin.com" in config["block"]["linkedin-insight"][0]
+    # ... the inline markers of the enabled ones only.
+    enabled = set(config["vendors"])
+    assert {vid for vid, (_hosts, markers) in config["block"].items() if markers} <= enabled
+    assert "gtag('config'" in config["block"]["google-analytics"][1]
+    owner.ok("PATCH", body={"auto_block": False})
+    config = _inlined_config(client.get(f"/embed/{site}.js").get_data(as_text=True))
+    assert "auto_block" not in config and "block" not in config
 
 
 def test_inlined_json_cannot_break_out_of_the_script(

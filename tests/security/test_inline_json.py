@@ -52,8 +52,10 @@ def test_the_embed_config_cannot_break_out_of_its_script(
     for breakout in BREAKOUTS:
         assert breakout not in body, breakout
     config = _inlined(body, '{"site_key"')
-    for lang in ("en", "nl"):
-        assert config["translations"][lang]["title"] == f"title {HOSTILE}"
+    assert config["translations"]["en"]["title"] == f"title {HOSTILE}"
+    # Another language's texts come from the config API, as JSON.
+    nl = client.get(f"/api/v1/sites/{site}/config?lang=nl").get_json()
+    assert nl["texts"]["title"] == f"title {HOSTILE}"
 
 
 def test_the_preview_frame_config_cannot_break_out(

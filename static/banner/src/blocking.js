@@ -2,10 +2,11 @@
 // that the gate's latest answer allows (never unloaded), and tell the vendors' consent APIs
 // when a choice refuses them.
 
+import { autoBlock, seen } from './autoblock.js';
 import { BLOCKED } from './constants.js';
 import { guard } from './page.js';
 import { placeholder } from './placeholder.js';
-import { nonce, vendorIds, vendors } from './site.js';
+import { config, nonce, vendorIds, vendors } from './site.js';
 import { MANAGED } from './vendor-apis.js';
 
 // The gate's latest answer (none yet: nothing allowed); the managed vendors injected; the
@@ -16,14 +17,18 @@ const injected = {};
 const warned = {};
 const placeholders = new WeakMap();
 let metaRevoked = false;
+// Auto-blocking's hold for added nodes (none when off); whether blocked tags are scanned yet.
+let holdAll;
+let watching;
 
-// A script element like ``from`` (its attributes but type and data-src) in its place, or
-// a new one for ``src`` at the end of <head>.
+// A script element like ``from`` (its attributes but type and data-src, its nonce) in its
+// place, or a new one for ``src`` at the end of <head>.
 function addScript(src, from) {
   const node = document.createElement('script');
   for (const attr of from ? from.attributes : [])
     if (attr.name !== 'type' && attr.name !== 'data-src') node.setAttribute(attr.name, attr.value);
-  if (nonce) node.nonce = nonce;
+  const once = (from && from.nonce) || nonce;
+  if (once) node.nonce = once;
   node.async = !from || from.hasAttribute('async');
   if (src) node.src = src;
   // Inline tags are re-created with their text; a strict CSP refuses them (use data-src).
@@ -37,18 +42,24 @@ function allowed(id) {
   return !!answer && (answer.decisions[id] || {}).allowed === true;
 }
 
-/** Activate the owner's blocked tags the answer allows; blocked iframes get a placeholder. */
+/**
+ * Activate the blocked tags (the owner's and those auto-blocking held) that the answer
+ * allows: scripts re-created in document order, frames and images given their URL back;
+ * a blocked frame gets a placeholder meanwhile.
+ */
 export function scan() {
   for (const node of document.querySelectorAll(
-    `script[type="text/plain"]${BLOCKED},iframe${BLOCKED}[data-src]`,
+    `script[type="text/plain"]${BLOCKED},:is(iframe,img,link)${BLOCKED}[data-src]`,
   )) {
     const id = node.getAttribute('data-consent-vendor');
     const holder = placeholders.get(node);
+    const tag = node.localName;
     if (!vendors[id]) {
       if (!warned[id])
         console.warn(`[consent] ${id} is not enabled for this site: its tag stays blocked`);
       warned[id] = true;
-    } else if (node.localName !== 'iframe') {
+      node.style.setProperty('display', 'none', 'important');
+    } else if (tag === 'script') {
       if (allowed(id)) addScript(node.getAttribute('data-src'), node);
     } else if (allowed(id)) {
       if (holder) holder.remove();
@@ -58,8 +69,8 @@ export function scan() {
         src += (src.includes('?') ? '&' : '?') + 'dnt=1';
       node.removeAttribute('data-src');
       node.style.removeProperty('display');
-      node.src = src;
-    } else if (!holder) {
+      node[tag === 'link' ? 'href' : 'src'] = src;
+    } else if (tag === 'iframe' && !holder) {
       node.style.setProperty('display', 'none', 'important');
       placeholders.set(node, placeholder(node, id));
     }
@@ -70,7 +81,7 @@ export function scan() {
 export function apply(next) {
   answer = next;
   for (const id of vendorIds) {
-    if (MANAGED[id] && !injected[id] && allowed(id)) {
+    if (MANAGED[id] && !injected[id] && !seen[id] && allowed(id)) {
       injected[id] = true;
       const src = MANAGED[id](vendors[id].settings || {});
       if (src) addScript(src);
@@ -83,18 +94,35 @@ export function apply(next) {
   scan();
 }
 
-/** Scan now, and again whenever the page adds a blocked tag. */
-export function watch() {
-  scan();
+// Watch what the page adds: auto-blocking holds trackers back; blocked tags are scanned.
+function observer() {
   new MutationObserver(
     guard((records) => {
+      let found;
       for (const item of records)
-        for (const node of item.addedNodes)
+        for (const node of item.addedNodes) {
+          if (holdAll) holdAll(node);
           if (node.nodeType === 1 && (node.matches(BLOCKED) || node.querySelector(BLOCKED)))
-            return scan();
-      return undefined;
+            found = 1;
+        }
+      if (found && watching) scan();
     }),
   ).observe(document.documentElement, { childList: true, subtree: true });
+}
+
+/** At the start: with auto-blocking on, hold back from now on what the gate does not allow. */
+export function observe() {
+  if (config.auto_block) {
+    holdAll = autoBlock(allowed);
+    observer();
+  }
+}
+
+/** Scan now, and again whenever the page adds a blocked tag. */
+export function watch() {
+  watching = 1;
+  if (!holdAll) observer();
+  scan();
 }
 
 /** Tell the consent APIs of the ``refused`` vendors' scripts (their cookies go elsewhere). */

@@ -8,7 +8,7 @@ import { CATEGORY_IDS, TOKEN_COOKIE } from './constants.js';
 import { cookieMatcher } from './cookies.js';
 import { afterPaint, guard, readCookies, whenReady } from './page.js';
 import { request } from './service.js';
-import { config, language, signals, vendorIds, vendors } from './site.js';
+import { config, language, signals, takeTexts, texts, vendorIds, vendors } from './site.js';
 import { tokenChoice, tokenIn } from './token.js';
 import { close, show } from './ui.js';
 import { updateConsentMode } from './vendor-apis.js';
@@ -65,8 +65,12 @@ function firstRefresh() {
  * 3–30 ms late.
  */
 export function begin() {
-  queue = new Promise((resolve) => whenReady(() => resolve(tokenIn(readCookies())))).then(
-    guard((value) => {
+  queue = Promise.all([
+    new Promise((resolve) => whenReady(() => resolve(tokenIn(readCookies())))),
+    // Another language's texts are asked for meanwhile.
+    texts || request(`config?lang=${language}`).then(takeTexts),
+  ]).then(
+    guard(([value]) => {
       token = value;
       if (token) {
         choice = tokenChoice(token, config.site_key);

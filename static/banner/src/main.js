@@ -24,6 +24,7 @@
 // First, so that the stylesheet's text leads the bundle: it compresses best there (−16 B gzip).
 import './dom.js';
 import { choiceFrom } from './choice.js';
+import { observe } from './blocking.js';
 import { begin, choice, on, record } from './choices.js';
 import { readConfig } from './config.js';
 import { consentMode } from './consent-mode.js';
@@ -49,6 +50,7 @@ function start(config) {
     Object.assign(consentMode('denied'), { security_storage: 'granted', wait_for_update: 500 }),
   );
   setSite(config);
+  observe();
   begin();
   const open = () => whenReady(() => show(choice, true));
   const api = {

@@ -17,10 +17,24 @@ export function setSite(value) {
     gpc: navigator.globalPrivacyControl === true,
     dnt: navigator.doNotTrack === '1',
   };
-  // The primary subtag of <html lang> if the banner has texts for it, else the default.
-  const translations = value.translations;
+  // The primary subtag of <html lang> if the version has texts for it, else the default.
+  // The embed carries the default language's texts (and the list of the others).
   const primary = document.documentElement.lang.split('-')[0].toLowerCase();
-  language = translations[primary] ? primary : value.default_language;
-  texts = translations[language];
+  language = (value.languages || Object.keys(value.translations)).includes(primary)
+    ? primary
+    : value.default_language;
+  texts = value.translations[language];
+  labels = LABELS[language] || LABELS.en;
+}
+
+/**
+ * Take this page's texts from ``result`` (the config API's answer for its language, or null);
+ * unless it answered for this very version, the default language's texts instead.
+ */
+export function takeTexts(result) {
+  const body = result && result[0] === 200 && result[1];
+  if (body && body.language === language && body.policy_hash === config.policy_hash)
+    texts = body.texts;
+  else texts = config.translations[(language = config.default_language)];
   labels = LABELS[language] || LABELS.en;
 }

@@ -1,0 +1,101 @@
+// Auto-blocking: the catalogue's trackers that the page or its scripts add after the embed
+// are held back in the owner's own blocked-tag form (data-consent-vendor, the URL in
+// data-src, a script's type text/plain) until the gate allows their vendor; blocking.js
+// releases them with the owner's tags, in document order.
+//
+// Parser-inserted elements are held by a MutationObserver: the parser runs a microtask
+// checkpoint before it prepares a script, so the observer sees the script first. What a
+// script adds is held before it can fetch: the src/href setters and setAttribute of
+// scripts, frames, images and links, the insertion methods, and innerHTML (parsed inert in
+// a template first). Tags written in the HTML may still be fetched by the preload scanner,
+// and a frame there starts loading when inserted: neither runs nor shows.
+
+import { BLOCKED } from './constants.js';
+import { config } from './site.js';
+import { vendorOf } from './trackers.js';
+
+// The vendors whose own tags the page carries (the loader does not inject those again).
+export const seen = {};
+// The URL attribute of each element type held back.
+const URL_OF = { script: 'src', iframe: 'src', img: 'src', link: 'href' };
+const TAGS = 'script,iframe,img,link';
+const setAttribute = Element.prototype.setAttribute;
+let allowed;
+
+// Hold back ``node`` if it is a tracker the gate does not allow yet (``url``: the URL it is
+// about to get, else its own); true if held.
+function hold(node, url) {
+  const name = URL_OF[node.localName];
+  if (
+    !name ||
+    node.hasAttribute('data-consent-ignore') ||
+    node.matches(BLOCKED) ||
+    (name === 'href' && !/\b(preload|prefetch|stylesheet)\b/i.test(node.rel))
+  )
+    return false;
+  if (url === undefined) url = node.getAttribute(name);
+  const id = vendorOf(config.block, url, name === 'src' && node.text, location.href);
+  if (!id) return false;
+  seen[id] = 1;
+  if (allowed(id)) return false;
+  setAttribute.call(node, 'data-consent-vendor', id);
+  if (url) setAttribute.call(node, 'data-src', url);
+  node.removeAttribute(name);
+  // A frame the parser inserted is already loading: send it nowhere.
+  if (node.localName === 'iframe') setAttribute.call(node, 'src', 'about:blank');
+  if (node.localName === 'script') node.type = 'text/plain';
+  return true;
+}
+
+// Hold back ``node`` and every tracker in it.
+function holdAll(node) {
+  if (node.nodeType === 1) hold(node);
+  if (node.firstElementChild) for (const child of node.querySelectorAll(TAGS)) hold(child);
+}
+
+// Replace ``proto``'s accessor ``name`` by one whose setter calls ``set(value, nativeSet)``.
+function wrap(proto, name, set) {
+  const native = Object.getOwnPropertyDescriptor(proto, name);
+  Object.defineProperty(
+    proto,
+    name,
+    Object.assign({}, native, {
+      set(value) {
+        set.call(this, value, native.set);
+      },
+    }),
+  );
+}
+
+/** Hold back the trackers added from now on that ``isAllowed(id)`` does not allow (yet). */
+export function autoBlock(isAllowed) {
+  allowed = isAllowed;
+  for (const tag in URL_OF)
+    wrap(Object.getPrototypeOf(document.createElement(tag)), URL_OF[tag], function (value, set) {
+      if (!hold(this, String(value))) set.call(this, value);
+    });
+  Element.prototype.setAttribute = function (name, value) {
+    if (URL_OF[this.localName] !== String(name).toLowerCase() || !hold(this, String(value)))
+      setAttribute.call(this, name, value);
+  };
+  for (const [proto, names] of [
+    [Node.prototype, 'appendChild insertBefore replaceChild'],
+    [Element.prototype, 'append prepend before after replaceWith'],
+  ])
+    for (const name of names.split(' ')) {
+      const native = proto[name];
+      proto[name] = function () {
+        for (const node of arguments) if (node instanceof Node) holdAll(node);
+        return native.apply(this, arguments);
+      };
+    }
+  // Parsed in a template, nothing loads; the trackers are held before the nodes move in.
+  wrap(Element.prototype, 'innerHTML', function (value, set) {
+    const template = document.createElement('template');
+    set.call(template, value);
+    holdAll(template.content);
+    if (this.content) set.call(this, value);
+    else this.replaceChildren(template.content);
+  });
+  return holdAll;
+}
