@@ -77,9 +77,9 @@ def get_draft(site_key: str) -> Response:
 @owner_only
 def put_draft(site_key: str) -> Response:
     """Replace the draft whole; 422 names the first invalid field."""
-    draft = validate_draft(json_body())
+    body = json_body()
     site = lock_site(_site_id())
-    replace_draft(site, draft)
+    replace_draft(site, validate_draft(body, not site.auto_block))
     db.session.commit()
     return _no_store(jsonify(draft_dict(site)))
 

@@ -22,7 +22,9 @@ from consent.sites.owner import create_site, validate_name, validate_origins
 from consent.sites.validation import validate_https_url, validate_vendors
 
 
-def parse_vendor_options(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+def parse_vendor_options(
+    values: tuple[str, ...], ids_required: bool = True
+) -> dict[str, dict[str, Any]]:
     """Turn ``--vendor id[=setting]`` options into a validated vendor map."""
     vendors: dict[str, dict[str, Any]] = {}
     for value in values:
@@ -35,7 +37,7 @@ def parse_vendor_options(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
             raise click.BadParameter(f"{vendor_id} takes no setting", param_hint="--vendor")
         vendors[vendor_id] = {"category": vendor.category, "settings": settings}
     try:
-        return validate_vendors(vendors)
+        return validate_vendors(vendors, ids_required=ids_required)
     except ConsentError as error:
         raise click_error(error) from error
 
@@ -68,7 +70,7 @@ def create_site_command(
         site = create_site(
             name=validate_name(name, "--name"),
             origins=clean,
-            vendors=parse_vendor_options(vendors),
+            vendors=parse_vendor_options(vendors, ids_required=not auto_block),
             language=language,
             privacy_url=validate_https_url(privacy_url or f"{clean[0]}/privacy", "--privacy-url"),
             auto_block=auto_block,

@@ -48,8 +48,12 @@ def draft_dict(site: Site) -> dict[str, Any]:
     }
 
 
-def validate_draft(body: object) -> dict[str, Any]:
-    """Check a whole draft (``PUT …/draft``) and return it as stored; 422 names the field."""
+def validate_draft(body: object, ids_required: bool = True) -> dict[str, Any]:
+    """Check a whole draft (``PUT …/draft``) and return it as stored; 422 names the field.
+
+    A managed vendor's id (GA's measurement id, …) is optional without ``ids_required``: with
+    auto-blocking on, the page may carry the vendor's own snippet instead.
+    """
     if not isinstance(body, dict):
         raise InvalidField("body", "the draft is an object")
     for key in body:
@@ -73,7 +77,7 @@ def validate_draft(body: object) -> dict[str, Any]:
         "privacy_policy_url": privacy,
         "cookie_statement_url": cookies,
         "texts": texts,
-        "vendors": validate_vendors(body["vendors"], "vendors"),
+        "vendors": validate_vendors(body["vendors"], "vendors", ids_required),
     }
 
 
@@ -87,7 +91,7 @@ def update_draft(site: Site, **changes: Any) -> None:
     """Change some members of the draft, validating the result as a whole."""
     merged = {key: value for key, value in site.draft.items() if key in DRAFT_FIELDS}
     merged.update(changes)
-    replace_draft(site, validate_draft(merged))
+    replace_draft(site, validate_draft(merged, not site.auto_block))
 
 
 def parse_publish(body: object) -> bool | None:

@@ -75,7 +75,9 @@ def validate_https_url(value: object, field: str) -> str:
     return value
 
 
-def validate_vendors(value: object, field: str = "vendors") -> dict[str, dict[str, Any]]:
+def validate_vendors(
+    value: object, field: str = "vendors", ids_required: bool = True
+) -> dict[str, dict[str, Any]]:
     """Check ``{vendor_id: {category, settings}}`` against the catalogue."""
     if not isinstance(value, dict):
         raise InvalidField(field, "must be an object of vendor id → {category, settings}")
@@ -102,7 +104,7 @@ def validate_vendors(value: object, field: str = "vendors") -> dict[str, dict[st
             if not setting.valid(setting_value):
                 raise InvalidField(f"{where}.settings.{name}", f"must look like {setting.example}")
         for setting in vendor.settings:
-            if setting.required and setting.name not in settings:
+            if setting.required and ids_required and setting.name not in settings:
                 raise InvalidField(f"{where}.settings.{setting.name}", "is required")
         result[vendor_id] = {"category": category, "settings": dict(settings)}
     return result

@@ -291,12 +291,25 @@ def _with(change: Any) -> Any:
     return apply
 
 
+def test_a_managed_vendors_id_is_optional_only_with_auto_blocking(owner: OwnerApi) -> None:
+    # With auto-blocking on, the page may carry GA's own snippet instead of the loader's.
+    draft = owner.draft()
+    draft["vendors"]["google-analytics"]["settings"].clear()
+    owner.ok("PATCH", body={"auto_block": False})
+    response = owner.call("PUT", "/draft", draft)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == (
+        "vendors.google-analytics.settings.measurement_id"
+    )
+    owner.ok("PATCH", body={"auto_block": True})
+    saved = owner.put_draft(draft)
+    assert saved["vendors"]["google-analytics"]["settings"] == {}
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
         (lambda d: d["vendors"]["google-analytics"]["settings"].update(measurement_id="UA-1"),
-         "vendors.google-analytics.settings.measurement_id"),
-        (lambda d: d["vendors"]["google-analytics"]["settings"].clear(),
          "vendors.google-analytics.settings.measurement_id"),
         (lambda d: d["vendors"]["linkedin-insight"]["settings"].update(partner_id="12ab"),
          "vendors.linkedin-insight.settings.partner_id"),
