@@ -83,7 +83,8 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 "Google Analytics",
                 "performance",
                 "script",
-                script_hosts=("www.googletagmanager.com",),
+                # gtag.js at www.googletagmanager.com (and Tag Manager's gtm.js with it).
+                script_hosts=("googletagmanager.com",),
                 # Its collection hosts: www., region1. and other subdomains.
                 beacon_hosts=("google-analytics.com",),
                 inline_markers=("gtag('config'", 'gtag("config"', "googletagmanager.com/gtag/js"),
@@ -97,7 +98,8 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 "targeting",
                 "script",
                 script_hosts=("snap.licdn.com",),
-                beacon_hosts=("px.ads.linkedin.com",),
+                # px.ads.linkedin.com and the other linkedin.com hosts.
+                beacon_hosts=("linkedin.com",),
                 inline_markers=(
                     "_linkedin_partner_id",
                     "_linkedin_data_partner_ids",
@@ -112,7 +114,8 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 "targeting",
                 "script",
                 script_hosts=("connect.facebook.net",),
-                beacon_hosts=("www.facebook.com",),
+                # The pixel's beacon www.facebook.com/tr (and the other facebook.com hosts).
+                beacon_hosts=("facebook.com",),
                 inline_markers=(
                     "fbq('init'",
                     'fbq("init"',
@@ -128,8 +131,10 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 "HubSpot",
                 "targeting",
                 "script",
-                script_hosts=("js.hs-scripts.com", "js-eu1.hs-scripts.com"),
-                beacon_hosts=("js.hs-analytics.net", "track.hubspot.com"),
+                # js.hs-scripts.com, js-eu1.hs-scripts.com, js.hs-analytics.net,
+                # track.hubspot.com and their regional variants.
+                script_hosts=("hs-scripts.com", "hs-analytics.net"),
+                beacon_hosts=("hubspot.com",),
                 inline_markers=("js.hs-scripts.com", "hs-script-loader"),
                 cookies=("__hstc", "hubspotutk", "__hssc", "__hssrc"),
                 settings=(Setting("portal_id", _NUMERIC, False, "1234567"),),
@@ -141,7 +146,7 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 "YouTube",
                 "targeting",
                 "iframe",
-                frame_hosts=("www.youtube.com", "www.youtube-nocookie.com"),
+                frame_hosts=("youtube.com", "youtube-nocookie.com"),
             ),
             Vendor(
                 "leadinfo",
@@ -173,9 +178,9 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 "Stripe",
                 "necessary",
                 "script",
-                script_hosts=("js.stripe.com",),
-                frame_hosts=("m.stripe.network",),
-                beacon_hosts=("m.stripe.com",),
+                # js.stripe.com and m.stripe.com; its frames at m.stripe.network.
+                script_hosts=("stripe.com",),
+                frame_hosts=("stripe.network",),
                 inline_markers=("js.stripe.com",),
                 cookies=("__stripe_mid", "__stripe_sid"),
             ),
@@ -188,19 +193,22 @@ def blocking_rules(enabled: Iterable[str]) -> dict[str, list[list[str]]]:
     """What auto-blocking recognises, as the embed's config carries it: ``{id: [hosts, markers]}``.
 
     The hosts of every catalogue vendor (a vendor the site has not enabled is held back too),
-    the markers of the ``enabled`` ones. The embed matches a URL's host against the hosts, and
-    a URL or an inline script's text against the markers and the hosts (a loader names the
-    host it loads from); so a marker that contains one of the vendor's own hosts which no
-    other vendor shares adds nothing and is left out (the embed is on every page).
+    the markers of the ``enabled`` ones. The embed takes the first vendor, in this order,
+    whose marker is in a URL or an inline script's text, else the first whose host is the
+    URL's host or a parent of it (or, for an inline script, is named in its text: a loader
+    names the host it loads from). So a marker that names a host whose first vendor is its
+    own adds nothing, and is left out: the embed is on every page.
     """
-    owners: dict[str, int] = {}
+    first: dict[str, str] = {}
     for vendor in VENDORS.values():
-        for host in set(vendor.hosts):
-            owners[host] = owners.get(host, 0) + 1
+        for host in vendor.hosts:
+            first.setdefault(host, vendor.id)
     rules = {}
     for vendor in VENDORS.values():
-        unique = [host for host in vendor.hosts if owners[host] == 1]
-        markers = [m for m in vendor.inline_markers if not any(h in m for h in unique)]
+        own = [host for host in vendor.hosts if first[host] == vendor.id]
+        markers = [
+            m for m in vendor.inline_markers if '"' not in m and not any(h in m for h in own)
+        ]
         rules[vendor.id] = [list(vendor.hosts), markers if vendor.id in enabled else []]
     return rules
 

@@ -44,7 +44,7 @@ def test_auto_blocking_rules_ride_in_the_config_only_when_on(
     assert config["auto_block"] is True
     # Every catalogue vendor's hosts (a vendor not enabled is held back too) ...
     assert set(config["block"]) == set(VENDORS)
-    assert "px.ads.linkedin.com" in config["block"]["linkedin-insight"][0]
+    assert "linkedin.com" in config["block"]["linkedin-insight"][0]
     # ... the inline markers of the enabled ones only.
     enabled = set(config["vendors"])
     assert {vid for vid, (_hosts, markers) in config["block"].items() if markers} <= enabled

@@ -25,25 +25,27 @@ let allowed;
 // Hold back ``node`` if it is a tracker the gate does not allow yet (``url``: the URL it is
 // about to get, else its own); true if held.
 function hold(node, url) {
-  const name = URL_OF[node.localName];
+  const tag = node.localName;
+  const name = URL_OF[tag];
   if (
     !name ||
     node.hasAttribute('data-consent-ignore') ||
     node.matches(BLOCKED) ||
-    (name === 'href' && !/\b(preload|prefetch|stylesheet)\b/i.test(node.rel))
+    (tag === 'link' && !/\b(preload|prefetch|stylesheet)\b/i.test(node.rel))
   )
     return false;
   if (url === undefined) url = node.getAttribute(name);
-  const id = vendorOf(config.block, url, name === 'src' && node.text, location.href);
+  const id = vendorOf(config.block, url, node.text, location.href);
   if (!id) return false;
   seen[id] = 1;
   if (allowed(id)) return false;
-  setAttribute.call(node, 'data-consent-vendor', id);
-  if (url) setAttribute.call(node, 'data-src', url);
+  // (dataset sets the attributes natively, past the setAttribute below.)
+  node.dataset.consentVendor = id;
+  if (url) node.dataset.src = url;
   node.removeAttribute(name);
   // A frame the parser inserted is already loading: send it nowhere.
-  if (node.localName === 'iframe') setAttribute.call(node, 'src', 'about:blank');
-  if (node.localName === 'script') node.type = 'text/plain';
+  if (tag === 'iframe') setAttribute.call(node, 'src', 'about:blank');
+  if (tag === 'script') node.type = 'text/plain';
   return true;
 }
 
@@ -53,18 +55,15 @@ function holdAll(node) {
   if (node.firstElementChild) for (const child of node.querySelectorAll(TAGS)) hold(child);
 }
 
-// Replace ``proto``'s accessor ``name`` by one whose setter calls ``set(value, nativeSet)``.
+// Replace the setter of ``proto``'s accessor ``name`` (its getter stays) by one that calls
+// ``set(value, nativeSet)``.
 function wrap(proto, name, set) {
-  const native = Object.getOwnPropertyDescriptor(proto, name);
-  Object.defineProperty(
-    proto,
-    name,
-    Object.assign({}, native, {
-      set(value) {
-        set.call(this, value, native.set);
-      },
-    }),
-  );
+  const native = Object.getOwnPropertyDescriptor(proto, name).set;
+  Object.defineProperty(proto, name, {
+    set(value) {
+      set.call(this, value, native);
+    },
+  });
 }
 
 /** Hold back the trackers added from now on that ``isAllowed(id)`` does not allow (yet). */

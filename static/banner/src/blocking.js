@@ -58,7 +58,6 @@ export function scan() {
       if (!warned[id])
         console.warn(`[consent] ${id} is not enabled for this site: its tag stays blocked`);
       warned[id] = true;
-      node.style.setProperty('display', 'none', 'important');
     } else if (tag === 'script') {
       if (allowed(id)) addScript(node.getAttribute('data-src'), node);
     } else if (allowed(id)) {

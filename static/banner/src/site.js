@@ -32,9 +32,10 @@ export function setSite(value) {
  * unless it answered for this very version, the default language's texts instead.
  */
 export function takeTexts(result) {
-  const body = result && result[0] === 200 && result[1];
-  if (body && body.language === language && body.policy_hash === config.policy_hash)
-    texts = body.texts;
-  else texts = config.translations[(language = config.default_language)];
-  labels = LABELS[language] || LABELS.en;
+  const body = result && result[1];
+  if (body && body.policy_hash === config.policy_hash) texts = body.texts;
+  else {
+    texts = config.translations[(language = config.default_language)];
+    labels = LABELS[language] || LABELS.en;
+  }
 }

@@ -14,14 +14,15 @@ export function vendorOf(rules, url, text, base) {
   } catch (err) {
     // Not a URL: only the markers can tell.
   }
-  const subject = url || text || '';
+  // Quotes as in the markers: 'single'.
+  const subject = (url || text || '').replace(/"/g, "'");
   for (const id in rules) {
     const [hosts, markers] = rules[id];
     if (markers.some((marker) => subject.includes(marker))) return id;
     if (
       !found &&
       hosts.some((name) =>
-        host ? host === name || host.endsWith(`.${name}`) : !url && subject.includes(name),
+        host ? `.${host}`.endsWith(`.${name}`) : !url && subject.includes(name),
       )
     )
       found = id;
