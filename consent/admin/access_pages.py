@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
@@ -10,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from consent.access.signin import current_user
 from consent.admin.forms import CsrfForm, MemberForm, TokenForm
 from consent.admin.ui import admin_blueprint, owner_only, site_id
+from consent.core.catalog import VENDORS
 from consent.errors import InvalidField
 from consent.extensions import db
 from consent.params import whole
@@ -25,6 +27,7 @@ from consent.sites.members import (
     token_dict,
 )
 from consent.sites.owner import lock_site, site_row, snippet_html, snippet_src
+from consent.sites.versions import latest_version
 
 bp = admin_blueprint("admin_access")
 
@@ -32,10 +35,35 @@ bp = admin_blueprint("admin_access")
 @bp.get("/sites/<site_key>/snippet")
 @owner_only
 def snippet(site_key: str) -> ResponseReturnValue:
-    """The one script tag to paste first in ``<head>``, with a copy button."""
+    """The one script tag to paste first in ``<head>``, and what it does with the page's tags."""
+    row = site_row(site_id())
+    current = latest_version(row.id)
     return render_template(
-        "admin/snippet.html", snippet=snippet_html(site_key), src=snippet_src(site_key)
+        "admin/snippet.html",
+        snippet=snippet_html(site_key),
+        src=snippet_src(site_key),
+        auto_block=row.auto_block,
+        version=current.version if current else None,
+        held=_held_back(current.vendors if current else {}),
     )
+
+
+def _held_back(enabled: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The enabled vendors as auto-blocking recognises them, in catalogue order.
+
+    The published version's vendors, since the embed carries that version, not the draft.
+    """
+    return [
+        {
+            "id": vendor.id,
+            "name": vendor.name,
+            "category": enabled[vendor.id]["category"],
+            "hosts": list(dict.fromkeys(vendor.hosts)),
+            "inline": bool(vendor.inline_markers),
+        }
+        for vendor in VENDORS.values()
+        if vendor.id in enabled
+    ]
 
 
 #: How a token without a label is named: in the list, the confirmation and the message.

@@ -12,9 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from consent import create_app
+from consent.core.catalog import VENDORS as CATALOGUE
 from consent.extensions import db
 from consent.models import ApiToken, Membership, Site, User
 from consent.sites.members import token_dict
+from tests.conftest import VENDORS as SITE_VENDORS
 from tests.conftest import base_config
 from tests.helpers import Visitor
 from tests.http.auditing import Page
@@ -550,3 +552,61 @@ def test_forms_need_a_csrf_token(db_url: str, site: str) -> None:
         assert site_by_key(site).auto_block is False
     with app.app_context():
         db.engine.dispose()
+
+
+def _held(page: Page) -> dict[str, set[str]]:
+    """The vendors the snippet page says auto-blocking holds back, with the hosts it names."""
+    return {
+        vid: {code.text for code in page.find("code", data_host_of=vid)}
+        for vid in (e.attrs.get("data-held-vendor") for e in page.find("li"))
+        if vid
+    }
+
+
+def test_snippet_page_lists_what_auto_blocking_holds_back(
+    app: Flask, ui: FlaskClient, site: str
+) -> None:
+    url = f"/admin/sites/{site}/snippet"
+    page = Page.of(ui.get(url))
+    said = page.text("p", data_auto_block="on")
+    assert "Auto-blocking is on" in said and "Settings" in said
+    assert not page.find("p", data_auto_block="off")
+    assert _held(page) == {vid: set(CATALOGUE[vid].hosts) for vid in SITE_VENDORS}
+    assert all(_held(page).values())  # each with the hosts it is recognised by
+    # The embed carries the published version: a vendor only in the draft is not listed yet.
+    with app.app_context():
+        row = site_by_key(site)
+        vendors = {**row.draft["vendors"], "youtube": {"category": "targeting", "settings": {}}}
+        del vendors["vimeo"]
+        row.draft = {**row.draft, "vendors": vendors}
+        db.session.commit()
+    assert set(_held(Page.of(ui.get(url)))) == set(SITE_VENDORS)
+    assert ui.post(f"/admin/sites/{site}/publish", data={}).status_code == 302
+    assert set(_held(Page.of(ui.get(url)))) == set(vendors)
+
+
+def test_snippet_page_says_when_auto_blocking_is_off(
+    app: Flask, ui: FlaskClient, site: str
+) -> None:
+    with app.app_context():
+        row = site_by_key(site)
+        row.auto_block = False
+        row.state_version += 1
+        db.session.commit()
+    page = Page.of(ui.get(f"/admin/sites/{site}/snippet"))
+    said = page.text("p", data_auto_block="off")
+    assert "Auto-blocking is off" in said and "Settings" in said
+    assert not page.find("p", data_auto_block="on")
+    # What turning it on would hold back.
+    assert _held(page) == {vid: set(CATALOGUE[vid].hosts) for vid in SITE_VENDORS}
+
+
+def test_snippet_page_shows_tags_as_text_never_as_elements(ui: FlaskClient, site: str) -> None:
+    page = Page.of(ui.get(f"/admin/sites/{site}/snippet"))
+    for name in ("data-consent-vendor", "data-consent-ignore", "data-src", "data-consent-open"):
+        assert not [e for e in page.elements if name in e.attrs], name
+    assert [e.attrs.get("src") for e in page.find("script")] == ["/static/admin/admin.js"]
+    assert not page.find("iframe")
+    shown = " ".join(code.text for code in page.find("code"))
+    for example in ("data-consent-ignore", 'type="text/plain"', "data-src=", "data-consent-open"):
+        assert example in shown, example
