@@ -118,3 +118,15 @@ DEFAULT_TEXTS: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+#: Interface words that are not banner texts (the owner does not edit them), per language;
+#: a language without its own gets English's. The config carries the page language's.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {"cookies": "Cookie statement", "load": "Allow and load", "vendors": "Vendors"},
+    "nl": {"cookies": "Cookieverklaring", "load": "Toestaan en laden", "vendors": "Partijen"},
+}
+
+
+def labels_for(language: str) -> dict[str, str]:
+    """The interface words for ``language`` (English's if it has none)."""
+    return LABELS.get(language, LABELS["en"])

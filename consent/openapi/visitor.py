@@ -125,6 +125,7 @@ VISITOR_SCHEMAS: dict[str, Any] = {
             "default_language": _STRING,
             "languages": {"type": "array", "items": _STRING},
             "texts": ref("Texts"),
+            "labels": keyed(("cookies", "load", "vendors"), _STRING),
             "privacy_policy_url": _STRING,
             "cookie_statement_url": {"type": ["string", "null"]},
             "choice_lifetime_days": _INTEGER,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
 from consent.core.canonical import digest
 from consent.core.catalog import CATEGORIES, VENDORS
+from consent.core.texts import labels_for
 from consent.core.times import iso_now
 from consent.errors import Conflict, NotFound
 from consent.extensions import db
@@ -212,6 +213,7 @@ def banner_config(
         "default_language": default_language,
         "languages": sorted(texts),
         "texts": texts[language],
+        "labels": labels_for(language),
         "privacy_policy_url": privacy_policy_url,
         "cookie_statement_url": cookie_statement_url,
         "choice_lifetime_days": choice_lifetime_days,

@@ -19,6 +19,8 @@ bp = Blueprint("embed", __name__)
 
 _DIST = Path(__file__).resolve().parents[2] / "static" / "banner" / "dist"
 _PLACEHOLDER = "__CONSENT_CONFIG__"
+#: The choice lifetime the loader assumes when the config leaves it out (choices.js).
+DEFAULT_LIFETIME_DAYS = 182
 _NOT_FOUND_JS = "/* Consent Ledger: unknown site key; nothing to do. */\n"
 
 
@@ -61,6 +63,8 @@ def loader(site_key: str) -> BaseResponse:
         del config["languages"]
     if config["cookie_statement_url"] is None:
         del config["cookie_statement_url"]
+    if config["choice_lifetime_days"] == DEFAULT_LIFETIME_DAYS:
+        del config["choice_lifetime_days"]
     config["vendors"] = {
         vid: {
             key: value

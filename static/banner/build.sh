@@ -30,7 +30,7 @@ out=$(mkdir -p "$out" && cd "$out" && pwd)
 # 'consent-banner-css', and adopts it as a constructable stylesheet (no second request).
 "$esbuild" "$here/src/banner.css" --minify --target=chrome84,firefox101,safari16 \
     --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/banner.css"
-"$esbuild" "$here/src/main.js" --bundle --format=iife --target=es2017 --minify \
+"$esbuild" "$here/src/main.js" --bundle --format=iife --target=chrome103,firefox101,safari16 --minify \
     --alias:consent-banner-css="$out/banner.css" --loader:.css=text \
     --banner:js='//# allFunctionsCalledOnLoad' \
     --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/consent.js"

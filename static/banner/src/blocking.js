@@ -17,12 +17,16 @@ const injected = {};
 const warned = {};
 const placeholders = new WeakMap();
 let metaRevoked = false;
-// Auto-blocking's hold for added nodes (none when off); whether blocked tags are scanned yet.
+// Auto-blocking's hold for added nodes (none when off); whether blocked tags are scanned yet;
+// whether a released script that blocks the ones after it (no async) is loading.
 let holdAll;
 let watching;
+let loading;
 
 // A script element like ``from`` (its attributes but type and data-src, its nonce) in its
-// place, or a new one for ``src`` at the end of <head>.
+// place, or a new one for ``src`` at the end of <head>; true if the scripts after ``from``
+// wait for it (as the parser would have: an external script without async), until it has
+// loaded or failed.
 function addScript(src, from) {
   const node = document.createElement('script');
   for (const attr of from ? from.attributes : [])
@@ -35,6 +39,15 @@ function addScript(src, from) {
   else node.text = from.text;
   if (from) from.replaceWith(node);
   else document.head.append(node);
+  if (src && !node.async) {
+    const resume = () => {
+      loading = 0;
+      scan();
+    };
+    node.addEventListener('load', resume);
+    node.addEventListener('error', resume);
+    return (loading = 1);
+  }
 }
 
 // Whether the latest answer allows vendor ``id``.
@@ -48,6 +61,7 @@ function allowed(id) {
  * a blocked frame gets a placeholder meanwhile.
  */
 export function scan() {
+  if (loading) return;
   for (const node of document.querySelectorAll(
     `script[type="text/plain"]${BLOCKED},:is(iframe,img,link)${BLOCKED}[data-src]`,
   )) {
@@ -56,10 +70,10 @@ export function scan() {
     const tag = node.localName;
     if (!vendors[id]) {
       if (!warned[id])
-        console.warn(`[consent] ${id} is not enabled for this site: its tag stays blocked`);
+        console.warn(`[consent] ${id} stays blocked: not enabled for this site`);
       warned[id] = true;
     } else if (tag === 'script') {
-      if (allowed(id)) addScript(node.getAttribute('data-src'), node);
+      if (allowed(id) && addScript(node.getAttribute('data-src'), node)) return;
     } else if (allowed(id)) {
       if (holder) holder.remove();
       let src = node.getAttribute('data-src');
@@ -112,7 +126,8 @@ function observer() {
 /** At the start: with auto-blocking on, hold back from now on what the gate does not allow. */
 export function observe() {
   if (config.auto_block) {
-    holdAll = autoBlock(allowed);
+    // Strictly necessary vendors are never refused: theirs run at once.
+    holdAll = autoBlock((id) => allowed(id) || (vendors[id] || {}).category === 'necessary');
     observer();
   }
 }

@@ -1,5 +1,5 @@
-// Constants in one place: the categories, Google Consent Mode's parameters, the words that
-// are not banner texts, and the names the owner's page and the service rely on.
+// Constants in one place: the categories, Google Consent Mode's parameters, and the names
+// the owner's page and the service rely on (interface words come with the config).
 
 export const CATEGORY_IDS = ['necessary', 'performance', 'functionality', 'targeting', 'social'];
 
@@ -11,12 +11,6 @@ export const CONSENT_MODE_PARAMS = {
   ad_storage: 'targeting',
   ad_user_data: 'targeting',
   ad_personalization: 'targeting',
-};
-
-// Interface words that are not banner texts (banner texts come from the policy version).
-export const LABELS = {
-  en: { cookies: 'Cookie statement', load: 'Allow and load', vendors: 'Vendors' },
-  nl: { cookies: 'Cookieverklaring', load: 'Toestaan en laden', vendors: 'Partijen' },
 };
 
 // The first-party cookie that keeps the visitor's consent token.

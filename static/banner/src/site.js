@@ -1,7 +1,5 @@
 // The site's configuration and this page's context: set once at start, read everywhere.
 
-import { LABELS } from './constants.js';
-
 export let config, vendors, vendorIds, nonce, signals, language, texts, labels;
 
 /** Take ``value`` (a configuration that readConfig accepted) as this page's site. */
@@ -24,7 +22,8 @@ export function setSite(value) {
     ? primary
     : value.default_language;
   texts = value.translations[language];
-  labels = LABELS[language] || LABELS.en;
+  // The interface words of the default language (another language's come with its texts).
+  labels = value.labels;
 }
 
 /**
@@ -33,9 +32,8 @@ export function setSite(value) {
  */
 export function takeTexts(result) {
   const body = result && result[1];
-  if (body && body.policy_hash === config.policy_hash) texts = body.texts;
-  else {
-    texts = config.translations[(language = config.default_language)];
-    labels = LABELS[language] || LABELS.en;
-  }
+  if (body && body.policy_hash === config.policy_hash) {
+    texts = body.texts;
+    labels = body.labels;
+  } else texts = config.translations[(language = config.default_language)];
 }
