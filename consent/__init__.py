@@ -34,8 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_services(app: Flask) -> None:
-    """The database, Redis, rate limits, the ledger, CSRF, the site cache and handlers."""
-    from consent import errors, service
+    """The database, Redis, rate limits, the ledger, CSRF, the site cache, the banner code
+    and handlers."""
+    from consent import banner, errors, service
     from consent.access import auth, limits
     from consent.extensions import csrf, db, fail_fast_after_timeouts, tune_sqlite
     from consent.ledger import append as ledger
@@ -59,6 +60,7 @@ def _init_services(app: Flask) -> None:
     app.extensions["consent_sites"] = SiteCache(
         app.config["CONSENT_STATE_TTL"], app.config["CONSENT_SITE_CACHE_SIZE"]
     )
+    banner.init_app(app)
     errors.init_app(app)
     service.init_app(app)
     auth.init_app(app)

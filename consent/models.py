@@ -135,6 +135,8 @@ class Receipt(Model):
     context_digest: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: The build of the banner code that collected the choice (hashed; older receipts: null).
+    banner_build: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ReceiptContext(Model):
@@ -215,3 +217,14 @@ class LogTile(Model):
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     start: Mapped[int] = mapped_column(Integer, primary_key=True, default=0, server_default="0")
     hashes: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class BannerBuild(Model):
+    """A build of the banner code the service has served: kept for good, public, immutable."""
+
+    __tablename__ = "banner_builds"
+
+    #: SHA-256 hex of ``code``, the code part of the embed exactly as served.
+    build: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(Text)
+    first_served_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

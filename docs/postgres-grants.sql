@@ -31,8 +31,9 @@ GRANT SELECT, INSERT, DELETE ON receipt_contexts TO consent_app;
 GRANT SELECT, INSERT ON erasures, access_log TO consent_app;
 -- Merkle tiles: a partial tile grows by slices, folded into one row (DELETE, INSERT) when full.
 GRANT SELECT, INSERT, UPDATE, DELETE ON log_tiles TO consent_app;
--- Published policy versions are immutable (migration 0005's trigger as well).
-GRANT SELECT, INSERT ON policy_versions TO consent_app;
+-- Published policy versions are immutable (migration 0005's trigger as well); so are the
+-- banner builds served (migration 0009's).
+GRANT SELECT, INSERT ON policy_versions, banner_builds TO consent_app;
 -- Sites (settings, draft, state version; SELECT ... FOR UPDATE while publishing),
 -- users (password changes) and API tokens (last use, revocation) change in place.
 GRANT SELECT, INSERT, UPDATE ON sites, users, api_tokens TO consent_app;

@@ -38,6 +38,7 @@ TABLES = (
     "policy_versions",
     "users",
     "sites",
+    "banner_builds",
 )
 ORIGIN = "https://shop.example"
 VENDORS = {

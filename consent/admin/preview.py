@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import render_template, request, url_for
 
+from consent import banner
 from consent.models import Site
 from consent.sites.versions import banner_config, policy_hash
 
@@ -55,6 +56,6 @@ def preview_document(site: Site, language: str) -> str:
         language=language,
         config_json=json.dumps(draft_config(site, language), ensure_ascii=False),
         boot_src=url_for("static", filename="admin/preview-frame.js"),
-        bundle_src=url_for("static", filename="banner/dist/consent.js"),
+        bundle_src=url_for("embed.run_build", build=banner.current().build),
         css_src=url_for("static", filename="admin/preview-frame.css"),
     )

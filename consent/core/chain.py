@@ -33,12 +33,18 @@ HASHED_FIELDS: tuple[str, ...] = (
     "prev_hash",
 )
 
+#: Hashed fields that a receipt may lack: ``banner_build``, the build of the banner code that
+#: collected the choice (receipts made before it was recorded have none). A receipt's hash
+#: covers it when it is there; without it, the body hashes exactly as before.
+OPTIONAL_FIELDS: tuple[str, ...] = ("banner_build",)
+
 #: What a receipt's ``action`` may be: the visitor's answer to the banner.
 ACTIONS: tuple[str, ...] = ("accept_all", "reject_all", "custom", "withdraw")
 
 
-#: The hashed fields in the canonical (sorted) order, as :func:`walk_stored` takes them.
-SORTED_FIELDS: tuple[str, ...] = tuple(sorted(HASHED_FIELDS))
+#: The hashed fields, optional ones included, in the canonical (sorted) order, as
+#: :func:`walk_stored` takes them.
+SORTED_FIELDS: tuple[str, ...] = tuple(sorted(HASHED_FIELDS + OPTIONAL_FIELDS))
 #: Why a walk fails, as the verify endpoint reports it (checked in this order per receipt).
 FAILURE_REASONS: tuple[str, ...] = ("gap", "hash_mismatch", "broken_link")
 _GAP, _HASH_MISMATCH, _BROKEN_LINK = FAILURE_REASONS
@@ -59,13 +65,23 @@ def receipt_hash(body: Mapping[str, Any]) -> str:
     compact ``json.dumps`` agree byte for byte (a property test holds the two together);
     the latter is five times faster, which verifying a million receipts needs.
     """
-    text = _canonical_json({name: body[name] for name in HASHED_FIELDS})
+    text = _canonical_json(hashed_body(body))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def receipt_hash_rfc8785(body: Mapping[str, Any]) -> str:
     """The same hash through the reference RFC 8785 implementation (for tests and audits)."""
-    return digest({name: body[name] for name in HASHED_FIELDS})
+    return digest(hashed_body(body))
+
+
+def hashed_body(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The members of ``body`` that its hash covers: the hashed fields and the optional ones
+    it has (an optional field that is absent or null is no member)."""
+    out = {name: body[name] for name in HASHED_FIELDS}
+    for name in OPTIONAL_FIELDS:
+        if body.get(name) is not None:
+            out[name] = body[name]
+    return out
 
 
 @dataclass(frozen=True)
@@ -133,6 +149,7 @@ class _StoredHasher:
         (
             _,
             action,
+            banner_build,
             categories,
             context_digest,
             created_at,
@@ -151,8 +168,9 @@ class _StoredHasher:
         try:
             if type(policy_version) is not int or type(seq) is not int:
                 raise TypeError("not an integer")
+            build = "" if banner_build is None else f',"banner_build":{q(banner_build)}'
             text = (
-                f'{{"action":{q(action)},"categories":{obj(categories)},'
+                f'{{"action":{q(action)}{build},"categories":{obj(categories)},'
                 f'"context_digest":{q(context_digest)},"created_at":{q(created_at)},'
                 f'"language":{q(language)},"policy_hash":{q(policy_hash)},'
                 f'"policy_version":{policy_version},"prev_hash":{q(prev_hash)},'
@@ -167,6 +185,7 @@ class _StoredHasher:
         return {
             name: json.loads(v) if name in JSON_FIELDS and isinstance(v, str) else v
             for name, v in zip(SORTED_FIELDS, values, strict=True)
+            if v is not None or name not in OPTIONAL_FIELDS
         }
 
     def _object(self, stored: str) -> str:

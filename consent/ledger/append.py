@@ -21,10 +21,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from consent.core.canonical import canonical, sha256_hex
-from consent.core.chain import (
-    HASHED_FIELDS,
-    receipt_hash,
-)
+from consent.core.chain import hashed_body, receipt_hash
 from consent.core.times import iso_now
 from consent.core.tlog_errors import TileCorrupt
 from consent.extensions import db, writer_turn
@@ -51,6 +48,8 @@ class ChoiceToRecord:
     language: str
     signals: dict[str, bool]
     context: dict[str, Any]
+    #: The build of the banner code that collected it (None: not said).
+    banner_build: str | None = None
 
 
 def init_app(app: Flask) -> None:
@@ -67,8 +66,7 @@ def append_receipt(
     visitor's commitment that the choice was logged.
     """
     body, proof = _append(site, choice)
-    receipt = {**{name: body[name] for name in HASHED_FIELDS}, "context": choice.context}
-    receipt["hash"] = body["hash"]
+    receipt = {**hashed_body(body), "context": choice.context, "hash": body["hash"]}
     return receipt, proof
 
 
@@ -228,7 +226,7 @@ def receipt_draft(
     version = site.versions[choice.policy_version]
     if context_json is None:
         context_json = canonical(choice.context)
-    return {
+    draft = {
         "receipt_id": str(uuid.uuid4()),
         "site_key": site.site_key,
         "subject_id": choice.subject_id,
@@ -243,6 +241,9 @@ def receipt_draft(
         "signals": choice.signals,
         "context_digest": sha256_hex(salt + context_json),
     }
+    if choice.banner_build is not None:
+        draft["banner_build"] = choice.banner_build
+    return draft
 
 
 def chained(

@@ -7,11 +7,13 @@ member, checked in the order of the body's members below.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from consent import banner
 from consent.access import tokens
 from consent.core.catalog import CATEGORIES
 from consent.core.chain import ACTIONS
@@ -30,8 +32,10 @@ CONSENT_FIELDS = frozenset(
         "page_url",
         "token",
         "signals",
+        "build",
     }
 )
+_BUILD = re.compile(r"[0-9a-f]{64}")
 #: The longest ``page_url`` recorded, and the most of a ``User-Agent`` kept.
 MAX_PAGE_URL = 2048
 MAX_USER_AGENT = 512
@@ -77,6 +81,7 @@ def choice_to_record(site: SiteState, body: Any, sender: Sender) -> ChoiceToReco
     signals = _signals(body.get("signals"), sender)
     page_url = _page_url(body.get("page_url"))
     previous = _previous_token(site, body.get("token"))
+    build = _build(body.get("build"))
     return ChoiceToRecord(
         subject_id=previous.subject_id if previous else new_subject_id(),
         action=action,
@@ -89,7 +94,20 @@ def choice_to_record(site: SiteState, body: Any, sender: Sender) -> ChoiceToReco
             "ip_prefix": sender.ip_prefix,
             "user_agent": sender.user_agent[:MAX_USER_AGENT],
         },
+        banner_build=build,
     )
+
+
+def _build(given: Any) -> str | None:
+    """The banner build that collected the choice: one the service has served (or none given:
+    a caller other than the banner)."""
+    if given is None:
+        return None
+    if not isinstance(given, str) or not _BUILD.fullmatch(given):
+        raise InvalidField("build", "must be a banner build: 64 lower-case hex digits")
+    if not banner.is_served(given):
+        raise InvalidField("build", "not a banner build this service has served")
+    return given
 
 
 def categories_for(action: str, given: Any) -> dict[str, bool]:

@@ -29,6 +29,8 @@ def receipt_dict(row: Any) -> dict[str, Any]:
     """A stored receipt (joined with its context, if any) as the API shows it."""
     values = row._mapping  # by key: many times faster than attribute access on a Row
     out = {name: values[name] for name in HASHED_FIELDS}
+    if values["banner_build"] is not None:
+        out["banner_build"] = values["banner_build"]
     page_url = values.get("page_url")
     out["context"] = (
         None

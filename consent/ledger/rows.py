@@ -38,7 +38,7 @@ def row(
 
     ``recorded_at`` is when the context was recorded (a datetime: retention counts from it).
     """
-    params = {"site_id": site_id, **body}
+    params = {"site_id": site_id, "banner_build": None, **body}
     for name in JSON_FIELDS:
         params[name] = _json_text(body[name])
     params["context_salt"] = salt

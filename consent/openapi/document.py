@@ -48,6 +48,23 @@ SCHEMAS: dict[str, Any] = {
         "required": ["from", "to", "proof"],
         "properties": {"from": _INTEGER, "to": _INTEGER, "proof": _B64_LIST},
     },
+    "BannerBuilds": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["build", "first_served_at"],
+                    "properties": {
+                        "build": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "first_served_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+            }
+        },
+    },
     "Health": {
         "type": "object",
         "required": ["status"],
@@ -105,6 +122,32 @@ PATHS: dict[str, Any] = {
                 "412": _media("text/javascript", _PRECONDITION),
             },
             params=[SITE_KEY],
+        )
+    },
+    "/embed/builds": {
+        "get": operation(
+            "listBannerBuilds",
+            "Every build of the banner code served, oldest first",
+            "embed",
+            {"200": json_response("BannerBuilds"), **ANY_CLIENT_ERROR, **errors(503)},
+        )
+    },
+    "/embed/builds/{build}.js": {
+        "get": operation(
+            "getBannerBuild",
+            "The code of one banner build, exactly as served (immutable)",
+            "embed",
+            {"200": _media("text/javascript", "JavaScript"), **errors(404, 503)},
+            params=[param("build", "path")],
+        )
+    },
+    "/embed/builds/{build}/run.js": {
+        "get": operation(
+            "runBannerBuild",
+            "A build's code called with the page's window.__CONSENT_CONFIG__ (preview, replay)",
+            "embed",
+            {"200": _media("text/javascript", "JavaScript"), **errors(404, 503)},
+            params=[param("build", "path")],
         )
     },
     "/embed/banner.css": {

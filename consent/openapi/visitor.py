@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, get_args, get_type_hints
 
 from consent.core.catalog import CATEGORIES, CONSENT_MODE, VENDORS, Vendor
-from consent.core.chain import ACTIONS, HASHED_FIELDS
+from consent.core.chain import ACTIONS, HASHED_FIELDS, OPTIONAL_FIELDS
 from consent.core.gate import REASONS
 from consent.core.texts import MAX_TEXT, TEXT_KEYS
 from consent.ledger.choices import CONSENT_FIELDS
@@ -57,6 +57,7 @@ _RECEIPT_FIELDS: dict[str, Any] = {
     "signals": keyed(SIGNALS, {"type": "boolean"}),
     "context_digest": HEX64,
     "prev_hash": HEX64,
+    "banner_build": HEX64,
     "hash": HEX64,
 }
 
@@ -74,6 +75,7 @@ _CONSENT_MEMBERS: dict[str, Any] = {
     "page_url": {"type": "string", "maxLength": 2048},
     "token": _STRING,
     "signals": _SIGNALS,
+    "build": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
 }
 
 _VENDOR_KINDS = list(get_args(get_type_hints(Vendor)["kind"]))
@@ -91,7 +93,7 @@ VISITOR_SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": [*HASHED_FIELDS, "context", "hash"],
         "properties": {
-            **{name: _RECEIPT_FIELDS[name] for name in (*HASHED_FIELDS, "hash")},
+            **{name: _RECEIPT_FIELDS[name] for name in (*HASHED_FIELDS, *OPTIONAL_FIELDS, "hash")},
             "context": ref("Context"),
             "proof": ref("Proof"),
         },
@@ -126,6 +128,8 @@ VISITOR_SCHEMAS: dict[str, Any] = {
             "languages": {"type": "array", "items": _STRING},
             "texts": ref("Texts"),
             "labels": keyed(("cookies", "load", "vendors"), _STRING),
+            "auto_block": {"type": "boolean"},
+            "build": HEX64,
             "privacy_policy_url": _STRING,
             "cookie_statement_url": {"type": ["string", "null"]},
             "choice_lifetime_days": _INTEGER,

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from consent import banner
 from consent.access import limits, tokens
 from consent.bodies import json_body
 from consent.core.gate import TokenChoice, TokenInput, decide
@@ -73,7 +74,10 @@ def _preflight() -> Response | None:
 def config(site_key: str) -> Response:
     """The banner configuration in the requested language."""
     site = _site(site_key)
-    return jsonify(site.config(site.language(request.args.get("lang"))))
+    config = site.config(site.language(request.args.get("lang")))
+    config["auto_block"] = site.auto_block
+    config["build"] = banner.current().build
+    return jsonify(config)
 
 
 @bp.post("/<site_key>/consents")

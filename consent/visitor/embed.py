@@ -1,32 +1,27 @@
-"""Blueprint /embed/…: the loader and banner for one site, with its config inlined."""
+"""Blueprint /embed/…: the loader and banner for one site (the build's code followed by the
+site's config), its stylesheet, and every build of the banner code ever served."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
-from pathlib import Path
+import re
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from consent import banner
 from consent.core.catalog import blocking_rules
 from consent.errors import NotFound
 from consent.sites.state import site_state
 
 bp = Blueprint("embed", __name__)
 
-_DIST = Path(__file__).resolve().parents[2] / "static" / "banner" / "dist"
-_PLACEHOLDER = "__CONSENT_CONFIG__"
 #: The choice lifetime the loader assumes when the config leaves it out (choices.js).
 DEFAULT_LIFETIME_DAYS = 182
 _NOT_FOUND_JS = "/* Consent Ledger: unknown site key; nothing to do. */\n"
-
-
-@cache
-def _asset(name: str) -> str:
-    return (_DIST / name).read_text(encoding="utf-8")
+_BUILD = re.compile(r"[0-9a-f]{64}")
 
 
 def inline_json(value: Any) -> str:
@@ -75,11 +70,15 @@ def loader(site_key: str) -> BaseResponse:
     }
     config["api_base"] = current_app.config["CONSENT_PUBLIC_URL"]
     config["translations"] = {site.default_language: texts}
+    current = banner.current()
+    config["build"] = current.build
     if site.auto_block:
         # What auto-blocking recognises: every catalogue vendor, enabled or not.
         config["auto_block"] = True
         config["block"] = blocking_rules(config["vendors"])
-    body = _asset("consent.js").replace(_PLACEHOLDER, inline_json(config), 1)
+    # The code is a function expression; the config calls it.
+    body = f"{current.code}({inline_json(config)});\n"
+    banner.record_served()
     response = _script(body)
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
     return response.make_conditional(request)
@@ -88,9 +87,43 @@ def loader(site_key: str) -> BaseResponse:
 @bp.get("/banner.css")
 def stylesheet() -> BaseResponse:
     """The banner's stylesheet, loaded into the banner's shadow root."""
-    body = _asset("banner.css")
+    body = banner.current().stylesheet
     response = Response(body, mimetype="text/css")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
     return response.make_conditional(request)
+
+
+@bp.get("/builds")
+def builds() -> Response:
+    """Every build of the banner code served, oldest first (public, like ``/log/*``)."""
+    items = [{"build": build, "first_served_at": at} for build, at in banner.served_builds()]
+    response = jsonify({"items": items})
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/builds/<build>.js")
+def build_code(build: str) -> Response:
+    """The code of one build, exactly as served (immutable: its name is its hash)."""
+    code = banner.build_code(build) if _BUILD.fullmatch(build) else None
+    if code is None:
+        raise NotFound("no such banner build")
+    response = Response(code, mimetype="text/javascript")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@bp.get("/builds/<build>/run.js")
+def run_build(build: str) -> Response:
+    """A build's code called with the page's ``window.__CONSENT_CONFIG__``: how the owner's
+    preview and the auditor's replay run the very code a visitor's browser ran."""
+    code = banner.build_code(build) if _BUILD.fullmatch(build) else None
+    if code is None:
+        raise NotFound("no such banner build")
+    response = Response(f"{code}(window.__CONSENT_CONFIG__);\n", mimetype="text/javascript")
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -32,13 +32,15 @@ out=$(mkdir -p "$out" && cd "$out" && pwd)
     --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/banner.css"
 "$esbuild" "$here/src/main.js" --bundle --format=iife --target=chrome103,firefox101,safari16 --minify \
     --alias:consent-banner-css="$out/banner.css" --loader:.css=text \
-    --banner:js='//# allFunctionsCalledOnLoad' \
+    --banner:js='//# allFunctionsCalledOnLoad
+(function(__CONSENT_CONFIG__){' --footer:js='})' \
     --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/consent.js"
 
-# The server substitutes the site's configuration for this identifier: exactly once.
+# The code is a function expression (of the site's configuration) that does nothing alone: the
+# embed follows it with the config, "(…);", which calls it. The parameter is read once.
 count=$(grep -o __CONSENT_CONFIG__ "$out/consent.js" | wc -l)
-if [ "$count" -ne 1 ]; then
-    echo "build.sh: __CONSENT_CONFIG__ occurs $count times in consent.js, expected 1" >&2
+if [ "$count" -ne 2 ]; then
+    echo "build.sh: __CONSENT_CONFIG__ occurs $count times in consent.js, expected 2" >&2
     exit 1
 fi
 size=$(gzip -9 <"$out/consent.js" | wc -c)

@@ -29,6 +29,8 @@ def test_choice_is_recorded_with_the_shown_policy(visit: Visit) -> None:
         "language": "en",
         "page_url": visit.service.page_url("tags.html"),
         "signals": {"gpc": False, "dnt": False},
+        # The build of the code that ran: the receipt names it.
+        "build": config["build"],
     }
     (cookie,) = [c for c in visit.context.cookies() if c["name"] == "consent_token"]
     assert cookie["path"] == "/"
@@ -38,6 +40,7 @@ def test_choice_is_recorded_with_the_shown_policy(visit: Visit) -> None:
     assert abs(cookie["expires"] - (time.time() + LIFETIME)) < 600
     (receipt,) = visit.service.me("tags", cookie["value"])["items"]
     assert receipt["action"] == "accept_all"
+    assert receipt["banner_build"] == config["build"]
     assert receipt["context"]["page_url"] == visit.service.page_url("tags.html")
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from consent import create_app
+from consent import banner, create_app
 from consent.core.catalog import VENDORS as CATALOGUE
 from consent.extensions import db
 from consent.models import ApiToken, Membership, Site, User
@@ -32,6 +32,12 @@ from tests.owners import (
 
 OWNER = "owner@example.com"
 MARKUP = '<img src=x onerror="alert(1)"> <b>Bold</b> & "quoted"'
+
+
+def banner_build(app: Flask) -> str:
+    """The build of the banner code the app serves."""
+    with app.app_context():
+        return banner.current().build
 
 
 def sign_in(app: Flask, email: str) -> FlaskClient:
@@ -314,7 +320,11 @@ def test_texts_form_stores_markup_exactly_and_previews_the_draft(
     config = json.loads(root.attrs["data-consent-preview"])
     assert config["translations"]["nl"]["title"] == MARKUP and config["language"] == "nl"
     scripts = [e.attrs.get("src") for e in inner.find("script")]
-    assert scripts == ["/static/admin/preview-frame.js", "/static/banner/dist/consent.js"]
+    # The banner code the embed serves, run with the draft's config.
+    assert scripts == [
+        "/static/admin/preview-frame.js",
+        f"/embed/builds/{banner_build(app)}/run.js",
+    ]
 
 
 def test_preview_config_matches_what_the_embed_serves(
@@ -325,7 +335,8 @@ def test_preview_config_matches_what_the_embed_serves(
     inner.feed(frame.attrs["srcdoc"])
     preview = json.loads(inner.find("html")[0].attrs["data-consent-preview"])
     served = Visitor(client, site).config()
-    for key in ("policy_version", "api_base", "preview", "translations"):
+    # The preview runs the current build whatever the site's auto-blocking.
+    for key in ("policy_version", "api_base", "preview", "translations", "auto_block", "build"):
         preview.pop(key, None)
         served.pop(key, None)
     served.pop("policy_version", None)

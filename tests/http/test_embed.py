@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from hashlib import sha256
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from consent import banner
+from consent.banner import DIST
 from consent.core.catalog import VENDORS
 from consent.extensions import db
 from consent.models import Site
@@ -20,15 +23,19 @@ def _inlined_config(body: str) -> dict:  # type: ignore[type-arg]
     return config  # type: ignore[no-any-return]
 
 
-def test_loader_carries_the_sites_config(client: FlaskClient, site: str) -> None:
+def test_loader_carries_the_sites_config(app: Flask, client: FlaskClient, site: str) -> None:
     response = client.get(f"/embed/{site}.js")
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Credentials" not in response.headers
     body = response.get_data(as_text=True)
-    assert "__CONSENT_CONFIG__" not in body
+    # The build's code, the same for every site, then the config that calls it.
+    code = (DIST / "consent.js").read_text(encoding="utf-8")
+    assert body.startswith(code) and body[len(code)] == "(" and body.endswith(");\n")
     config = _inlined_config(body)
+    with app.app_context():
+        assert config["build"] == banner.current().build == sha256(code.encode()).hexdigest()
     assert config["site_key"] == site and config["api_base"] == "http://consent.test"
     # The default language's texts; the loader asks the config API for another one's.
     assert set(config["translations"]) == {"en"} and config["languages"] == ["en", "nl"]

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.routing import Rule
 
+from consent import banner
 from consent.extensions import db
 from consent.models import ApiToken, User
 from tests.helpers import Visitor
@@ -75,6 +76,7 @@ class World:
                 select(func.min(ApiToken.id)).where(ApiToken.site_id == site.id)
             )
             user_id = db.session.scalar(select(User.id).where(User.email == VICTIM_OWNER))
+            build = banner.current().build
         return {
             "site_key": self.victim,
             "receipt_id": self.receipt["receipt_id"],
@@ -89,6 +91,7 @@ class World:
             "slug": "bconnect",
             "page": "privacy",
             "filename": "banner/dist/consent.js",
+            "build": build,
         }
 
     def snapshot(self) -> dict[str, Any]:

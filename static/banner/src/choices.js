@@ -97,6 +97,7 @@ async function send(action, next) {
     // Without query or fragment (or userinfo).
     page_url: location.origin + location.pathname,
     signals,
+    build: config.build,
   };
   if (action === 'custom') body.categories = next;
   if (token) body.token = token;
