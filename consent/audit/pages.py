@@ -17,6 +17,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -26,8 +27,14 @@ from flask.typing import ResponseReturnValue
 
 from consent.access.auth import current_principal, require_member, require_user
 from consent.access.signin import current_user, login_view, logout_view, memberships
-from consent.admin.ui import layout_context
-from consent.audit.replay import banner_replay, policy_hash_checks
+from consent.admin.ui import ADMIN_CSP, layout_context
+from consent.audit.replay import (
+    LAYERS,
+    policy_hash_checks,
+    pressed_button,
+    replay_build,
+    replay_document,
+)
 from consent.audit.streams import export_response
 from consent.core.catalog import CATEGORIES
 from consent.core.chain import ACTIONS
@@ -137,13 +144,24 @@ def _receipt_and_policy(site_key: str, receipt_id: str) -> tuple[dict[str, Any],
 def receipt(site_key: str, receipt_id: str) -> ResponseReturnValue:
     """A receipt next to the banner replayed as the visitor saw it, and its chain position."""
     found, policy = _receipt_and_policy(site_key, receipt_id)
-    return render_template(
-        "audit/receipt.html",
-        receipt=found,
-        policy=policy,
-        banner=banner_replay(found, policy),
-        checks=policy_hash_checks(found, policy),
+    site = current_principal().site
+    build = replay_build(found)
+    response = make_response(
+        render_template(
+            "audit/receipt.html",
+            receipt=found,
+            policy=policy,
+            build=build,
+            frames={
+                layer: replay_document(found, policy, site, build.build, layer) for layer in LAYERS
+            },
+            pressed=pressed_button(found, policy),
+            checks=policy_hash_checks(found, policy),
+        )
     )
+    # The replay frames inherit the page's CSP: the admin preview's, which connects nowhere.
+    response.headers["Content-Security-Policy"] = ADMIN_CSP
+    return response
 
 
 @bp.get("/sites/<site_key>/receipts/<receipt_id>/kantara.json")

@@ -1,80 +1,108 @@
-"""Replay of the banner exactly as a visitor saw it, next to the choice that was recorded.
+"""Replay of the banner exactly as a visitor saw it: the receipt's own build of the banner
+code, run on its policy version's texts and vendors, in the receipt's language.
 
-The texts come from the policy version the receipt references, in the receipt's
-language; everything is handed to the template as plain text (autoescaped, never
-marked safe), since owner texts may contain markup that must show as written.
+The receipt page embeds each layer as a sandboxed ``srcdoc`` frame, as the admin's live
+preview does: an opaque origin (no cookies), and the page's CSP, which the frame inherits,
+lets it connect nowhere, so nothing in a replay is ever recorded. The frame's boot script
+(static/audit/replay-frame.js) hands the configuration to the build's ``run.js`` and gives
+the frame the visitor's privacy signals; in the preferences frame it also opens the second
+layer with the recorded choice on the switches. Receipts made before builds were recorded
+are replayed with today's build, and the page says so.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from consent.core.catalog import CATEGORIES, VENDORS
-from consent.sites.versions import policy_hash
+from flask import render_template, request, url_for
 
-#: Banner buttons in the order the banner shows them, with the action each records.
-BUTTONS = (
-    ("accept_all", "accept_all"),
-    ("reject_all", "reject_all"),
-    ("customize", None),
-    ("save", "custom"),
-)
+from consent import banner
+from consent.sites.state import SiteState
+from consent.sites.versions import banner_config, policy_hash
 
+#: The replay's frames: the first layer as it appeared, and the preferences as chosen.
+LAYERS = ("first", "preferences")
 
-def _link(url: str | None) -> str | None:
-    """A URL fit for an ``href``: http(s) only; anything else is shown as text alone."""
-    if not url:
-        return None
-    return url if urlsplit(url).scheme in ("http", "https") else None
+#: The banner button that records each action (withdraw has none: it is the page's link).
+BUTTON_OF_ACTION = {"accept_all": "accept_all", "reject_all": "reject_all", "custom": "save"}
 
 
-def banner_replay(receipt: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any]:
-    """What the banner showed in the receipt's language, and what was chosen in it."""
-    texts = policy["texts"].get(receipt["language"], {})
-    signals = receipt["signals"]
-    categories = []
-    for cat in CATEGORIES:
-        shown = texts.get("categories", {}).get(cat, {})
-        vendors = [
-            {
-                "id": vid,
-                "name": VENDORS[vid].name if vid in VENDORS else vid,
-                "allowed": bool(receipt["vendors"].get(vid, False)),
-            }
-            for vid, entry in policy["vendors"].items()
-            if entry.get("category") == cat
-        ]
-        categories.append(
-            {
-                "id": cat,
-                "title": shown.get("title", cat),
-                "description": shown.get("description", ""),
-                "on": bool(receipt["categories"].get(cat, False)),
-                "locked": cat == "necessary",
-                "vendors": vendors,
-            }
-        )
+@dataclass(frozen=True)
+class ReplayBuild:
+    """The build a replay runs: the receipt's own, or today's for a receipt without one."""
+
+    #: SHA-256 hex of the banner code.
+    build: str
+    #: When the service first served it (ISO 8601), or None if not served yet.
+    first_served_at: str | None
+    #: Whether the receipt names this build (False: it predates build recording).
+    recorded: bool
+
+
+def replay_build(receipt: dict[str, Any]) -> ReplayBuild:
+    """The build the receipt names, or today's if it names none, with its first serving."""
+    named = receipt.get("banner_build")
+    build = named or banner.current().build
+    served = dict(banner.served_builds())
+    return ReplayBuild(build=build, first_served_at=served.get(build), recorded=bool(named))
+
+
+def replay_config(
+    receipt: dict[str, Any], policy: dict[str, Any], site: SiteState
+) -> dict[str, Any]:
+    """The configuration the embed would have carried for the receipt's version and language."""
+    texts = policy["texts"]
+    default = site.default_language if site.default_language in texts else min(texts)
+    language = receipt["language"] if receipt["language"] in texts else default
+    config = banner_config(
+        site_key=site.site_key,
+        version=policy["version"],
+        policy_hash=policy["policy_hash"],
+        language=language,
+        default_language=default,
+        texts=texts,
+        vendors=policy["vendors"],
+        privacy_policy_url=policy["privacy_policy_url"],
+        cookie_statement_url=policy.get("cookie_statement_url"),
+        choice_lifetime_days=site.choice_lifetime_days,
+    )
     return {
-        "language": receipt["language"],
-        "title": texts.get("title", ""),
-        "description": texts.get("description", ""),
-        "signal_notice": texts.get("gpc_notice") if signals["gpc"] or signals["dnt"] else None,
-        "buttons": [
-            {"key": key, "text": texts.get(key, key), "chosen": action == receipt["action"]}
-            for key, action in BUTTONS
-        ],
-        "categories": categories,
-        "privacy_link": {
-            "text": texts.get("privacy_link", ""),
-            "url": policy["privacy_policy_url"],
-            "href": _link(policy["privacy_policy_url"]),
-        },
-        "cookie_statement": {
-            "url": policy.get("cookie_statement_url"),
-            "href": _link(policy.get("cookie_statement_url")),
-        },
+        **config,
+        "api_base": request.host_url.rstrip("/"),
+        "translations": texts,
+        "preview": True,
     }
+
+
+def replay_document(
+    receipt: dict[str, Any], policy: dict[str, Any], site: SiteState, build: str, layer: str
+) -> str:
+    """The HTML of one replay frame (the receipt template puts it in ``srcdoc``)."""
+    config = replay_config(receipt, policy, site)
+    replay: dict[str, Any] = {
+        "config": {**config, "build": build},
+        "signals": {"gpc": bool(receipt["signals"]["gpc"]), "dnt": bool(receipt["signals"]["dnt"])},
+    }
+    if layer == "preferences":
+        replay["categories"] = receipt["categories"]
+    return render_template(
+        "audit/replay_frame.html",
+        language=config["language"],
+        layer=layer,
+        replay_json=json.dumps(replay, ensure_ascii=False),
+        boot_src=url_for("static", filename="audit/replay-frame.js"),
+        bundle_src=url_for("embed.run_build", build=build),
+        css_src=url_for("static", filename="audit/replay-frame.css"),
+    )
+
+
+def pressed_button(receipt: dict[str, Any], policy: dict[str, Any]) -> str | None:
+    """The text of the button that recorded the choice, in the receipt's language."""
+    key = BUTTON_OF_ACTION.get(receipt["action"])
+    texts = policy["texts"].get(receipt["language"], {})
+    return None if key is None else texts.get(key)
 
 
 def policy_hash_checks(receipt: dict[str, Any], policy: dict[str, Any]) -> dict[str, bool]:

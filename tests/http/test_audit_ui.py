@@ -5,15 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from consent import banner, create_app
+from consent.admin.ui import ADMIN_CSP
 from consent.core.notes import open_checkpoint, parse_verifier_key
+from consent.extensions import db
 from consent.offline.verify import verify_export
 from consent.service import PAGE_CSP
+from tests.conftest import base_config
 from tests.helpers import Visitor
 from tests.http.auditing import (
     PASSWORD,
@@ -23,6 +28,7 @@ from tests.http.auditing import (
     make_user,
     publish_texts,
 )
+from tests.http.test_banner_builds import served_build, swapped_bundle
 from tests.http.test_ledger import run_sql
 
 AUDITOR = "auditor@example.com"
@@ -89,50 +95,105 @@ def test_bad_filter_shows_the_error_with_422(ui: FlaskClient, site: str) -> None
     assert page.find("input", name="from", aria_invalid="true")
 
 
-def test_receipt_page_replays_the_banner_as_shown(
-    app: Flask, client: FlaskClient, ui: FlaskClient, site: str
+def replay_frames(page: Page) -> dict[str, tuple[list[str], dict[str, Any]]]:
+    """Each replay frame of a receipt page: its scripts, and what its boot script reads."""
+    frames = {}
+    for frame in page.find("iframe"):
+        assert frame.attrs["sandbox"] == "allow-scripts"
+        inner = Page()
+        inner.feed(frame.attrs["srcdoc"])
+        (root,) = inner.find("html")
+        replay = json.loads(root.attrs["data-consent-replay"])
+        assert root.attrs["lang"] == replay["config"]["language"]
+        scripts = [e.attrs.get("src", "") for e in inner.find("script")]
+        frames[frame.attrs["data-replay-frame"]] = (scripts, replay)
+    return frames
+
+
+def two_builds(app: Flask, site: str, db_url: str, tmp_path: Path) -> tuple[dict[str, Any], str]:
+    """A receipt recorded under an older build (another bundle, on the same database), and
+    the build the app serves now."""
+    older = create_app({**base_config(db_url), "CONSENT_BANNER_DIR": str(swapped_bundle(tmp_path))})
+    old_client = older.test_client()
+    old_build = served_build(old_client, site)
+    receipt = Visitor(old_client, site).choose(
+        "custom", build=old_build, categories={"performance": True}
+    )
+    with older.app_context():
+        db.engine.dispose()
+    with app.app_context():
+        current = banner.current().build
+    assert receipt["banner_build"] == old_build != current
+    return receipt, current
+
+
+def test_receipt_page_replays_the_receipts_own_build(
+    app: Flask, ui: FlaskClient, site: str, db_url: str, tmp_path: Path
 ) -> None:
     publish_texts(app, site, title=MARKUP, description="Line one.\nLine two.")
-    receipt = Visitor(client, site).choose("custom", categories={"performance": True})
+    receipt, current = two_builds(app, site, db_url, tmp_path)
+    build = receipt["banner_build"]
     response = ui.get(f"/audit/sites/{site}/receipts/{receipt['receipt_id']}")
     assert response.status_code == 200
+    # The frames inherit the page's CSP: it lets them connect nowhere, so nothing is recorded.
+    assert response.headers["Content-Security-Policy"] == ADMIN_CSP
+    assert "connect-src 'none'" in ADMIN_CSP
     page = Page.of(response)
-    # Owner texts are shown exactly as written, as text: the markup never becomes elements.
-    assert page.text("h3", data_replay_text="title") == " ".join(MARKUP.split())
+    frames = replay_frames(page)
+    assert set(frames) == {"first", "preferences"}
+    for scripts, replay in frames.values():
+        # The receipt's own build, not today's, run on its version's texts in its language.
+        assert scripts == ["/static/audit/replay-frame.js", f"/embed/builds/{build}/run.js"]
+        config = replay["config"]
+        assert config["build"] == build and config["preview"] is True
+        assert config["translations"]["en"]["title"] == MARKUP
+        assert config["texts"]["description"] == "Line one.\nLine two."
+        assert (config["policy_version"], config["policy_hash"], config["language"]) == (
+            receipt["policy_version"],
+            receipt["policy_hash"],
+            "en",
+        )
+        assert replay["signals"] == {"gpc": False, "dnt": False}
+    assert "categories" not in frames["first"][1]
+    assert frames["preferences"][1]["categories"] == receipt["categories"]
+    assert ui.get(frames["first"][0][1]).status_code == 200
+    # The build's code is linked, with when it was first served; no fallback notice.
+    (link,) = page.find("a", data_build_code="")
+    assert link.attrs["href"] == f"/embed/builds/{build}.js" and current not in link.attrs["href"]
+    listed = dict((i["build"], i["first_served_at"]) for i in ui.get("/embed/builds").json["items"])
+    assert page.find("time", datetime=listed[build])
+    assert page.text("code", data_replay_build="") == build
+    assert not page.find("p", data_replay_notice="")
+    # What was chosen, in plain text beside the frames; owner markup never becomes elements.
+    assert page.text("dd", data_recorded="action") == "custom"
+    assert page.text("dd", data_recorded="button") == "“Save choices”"
     assert not page.find("img") and not page.find("b") and not page.find("script")
-    assert page.find("p", data_replay_text="description")[0].text == "Line one.\nLine two."
-    states = {
-        e.attrs["data-replay-category"]: "is-on" in e.attrs["class"]
-        for e in page.find("li")
-        if "data-replay-category" in e.attrs
-    }
-    assert states == receipt["categories"]
-    chosen = [
-        e.attrs["data-replay-text"]
-        for e in page.find("li")
-        if "is-chosen" in e.attrs.get("class", "")
-    ]
-    assert chosen == ["save"]
-    assert page.text("a", data_replay_text="privacy_link") == "Privacy policy"
     hashes = [e.text for e in page.find("code")]
     assert receipt["hash"] in hashes and receipt["prev_hash"] in hashes
     assert receipt["policy_hash"] in hashes
 
 
-def test_receipt_page_uses_the_receipts_language_and_signals(
-    client: FlaskClient, ui: FlaskClient, site: str
+def test_receipt_without_a_build_is_replayed_with_todays_and_says_so(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str
 ) -> None:
     receipt = Visitor(client, site).choose("reject_all", language="nl", headers={"Sec-GPC": "1"})
+    assert "banner_build" not in receipt
+    with app.app_context():
+        current = banner.current().build
     page = Page.of(ui.get(f"/audit/sites/{site}/receipts/{receipt['receipt_id']}"))
-    assert page.text("h3", data_replay_text="title") == "Uw privacykeuzes"
-    assert page.find("div", data_replay="", lang="nl")
-    assert "privacysignaal" in page.text("p", data_replay_text="gpc_notice")
-    chosen = [
-        e.attrs["data-replay-text"]
-        for e in page.find("li")
-        if "is-chosen" in e.attrs.get("class", "")
-    ]
-    assert chosen == ["reject_all"]
+    notice = page.text("p", data_replay_notice="")
+    assert notice == "This receipt predates build recording; shown with today's banner code."
+    (link,) = page.find("a", data_build_code="")
+    assert link.attrs["href"] == f"/embed/builds/{current}.js"
+    frames = replay_frames(page)
+    for scripts, replay in frames.values():
+        assert scripts[1] == f"/embed/builds/{current}/run.js"
+        # The receipt's language and the visitor's signals, not the auditor's.
+        assert replay["config"]["language"] == "nl" and replay["config"]["build"] == current
+        assert replay["config"]["texts"]["title"] == "Uw privacykeuzes"
+        assert replay["signals"] == {"gpc": True, "dnt": False}
+    assert frames["preferences"][1]["categories"] == receipt["categories"]
+    assert page.text("dd", data_recorded="button") == "“Alles weigeren”"
 
 
 def test_kantara_download(client: FlaskClient, ui: FlaskClient, site: str) -> None:
