@@ -135,7 +135,9 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 # track.hubspot.com and their regional variants.
                 script_hosts=("hs-scripts.com", "hs-analytics.net"),
                 beacon_hosts=("hubspot.com",),
-                inline_markers=("js.hs-scripts.com", "hs-script-loader"),
+                # (Its standard tag is external; the id hs-script-loader of that tag is
+                # no marker: only an inline script's text is searched.)
+                inline_markers=("js.hs-scripts.com",),
                 cookies=("__hstc", "hubspotutk", "__hssc", "__hssrc"),
                 settings=(Setting("portal_id", _NUMERIC, False, "1234567"),),
                 consent_api="hubspot-revoke",
@@ -190,14 +192,15 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
 
 
 def blocking_rules(enabled: Iterable[str]) -> dict[str, list[list[str]]]:
-    """What auto-blocking recognises, as the embed's config carries it: ``{id: [hosts, markers]}``.
+    """What auto-blocking recognises, as the embed's config carries it: ``{id: [hosts,
+    markers]}`` (``[hosts]`` without markers).
 
     The hosts of every catalogue vendor (a vendor the site has not enabled is held back too),
     the markers of the ``enabled`` ones. The embed takes the first vendor, in this order,
     whose marker is in a URL or an inline script's text, else the first whose host is the
     URL's host or a parent of it (or, for an inline script, is named in its text: a loader
-    names the host it loads from). So a marker that names a host whose first vendor is its
-    own adds nothing, and is left out: the embed is on every page.
+    names the host it loads from). So a host that an earlier vendor lists, and a marker that
+    names a host of the vendor's own, add nothing and are left out: the embed is on every page.
     """
     first: dict[str, str] = {}
     for vendor in VENDORS.values():
@@ -209,7 +212,10 @@ def blocking_rules(enabled: Iterable[str]) -> dict[str, list[list[str]]]:
         markers = [
             m for m in vendor.inline_markers if '"' not in m and not any(h in m for h in own)
         ]
-        rules[vendor.id] = [list(vendor.hosts), markers if vendor.id in enabled else []]
+        if vendor.id not in enabled:
+            markers = []
+        if own or markers:
+            rules[vendor.id] = [own, markers] if markers else [own]
     return rules
 
 

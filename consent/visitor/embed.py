@@ -49,7 +49,7 @@ def loader(site_key: str) -> BaseResponse:
     # the owner's site): it carries the default language's texts as ``translations`` and the
     # list of the other languages, whose texts the loader asks the config API for on a page
     # in one of them; it finds a category's vendors by their category; a null URL, empty
-    # settings and an empty cookie list are as good as absent to it.
+    # settings, an empty cookie list and the default choice lifetime are as good as absent.
     config = site.config(site.default_language)
     texts = config.pop("texts")
     for unused in ("language", "categories"):
@@ -57,7 +57,9 @@ def loader(site_key: str) -> BaseResponse:
     if len(config["languages"]) == 1:
         del config["languages"]
     if config["cookie_statement_url"] is None:
+        # And the label of its link.
         del config["cookie_statement_url"]
+        config["labels"] = {k: v for k, v in config["labels"].items() if k != "cookies"}
     if config["choice_lifetime_days"] == DEFAULT_LIFETIME_DAYS:
         del config["choice_lifetime_days"]
     config["vendors"] = {
@@ -69,6 +71,9 @@ def loader(site_key: str) -> BaseResponse:
         for vid, vendor in config["vendors"].items()
     }
     config["api_base"] = current_app.config["CONSENT_PUBLIC_URL"]
+    # The banner offers strictly necessary and the categories that have a vendor only.
+    offered = {"necessary", *(vendor["category"] for vendor in config["vendors"].values())}
+    texts = {**texts, "categories": {c: t for c, t in texts["categories"].items() if c in offered}}
     config["translations"] = {site.default_language: texts}
     current = banner.current()
     config["build"] = current.build

@@ -32,8 +32,7 @@ out=$(mkdir -p "$out" && cd "$out" && pwd)
     --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/banner.css"
 "$esbuild" "$here/src/main.js" --bundle --format=iife --target=chrome103,firefox101,safari16 --minify \
     --alias:consent-banner-css="$out/banner.css" --loader:.css=text \
-    --banner:js='//# allFunctionsCalledOnLoad
-(function(__CONSENT_CONFIG__){' --footer:js='})' \
+    --banner:js='(function(__CONSENT_CONFIG__){' --footer:js='})' \
     --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/consent.js"
 
 # The code is a function expression (of the site's configuration) that does nothing alone: the

@@ -175,8 +175,9 @@ def test_edit_nl_text_and_see_the_preview_change(
     title.filter(has_text="Jouw keuze").wait_for()
     assert title.inner_text() == typed  # markup shown as typed, never as HTML
     assert frame.locator("[data-consent-banner] i").count() == 0
-    admin.get_by_label("Category targeting: title").fill("Advertenties")
-    category = frame.get_by_text("Advertenties", exact=True)
+    # (Performance: the category of the site's one vendor; one without is not offered.)
+    admin.get_by_label("Category performance: title").fill("Metingen")
+    category = frame.get_by_text("Metingen", exact=True)
     category.wait_for(state="attached")  # re-rendered with the new text (second layer)
     frame.locator('[data-consent-action="customize"]').click()
     assert category.is_visible()

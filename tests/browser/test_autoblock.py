@@ -237,11 +237,6 @@ def test_snippets_held_before_a_choice_after_reject_and_on_the_next_page(
     assert tab.errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="auto-blocking decides on an inline script when the parser has inserted it, from "
-    "the text received so far; the rest of a snippet that arrives later is never looked at",
-)
 def test_snippet_split_between_two_network_reads_is_still_held(
     tab: Tab, owner: Owner, request: pytest.FixtureRequest
 ) -> None:

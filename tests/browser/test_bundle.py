@@ -71,7 +71,7 @@ def test_the_code_is_a_function_of_the_config_that_does_nothing_alone() -> None:
     # The embed follows the code with "(config);": the code is one function expression,
     # its parameter read once (readConfig).
     script = (DIST / "consent.js").read_text(encoding="utf-8")
-    assert script.startswith("//# allFunctionsCalledOnLoad\n(function(__CONSENT_CONFIG__){\n")
+    assert script.startswith("(function(__CONSENT_CONFIG__){\n")
     assert script.endswith("\n})\n")
     assert script.count("__CONSENT_CONFIG__") == 2
     assert re.search(r"=__CONSENT_CONFIG__[;}]", script)

@@ -238,7 +238,6 @@ def test_privacy_signal_starts_targeting_off_with_notice(
     assert notice.inner_text().startswith("Your browser sent a privacy signal")
     visit.action("customize").click()
     assert not visit.switch("targeting").is_checked()
-    assert not visit.switch("social").is_checked()
     visit.switch("performance").check()
     visit.choose("save")
     (body,) = visit.posts()

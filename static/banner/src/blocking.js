@@ -70,7 +70,8 @@ export function scan() {
     const tag = node.localName;
     if (!vendors[id]) {
       if (!warned[id])
-        console.warn(`[consent] ${id} stays blocked: not enabled for this site`);
+        // The gate's reason: the vendor is not enabled for this site.
+        console.warn(`[consent] ${id} held back: vendor_disabled`);
       warned[id] = true;
     } else if (tag === 'script') {
       if (allowed(id) && addScript(node.getAttribute('data-src'), node)) return;
@@ -112,15 +113,20 @@ function observer() {
   new MutationObserver(
     guard((records) => {
       let found;
-      for (const item of records)
+      for (const item of records) {
+        // A script whose text grew (the parser may read it in pieces) is checked again: the
+        // parser runs the observer once more before the script.
+        const owner = item.target.nodeType === 1 ? item.target : item.target.parentNode;
+        if (holdAll && owner && owner.localName === 'script') holdAll(owner);
         for (const node of item.addedNodes) {
           if (holdAll) holdAll(node);
           if (node.nodeType === 1 && (node.matches(BLOCKED) || node.querySelector(BLOCKED)))
             found = 1;
         }
+      }
       if (found && watching) scan();
     }),
-  ).observe(document.documentElement, { childList: true, subtree: true });
+  ).observe(document.documentElement, { childList: true, subtree: true, characterData: !!holdAll });
 }
 
 /** At the start: with auto-blocking on, hold back from now on what the gate does not allow. */

@@ -1,5 +1,5 @@
 // Which catalogue vendor an element belongs to, from the rules the config carries
-// ({id: [hosts, markers]}): pure, so that node --test covers it.
+// ({id: [hosts, markers]}, or [hosts] without markers): pure, so that node --test covers it.
 
 /**
  * The vendor whose tag ``url`` (a script's, frame's, image's or link's URL, maybe relative)
@@ -17,7 +17,7 @@ export function vendorOf(rules, url, text, base) {
   // Quotes as in the markers: 'single'.
   const subject = (url || text || '').replace(/"/g, "'");
   for (const id in rules) {
-    const [hosts, markers] = rules[id];
+    const [hosts, markers = []] = rules[id];
     if (markers.some((marker) => subject.includes(marker))) return id;
     if (
       !found &&

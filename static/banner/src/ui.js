@@ -67,7 +67,8 @@ function build() {
   document.body.append((host = shadowHost('consent-ledger', dialog)));
 }
 
-// The second layer: the five categories with their vendors; built when first opened.
+// The second layer: strictly necessary and each category with a vendor (a category without
+// one has nothing to consent to), with their vendors; built when first opened.
 function buildPrefs() {
   if (prefs) return;
   prefs = el(
@@ -76,9 +77,11 @@ function buildPrefs() {
     ...CATEGORY_IDS.map((id) => {
       const words = texts.categories[id];
       const names = vendorsIn(vendors, [id]).map((v) => vendors[v].name);
+      if (id !== 'necessary' && !names.length) return null;
       const input = el('input', {
         type: 'checkbox',
         role: 'switch',
+        name: id,
         'data-consent-category': id,
         'aria-describedby': `cl-cat-${id}-desc`,
       });
@@ -103,11 +106,9 @@ function buildPrefs() {
   setSwitches();
 }
 
-// The switches from ``initial``; necessary is always on.
+// The switches from ``initial``; necessary (the one disabled) is always on.
 function setSwitches() {
-  inputs.forEach((input, i) => {
-    input.checked = !i || !!(initial && initial[CATEGORY_IDS[i]]);
-  });
+  for (const input of inputs) input.checked = input.disabled || !!(initial && initial[input.name]);
 }
 
 function expand(on) {
@@ -131,13 +132,11 @@ function onClick(event) {
   if (!action) return;
   if (action === 'customize') {
     expand(true);
-    inputs[1].focus();
+    (inputs[1] || save).focus();
     return;
   }
   const picked = {};
-  inputs.forEach((input, i) => {
-    picked[CATEGORY_IDS[i]] = input.checked;
-  });
+  for (const input of inputs) picked[input.name] = input.checked;
   if (action === 'save') record('custom', picked);
   else record(action.replace('-', '_'));
 }

@@ -1,4 +1,4 @@
-// readConfig: the configuration the server inlines in place of __CONSENT_CONFIG__.
+// readConfig: the configuration the embed calls the bundle with (its __CONSENT_CONFIG__).
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 
@@ -8,7 +8,8 @@ afterEach(() => {
   delete globalThis.__CONSENT_CONFIG__;
 });
 
-test('no such identifier: no configuration, and no exception', () => {
+test('called without a configuration: none', () => {
+  globalThis.__CONSENT_CONFIG__ = undefined;
   assert.equal(readConfig(), undefined);
 });
 

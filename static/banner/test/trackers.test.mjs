@@ -42,6 +42,17 @@ test('an inline script is known by its markers or a host it names', () => {
   assert.equal(vendorOf(RULES, null, 'console.log("hello")', BASE), undefined);
 });
 
+test('a vendor without markers is known by its hosts alone', () => {
+  const rules = { vimeo: [['player.vimeo.com']] };
+  assert.equal(vendorOf(rules, 'https://player.vimeo.com/video/1', '', BASE), 'vimeo');
+  assert.equal(vendorOf(rules, null, 'player.vimeo.com', BASE), 'vimeo');
+  assert.equal(vendorOf(rules, null, 'nothing here', BASE), undefined);
+});
+
+test('double quotes in a snippet match a marker written with single ones', () => {
+  assert.equal(vendorOf(RULES, null, 'gtag("config", "G-1");', BASE), 'google-analytics');
+});
+
 test('a URL is not matched by a host named in its query', () => {
   assert.equal(vendorOf(RULES, 'https://cdn.example/x.js?ref=snap.licdn.com', '', BASE), undefined);
 });
