@@ -71,9 +71,6 @@ def loader(site_key: str) -> BaseResponse:
         for vid, vendor in config["vendors"].items()
     }
     config["api_base"] = current_app.config["CONSENT_PUBLIC_URL"]
-    # The banner offers strictly necessary and the categories that have a vendor only.
-    offered = {"necessary", *(vendor["category"] for vendor in config["vendors"].values())}
-    texts = {**texts, "categories": {c: t for c, t in texts["categories"].items() if c in offered}}
     config["translations"] = {site.default_language: texts}
     current = banner.current()
     config["build"] = current.build

@@ -91,9 +91,11 @@ def test_second_layer_lists_categories_and_vendors(visit: Visit) -> None:
         assert switch.is_visible()
         assert switch.is_checked() is expect_checked
         assert switch.get_attribute("role") == "switch"
-    # A category without a vendor has nothing to consent to: no switch (issue 19, item 12).
-    for category in ("functionality", "social"):
+    # A category without a vendor has nothing to consent to: described, with no switch
+    # (issue 19, item 12).
+    for category, title in (("functionality", "Functionality"), ("social", "Social media")):
         assert visit.page.locator(f'input[data-consent-category="{category}"]').count() == 0
+        assert title in visit.banner().inner_text()
     assert visit.switch("necessary").is_disabled()
     assert page.get_by_role("switch", name="Performance").is_visible()
     banner_text = visit.banner().inner_text()

@@ -67,8 +67,9 @@ function build() {
   document.body.append((host = shadowHost('consent-ledger', dialog)));
 }
 
-// The second layer: strictly necessary and each category with a vendor (a category without
-// one has nothing to consent to), with their vendors; built when first opened.
+// The second layer: the five categories with their vendors, a switch for strictly necessary
+// and each one with a vendor (one without is described: there is nothing to consent to);
+// built when first opened.
 function buildPrefs() {
   if (prefs) return;
   prefs = el(
@@ -77,16 +78,19 @@ function buildPrefs() {
     ...CATEGORY_IDS.map((id) => {
       const words = texts.categories[id];
       const names = vendorsIn(vendors, [id]).map((v) => vendors[v].name);
-      if (id !== 'necessary' && !names.length) return null;
-      const input = el('input', {
-        type: 'checkbox',
-        role: 'switch',
-        name: id,
-        'data-consent-category': id,
-        'aria-describedby': `cl-cat-${id}-desc`,
-      });
-      input.disabled = id === 'necessary';
-      inputs.push(input);
+      const input =
+        (id === 'necessary' || names.length) &&
+        el('input', {
+          type: 'checkbox',
+          role: 'switch',
+          name: id,
+          'data-consent-category': id,
+          'aria-describedby': `cl-cat-${id}-desc`,
+        });
+      if (input) {
+        input.disabled = id === 'necessary';
+        inputs.push(input);
+      }
       return el(
         'div',
         { class: 'cl-cat' },
