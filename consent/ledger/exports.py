@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from consent.core.catalog import CATEGORIES
-from consent.core.chain import HASHED_FIELDS
+from consent.core.chain import HASHED_FIELDS, OPTIONAL_FIELDS
 
-#: CSV columns of a receipt, flattened (``categories.performance``, …).
+#: CSV columns of a receipt, flattened (``categories.performance``, …); ``banner_build`` is
+#: last (a column added later: readers by position keep working) and empty for receipts
+#: that lack it.
 CSV_COLUMNS: tuple[str, ...] = (
     "seq",
     "receipt_id",
@@ -36,12 +38,21 @@ CSV_COLUMNS: tuple[str, ...] = (
     "context_digest",
     "prev_hash",
     "hash",
+    "banner_build",
 )
 
 #: A stored receipt row as the exports read it: the hashed fields in the API's order
 #: (``categories``, ``vendors`` and ``signals`` as their stored JSON text), the hash,
-#: then the context's columns (all ``None`` once erased).
-STORED_FIELDS: tuple[str, ...] = (*HASHED_FIELDS, "hash", "page_url", "ip_prefix", "user_agent")
+#: the context's columns (all ``None`` once erased), then the optional hashed field
+#: ``banner_build`` (``None`` for receipts made before it was recorded).
+STORED_FIELDS: tuple[str, ...] = (
+    *HASHED_FIELDS,
+    "hash",
+    "page_url",
+    "ip_prefix",
+    "user_agent",
+    *OPTIONAL_FIELDS,
+)
 
 #: Leading characters that make a spreadsheet evaluate a cell as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -82,6 +93,7 @@ def csv_row(receipt: dict[str, Any]) -> list[str]:
         receipt["context_digest"],
         receipt["prev_hash"],
         receipt["hash"],
+        receipt.get("banner_build") or "",
     ]
 
 
@@ -146,15 +158,15 @@ def _csv_line() -> Callable[[Sequence[Any]], str]:
 
     def line(row: Sequence[Any]) -> str:
         (rid, site_key, seq, subject, created, version, policy, language, action) = row[:9]
-        cats, vends, sigs, digest, prev_hash, receipt_hash, page_url, ip, agent = row[9:]
-        own = (rid, created, policy, digest, prev_hash, receipt_hash)
+        cats, vends, sigs, digest, prev_hash, receipt_hash, page_url, ip, agent, build = row[9:]
+        own = (rid, created, policy, digest, prev_hash, receipt_hash, build or "")
         if _NEEDS_QUOTES.search("".join(own)):  # never in the service's formats; exact anyway
-            rid, created, policy, digest, prev_hash, receipt_hash = map(_quoted, own)
+            rid, created, policy, digest, prev_hash, receipt_hash, build = map(_quoted, own)
         return (
             f"{seq},{rid},{label(site_key)},{_free_text(subject)},{created},{version},"
             f"{policy},{label(language)},{label(action)},{categories(cats)},{vendors(vends)},"
             f"{signals(sigs)},{_free_text(page_url or '')},{label(ip or '')},"
-            f"{label(agent or '')},{digest},{prev_hash},{receipt_hash}\r\n"
+            f"{label(agent or '')},{digest},{prev_hash},{receipt_hash},{build or ''}\r\n"
         )
 
     return line
@@ -181,7 +193,8 @@ def _ndjson_line() -> Callable[[Sequence[Any]], str]:
 
     def line(row: Sequence[Any]) -> str:
         (rid, site_key, seq, subject, created, version, policy, language, action) = row[:9]
-        cats, vends, sigs, digest, prev_hash, receipt_hash, page_url, ip, agent = row[9:]
+        cats, vends, sigs, digest, prev_hash, receipt_hash, page_url, ip, agent, build = row[9:]
+        built = "" if build is None else f',"banner_build":{label(build)}'
         context = (
             "null"
             if page_url is None
@@ -194,7 +207,7 @@ def _ndjson_line() -> Callable[[Sequence[Any]], str]:
             f'"policy_version":{version:d},"policy_hash":{_q(policy)},'
             f'"language":{label(language)},"action":{label(action)},'
             f'"categories":{nested(cats)},"vendors":{nested(vends)},"signals":{nested(sigs)},'
-            f'"context_digest":{_q(digest)},"prev_hash":{_q(prev_hash)},'
+            f'"context_digest":{_q(digest)},"prev_hash":{_q(prev_hash)}{built},'
             f'"context":{context},"hash":{_q(receipt_hash)}}}\n'
         )
 

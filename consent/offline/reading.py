@@ -3,6 +3,9 @@
 The pass runs in this process (:class:`Reading`) or spreads parsing and hashing over worker
 processes (:class:`ParallelReading`); either way each line is read once and the Merkle root
 is accumulated as a stack of subtree roots, so memory stays flat however long the export is.
+An item of the export is an NDJSON line (:func:`parse_line`) or a CSV record
+(:mod:`consent.offline.csv_export`); each receipt's ``banner_build`` is tallied on the way
+(:class:`~consent.offline.builds.BuildTally`).
 """
 
 from __future__ import annotations
@@ -10,16 +13,22 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from consent.core.chain import HASHED_FIELDS, receipt_hash
 from consent.core.merkle import MerkleAccumulator, leaf_hash
+from consent.offline.builds import BuildTally
 
 _HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
 #: Tasks in flight per worker: enough to keep each busy, few enough to keep memory flat.
 AHEAD = 2
+
+#: One item of an export (an NDJSON line, or a CSV record as a list of cells) and the
+#: function that turns it into a receipt body, given the seq it should hold.
+Item = Any
+Parse = Callable[[Item, int], dict[str, Any]]
 
 
 class BadLine(Exception):
@@ -54,42 +63,63 @@ def parse_line(line: bytes | str, seq: int) -> dict[str, Any]:
         raise BadLine(seq, "hash is not 64 lower-case hex digits")
     if type(body["seq"]) is not int:
         raise BadLine(seq, "seq is not an integer")
+    check_build(body, seq)
     return body
+
+
+def check_build(body: dict[str, Any], seq: int) -> None:
+    """``banner_build``, when the receipt has one (absent or null: none), is a build's hash."""
+    build = body.get("banner_build")
+    if build is not None and (not isinstance(build, str) or not _HEX64.fullmatch(build)):
+        raise BadLine(seq, "banner_build is not 64 lower-case hex digits")
+
+
+def blank(item: Item) -> bool:
+    """An empty line (NDJSON) or record (CSV), skipped."""
+    if isinstance(item, bytes | str):
+        return not item.strip()
+    return isinstance(item, list) and not item
 
 
 class Reading:
     """The streaming pass: receipts for the chain walk, leaves for the Merkle root."""
 
-    def __init__(self, lines: Iterable[bytes | str], tree_size: int) -> None:
-        self.lines, self.tree_size = lines, tree_size
+    def __init__(self, lines: Iterable[Item], tree_size: int, parse: Parse = parse_line) -> None:
+        self.lines, self.tree_size, self.parse = lines, tree_size, parse
         self.tree = MerkleAccumulator()
+        self.builds = BuildTally()
         self.count = 0
         self.site_key: Any = None
 
     def receipts(self) -> Iterator[dict[str, Any]]:
         """Yield each receipt body; the first ``tree_size`` feed the Merkle tree."""
         for line in self.lines:
-            if not line.strip():
+            if blank(line):
                 continue
-            body = parse_line(line, self.count + 1)
+            body = self.parse(line, self.count + 1)
             self.count += 1
             if self.count == 1:
                 self.site_key = body["site_key"]
             if self.tree.size < self.tree_size:
                 self.tree.append(leaf_hash(bytes.fromhex(body["hash"])))
+            self.builds.add(body["seq"], body.get("banner_build"))
             yield body
 
 
+#: What a worker makes of a receipt: ``(seq, prev_hash, hash, hash_ok, banner_build)``.
+Row = tuple[int, str, str, bool, str | None]
+
+
 def _check_lines(
-    first: int, lines: list[bytes | str]
-) -> tuple[list[tuple[int, str, str, bool]], tuple[int, str] | None, Any]:
-    """Parse and hash a run of lines in a worker: ``(seq, prev_hash, hash, hash_ok)`` each,
-    the first line that is not a receipt as ``(its seq, why)``, and the first site key."""
-    rows: list[tuple[int, str, str, bool]] = []
+    first: int, lines: list[Item], parse: Parse = parse_line
+) -> tuple[list[Row], tuple[int, str] | None, Any]:
+    """Parse and hash a run of lines in a worker: a :data:`Row` each, the first line that
+    is not a receipt as ``(its seq, why)``, and the first site key."""
+    rows: list[Row] = []
     site_key = None
     for number, line in enumerate(lines, first):
         try:
-            body = parse_line(line, number)
+            body = parse(line, number)
             ok = receipt_hash(body) == body["hash"]
         except BadLine as e:
             return rows, (e.seq, e.detail), site_key
@@ -97,7 +127,8 @@ def _check_lines(
             return rows, (number, str(e)), site_key
         if site_key is None:
             site_key = body["site_key"]
-        rows.append((body["seq"], body["prev_hash"], body["hash"], ok))
+        build = body.get("banner_build")
+        rows.append((body["seq"], body["prev_hash"], body["hash"], ok, build))
     return rows, None, site_key
 
 
@@ -109,9 +140,14 @@ class ParallelReading(Reading):
     """
 
     def __init__(
-        self, lines: Iterable[bytes | str], tree_size: int, workers: int, chunk: int
+        self,
+        lines: Iterable[Item],
+        tree_size: int,
+        workers: int,
+        chunk: int,
+        parse: Parse = parse_line,
     ) -> None:
-        super().__init__(lines, tree_size)
+        super().__init__(lines, tree_size, parse)
         self.workers, self.chunk = workers, chunk
 
     def rows(self) -> Iterator[tuple[int, str, str, bool]]:
@@ -121,7 +157,7 @@ class ParallelReading(Reading):
             pending: deque[Future[Any]] = deque()
             try:
                 for first, chunk in self._chunks():
-                    pending.append(pool.submit(_check_lines, first, chunk))
+                    pending.append(pool.submit(_check_lines, first, chunk, self.parse))
                     if len(pending) >= self.workers * AHEAD:
                         yield from self._take(pending.popleft())
                 while pending:
@@ -130,11 +166,11 @@ class ParallelReading(Reading):
                 for future in pending:
                     future.cancel()
 
-    def _chunks(self) -> Iterator[tuple[int, list[bytes | str]]]:
-        chunk: list[bytes | str] = []
+    def _chunks(self) -> Iterator[tuple[int, list[Item]]]:
+        chunk: list[Item] = []
         first = 1
         for line in self.lines:
-            if not line.strip():
+            if blank(line):
                 continue
             chunk.append(line)
             if len(chunk) == self.chunk:
@@ -147,10 +183,11 @@ class ParallelReading(Reading):
         rows, bad, site_key = future.result()
         if self.count == 0:
             self.site_key = site_key
-        for row in rows:
+        for seq, prev_hash, stored, ok, build in rows:
             self.count += 1
             if self.tree.size < self.tree_size:
-                self.tree.append(leaf_hash(bytes.fromhex(row[2])))
-            yield row
+                self.tree.append(leaf_hash(bytes.fromhex(stored)))
+            self.builds.add(seq, build)
+            yield seq, prev_hash, stored, ok
         if bad is not None:
             raise BadLine(*bad)

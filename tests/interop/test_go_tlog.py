@@ -1,4 +1,6 @@
-"""Our log, checked by an implementation nobody here wrote: Go's sumdb/note and sumdb/tlog.
+"""Our log, checked by an implementation nobody here wrote: Go's sumdb/note and sumdb/tlog;
+and a ledger the service made, receipts with and without a banner build, walked and hashed by
+Go (its own RFC 8785) against that log's entries.
 
 Needs ``go`` and the module source from Debian's golang-go and golang-golang-x-mod-dev;
 skipped without them, unless ``CONSENT_REQUIRE_GO=1`` (then it fails).
@@ -12,14 +14,19 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
+from consent import create_app
 from consent.core.merkle import leaf_hash
 from consent.core.notes import (
     Checkpoint,
+    generate_signer_key,
     open_checkpoint,
     parse_signer_key,
     parse_verifier_key,
@@ -35,6 +42,12 @@ from consent.core.tiles import (
     tree_root,
 )
 from consent.core.tree_edge import append_leaves
+from consent.extensions import db
+from consent.sites.owner import create_site
+from tests.conftest import ORIGIN as SITE_ORIGIN
+from tests.conftest import VENDORS, base_config
+from tests.helpers import Visitor
+from tests.http.auditing import Auditor, make_token
 
 HERE = Path(__file__).resolve().parent
 GO_MODULE = Path("/usr/share/gocode/src/golang.org/x/mod")
@@ -179,3 +192,116 @@ def test_go_rejects_an_altered_tile(tlogcheck: Path, tmp_path: Path) -> None:
         [str(tlogcheck), str(tmp_path)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 1 and "FAIL" in done.stderr
+
+
+# --- A ledger the service made: receipts with and without a banner build -----------------
+
+
+@pytest.fixture
+def keyed(db_url: str) -> Iterator[tuple[Flask, str, str]]:
+    """The service with a log key of our own (Go re-signs its checkpoints), and a site."""
+    skey, _vkey = generate_signer_key("consent.test")
+    app = create_app({**base_config(db_url), "CONSENT_LOG_KEY": skey})
+    with app.app_context():
+        created = create_site(
+            name="Shop", origins=[SITE_ORIGIN], vendors=VENDORS, privacy_url=f"{SITE_ORIGIN}/p"
+        )
+        site = created.site_key
+        db.session.commit()
+    yield app, skey, site
+    with app.app_context():
+        db.engine.dispose()
+
+
+def write_service_log(
+    root: Path, client: FlaskClient, site: str, skey: str, posted: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The input for the Go checker from what the service publishes: the checkpoint and the
+    inclusion proof each consents POST answered, proofs and consistency at the final size,
+    the final tree's tiles, and the receipts as the auditor's NDJSON export has them."""
+    size = len(posted)
+    auditor = Auditor(client, site, make_token(client.application, site))
+    export = auditor.get("export", format="ndjson").get_data(as_text=True)
+    receipts = [json.loads(line) for line in export.splitlines()]
+    final = client.get(f"/log/{site}/checkpoint").get_data(as_text=True)
+    inclusion = [
+        {"index": p["leaf_index"], "size": p["tree_size"], "proof": p["inclusion"]}
+        for p in [answer["inclusion"] for answer in posted]
+        + [
+            client.get(f"/api/v1/sites/{site}/receipts/{r['receipt_id']}/proof").get_json()
+            for r in receipts
+        ]
+    ]
+    consistency = []
+    for old in range(1, size + 1):
+        query = {"from": old, "to": size}
+        answer = client.get(f"/api/v1/sites/{site}/log/consistency", query_string=query)
+        consistency.append({"old": old, "new": size, "proof": answer.get_json()["proof"]})
+    level, count = 0, size
+    while count:
+        for index in range((count + 255) // 256):
+            path = tile_path(level, index, min(256, count - index * 256))
+            _write(root, path, client.get(f"/log/{site}/{path}").get_data())
+        level, count = level + 1, count // 256
+    for index in range((size + 255) // 256):
+        path = tile_path(ENTRIES, index, min(256, size - index * 256))
+        _write(root, path, client.get(f"/log/{site}/{path}").get_data())
+    notes = [answer["checkpoint"] for answer in posted] + [final]
+    data: dict[str, Any] = {
+        "origin": final.split("\n")[0],
+        "skey": skey,
+        "vkey": client.get("/log/key").get_data(as_text=True).splitlines()[0],
+        "checkpoints": [
+            {"note": n, "size": int(n.split("\n")[1]), "root": n.split("\n")[2]} for n in notes
+        ],
+        "inclusion": inclusion,
+        "consistency": consistency,
+        "paths": [],
+        "receipts": receipts,
+    }
+    (root / "input.json").write_text(json.dumps(data))
+    return data
+
+
+def test_go_walks_a_ledger_of_receipts_with_and_without_a_build(
+    tlogcheck: Path, keyed: tuple[Flask, str, str], tmp_path: Path
+) -> None:
+    app, skey, site = keyed
+    client = app.test_client()
+    # The banner's way: load the embed (its build is recorded as served), send the build
+    # the site's config names. Other callers send none.
+    assert client.get(f"/embed/{site}.js").status_code == 200
+    build = Visitor(client, site).config()["build"]
+    plan = [None, None, build, build, None, build, build, None]
+    posted = []
+    for number, given in enumerate(plan):
+        visitor = Visitor(client, site)
+        extra = {} if given is None else {"build": given}
+        body = visitor.consent_body("accept_all" if number % 2 else "reject_all", **extra)
+        answer = visitor.post(body)
+        assert answer.status_code == 201, answer.get_json()
+        posted.append(answer.get_json())
+    assert [a["receipt"].get("banner_build") for a in posted] == plan
+    data = write_service_log(tmp_path, client, site, skey, posted)
+    done = subprocess.run(
+        [str(tlogcheck), str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["receipts"], report["with_build"]) == (len(plan), 4)
+    assert report["checkpoints"] == len(plan) + 1 and report["inclusion"] == 2 * len(plan)
+    assert report["consistency"] == len(plan)
+    # A receipt's build swapped, dropped or claimed for an older receipt: Go's hash differs.
+    other = "0" * 64
+    for seq, value in ((3, other), (4, None), (2, build)):
+        receipts = [dict(r) for r in data["receipts"]]
+        if value is None:
+            del receipts[seq - 1]["banner_build"]
+        else:
+            receipts[seq - 1]["banner_build"] = value
+        (tmp_path / "input.json").write_text(json.dumps({**data, "receipts": receipts}))
+        done = subprocess.run(
+            [str(tlogcheck), str(tmp_path)], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 1
+        assert f"FAIL: receipt {seq}: its body hashes to" in done.stderr

@@ -1,7 +1,10 @@
-"""verify-export: an NDJSON export against a signed checkpoint, with no server and no database."""
+"""verify-export: an NDJSON or CSV export against a signed checkpoint, with no server and no
+database; with ``--builds``, every receipt's banner build against the downloaded builds."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import io
 import json
 import os
@@ -15,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from consent.core.catalog import CATEGORIES
 from consent.core.chain import GENESIS, receipt_hash
 from consent.core.merkle import leaf_hash, merkle_root
 from consent.core.notes import (
@@ -23,7 +27,9 @@ from consent.core.notes import (
     parse_verifier_key,
     sign_checkpoint,
 )
+from consent.ledger.exports import CSV_COLUMNS, UTF8_BOM, csv_row
 from consent.offline import verify as offline
+from consent.offline.builds import read_builds
 from consent.offline.verify import main, verify_export
 
 SKEY, VKEY = generate_signer_key("consent.example")
@@ -35,8 +41,9 @@ ROOT_DIR = Path(__file__).resolve().parents[2]
 Receipt = dict[str, Any]
 
 
-def receipt(seq: int, prev: str, site_key: str = "site1") -> Receipt:
-    """A receipt as the API shows it, hashed with the ledger's own rule."""
+def receipt(seq: int, prev: str, site_key: str = "site1", build: str | None = None) -> Receipt:
+    """A receipt as the API shows it, hashed with the ledger's own rule (``banner_build``
+    only when given, as the API shows it)."""
     body: Receipt = {
         "receipt_id": str(uuid.UUID(int=seq)),
         "site_key": site_key,
@@ -47,21 +54,27 @@ def receipt(seq: int, prev: str, site_key: str = "site1") -> Receipt:
         "policy_hash": "a" * 64,
         "language": "nl",
         "action": ["accept_all", "reject_all", "custom"][seq % 3],
-        "categories": {"necessary": True, "performance": seq % 2 == 0, "targeting": False},
+        "categories": {
+            c: c == "necessary" or (c == "performance" and seq % 2 == 0) for c in CATEGORIES
+        },
         "vendors": {"matomo": seq % 2 == 0, "café-ads": False},
         "signals": {"gpc": False, "dnt": seq % 5 == 0},
         "context_digest": "b" * 64,
         "prev_hash": prev,
     }
+    if build is not None:
+        body["banner_build"] = build
     body["hash"] = receipt_hash(body)
     body["context"] = {"page_url": "https://shop.example/", "ip_prefix": None, "user_agent": "UA"}
     return body
 
 
-def chain(n: int, site_key: str = "site1") -> list[Receipt]:
+def chain(
+    n: int, site_key: str = "site1", build: Callable[[int], str | None] = lambda _seq: None
+) -> list[Receipt]:
     receipts, prev = [], GENESIS
     for seq in range(1, n + 1):
-        receipts.append(receipt(seq, prev, site_key))
+        receipts.append(receipt(seq, prev, site_key, build(seq)))
         prev = receipts[-1]["hash"]
     return receipts
 
@@ -325,3 +338,254 @@ def test_runs_alone_without_flask_or_sqlalchemy(files: dict[str, Path]) -> None:
         [sys.executable, "-m", "consent.offline.verify", *args], cwd=ROOT_DIR, capture_output=True
     )
     assert module.returncode == 0, module.stderr
+
+
+# --- Receipts with and without the banner build, from NDJSON and CSV ---------------------
+
+#: Two builds of the banner code, as /embed/builds/<build>.js serves them.
+CODES = [b"(function(c){/* release 1 */})", b"(function(c){/* release 2 */})"]
+BUILD_1, BUILD_2 = (hashlib.sha256(code).hexdigest() for code in CODES)
+
+
+def _build_of(seq: int) -> str | None:
+    """Receipts 1..12 were made before builds were recorded; then both releases alternate."""
+    return None if seq <= 12 else BUILD_1 if seq % 2 else BUILD_2
+
+
+def mixed() -> list[Receipt]:
+    return chain(40, build=_build_of)
+
+
+MIXED = mixed()
+MIXED_CHECKPOINT = checkpoint(MIXED)
+
+
+def csv_lines(receipts: list[Receipt]) -> list[bytes]:
+    """The CSV export of these receipts (BOM, header, csv_row each), as a file's lines."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_row(r) for r in receipts)
+    return list(io.BytesIO((UTF8_BOM + buffer.getvalue()).encode()))
+
+
+def export(receipts: list[Receipt], form: str) -> list[Any]:
+    return csv_lines(receipts) if form == "csv" else lines(receipts)
+
+
+@pytest.fixture(params=["ndjson", "csv"])
+def form(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def test_receipts_with_and_without_a_build_verify(form: str, workers: int) -> None:
+    assert [r.get("banner_build") for r in MIXED[11:14]] == [None, BUILD_1, BUILD_2]
+    result = verify_export(export(MIXED, form), MIXED_CHECKPOINT, [VERIFIER], workers)
+    assert result.ok and result.receipts == 40
+
+
+def test_the_csv_export_of_receipts_without_a_build_verifies(workers: int) -> None:
+    assert "banner_build" not in RECEIPTS[0]
+    assert verify_export(csv_lines(RECEIPTS), CHECKPOINT, [VERIFIER], workers).ok
+
+
+def _build_set(index: int, value: str | None) -> Callable[[list[Receipt]], None]:
+    def change(receipts: list[Receipt]) -> None:
+        if value is None:
+            del receipts[index]["banner_build"]
+        else:
+            receipts[index]["banner_build"] = value
+
+    return change
+
+
+# (what is done to the receipts, first bad seq, reason): for NDJSON and CSV alike.
+BUILD_TAMPERING: list[tuple[str, Callable[[list[Receipt]], None], int, str]] = [
+    ("build swapped for the other release", _build_set(20, BUILD_2), 21, "hash_mismatch"),
+    ("build removed", _build_set(20, None), 21, "hash_mismatch"),
+    ("build added to an older receipt", _build_set(4, BUILD_2), 5, "hash_mismatch"),
+    ("build not a hash", _build_set(20, "Z" * 64), 21, "malformed"),
+]
+
+
+@pytest.mark.parametrize(("change", "bad_seq", "reason"), [t[1:] for t in BUILD_TAMPERING],
+                         ids=[t[0] for t in BUILD_TAMPERING])  # fmt: skip
+def test_a_tampered_build_fails(
+    change: Callable[[list[Receipt]], None], bad_seq: int, reason: str, form: str, workers: int
+) -> None:
+    receipts = mixed()
+    change(receipts)
+    result = verify_export(export(receipts, form), MIXED_CHECKPOINT, [VERIFIER], workers)
+    assert (result.ok, result.first_bad_seq, result.reason) == (False, bad_seq, reason)
+
+
+def test_a_null_build_in_ndjson_is_no_build() -> None:
+    shown = lines(MIXED)
+    shown[4] = json.dumps({**MIXED[4], "banner_build": None}) + "\n"
+    assert verify_export(shown, MIXED_CHECKPOINT, [VERIFIER]).ok
+
+
+def test_csv_cells_guarded_against_formulas_are_read_back() -> None:
+    # The export prefixes free text that a spreadsheet would evaluate with "'".
+    receipts = chain(5)
+    receipts[2]["subject_id"] = "=HYPERLINK(1)"
+    rehash_from(receipts, 2)
+    exported = csv_lines(receipts)
+    assert b",'=HYPERLINK(1)," in exported[3]
+    assert verify_export(exported, checkpoint(receipts), [VERIFIER]).ok
+
+
+@pytest.mark.parametrize(
+    ("change", "bad_seq", "detail"),
+    [
+        (lambda r: r.replace(b",true,", b",yes,", 1), 3, "is not true or false"),
+        (lambda r: r.replace(b",2,", b",02,", 1), 3, "policy_version is not an integer"),
+        (lambda r: r.replace(b"matomo=", b"matomo:", 1), 3, "vendors"),
+        (lambda r: r.rstrip(b"\r\n") + b",extra\r\n", 3, "cells where the header has"),
+        (lambda r: r.replace(b"nl", b"n\xe9", 1), 3, "not UTF-8"),
+        (lambda r: r.replace(b",nl,", b',"nl"x,', 1), 3, "not CSV"),
+    ],
+)
+def test_a_csv_record_that_is_not_a_receipt_names_its_seq(
+    change: Callable[[bytes], bytes], bad_seq: int, detail: str, workers: int
+) -> None:
+    exported = csv_lines(RECEIPTS)
+    exported[bad_seq] = change(exported[bad_seq])  # [0] is the header
+    result = verify_export(exported, CHECKPOINT, [VERIFIER], workers)
+    assert (result.first_bad_seq, result.reason) == (bad_seq, "malformed")
+    assert detail in result.detail
+
+
+def test_a_csv_header_without_a_hashed_column_is_malformed() -> None:
+    exported = csv_lines(RECEIPTS)
+    exported[0] = exported[0].replace(b",context_digest,", b",digest,")
+    result = verify_export(exported, CHECKPOINT, [VERIFIER])
+    assert (result.first_bad_seq, result.reason) == (1, "malformed")
+    assert "context_digest" in result.detail
+
+
+# --- --builds DIR: every receipt's build among the downloaded ones ----------------------
+
+
+def builds_dir(tmp_path: Path, codes: list[bytes]) -> Path:
+    """A folder of builds as an auditor downloads them: ``<sha256>.js`` each."""
+    folder = tmp_path / "builds"
+    folder.mkdir(exist_ok=True)
+    for code in codes:
+        (folder / f"{hashlib.sha256(code).hexdigest()}.js").write_bytes(code)
+    return folder
+
+
+def test_every_build_present_passes_and_counts_receipts_without_one(
+    tmp_path: Path, form: str, workers: int
+) -> None:
+    folder = builds_dir(tmp_path, CODES)
+    (folder / "README.txt").write_text("not a build: ignored")
+    result = verify_export(
+        export(MIXED, form), MIXED_CHECKPOINT, [VERIFIER], workers, read_builds(folder)
+    )
+    assert result.ok and result.builds is not None
+    assert (result.builds.with_build, result.builds.without_build) == (28, 12)
+    text = result.describe()
+    assert text.startswith("OK: 40 receipts")
+    assert "28 receipt(s) name a build found in" in text and "(2 file(s)" in text
+    assert "12 receipt(s) name no build" in text
+    assert result.as_dict()["builds"]["receipts_without_build"] == 12
+
+
+def test_receipts_without_builds_pass_with_an_empty_folder(tmp_path: Path) -> None:
+    result = verify_export(lines(RECEIPTS), CHECKPOINT, [VERIFIER], builds=read_builds(tmp_path))
+    assert result.ok and result.builds is not None and result.builds.without_build == 40
+
+
+def test_a_missing_build_names_the_first_receipt_that_ran_it(
+    tmp_path: Path, form: str, workers: int
+) -> None:
+    folder = builds_dir(tmp_path, CODES[:1])  # release 2 not downloaded
+    result = verify_export(
+        export(MIXED, form), MIXED_CHECKPOINT, [VERIFIER], workers, read_builds(folder)
+    )
+    assert (result.ok, result.first_bad_seq, result.reason) == (False, 14, "build_missing")
+    first, *rest = result.describe().splitlines()
+    assert first.startswith("FAIL at seq 14: ") and BUILD_2 in first
+    assert any("the export itself checks out: 40 receipts" in line for line in rest)
+    assert any(f"build {BUILD_2} is not in" in line and "14 receipt(s)" in line for line in rest)
+    missing = result.as_dict()["builds"]["missing"]
+    assert missing == [{"build": BUILD_2, "first_seq": 14, "receipts": 14}]
+
+
+def test_a_build_file_that_is_not_its_code_is_reported(tmp_path: Path) -> None:
+    folder = builds_dir(tmp_path, CODES)
+    # Release 2's file replaced by other code under the same name: not that build.
+    (folder / f"{BUILD_2}.js").write_bytes(CODES[1].replace(b"release", b"Release"))
+    result = verify_export(lines(MIXED), MIXED_CHECKPOINT, [VERIFIER], builds=read_builds(folder))
+    assert (result.ok, result.first_bad_seq, result.reason) == (False, 14, "build_missing")
+    assert f"{BUILD_2}.js does not hash to its name" in result.describe()
+
+
+def test_a_stray_file_that_does_not_hash_to_its_name_fails(tmp_path: Path) -> None:
+    folder = builds_dir(tmp_path, CODES)
+    (folder / "latest.js").write_bytes(CODES[0])
+    result = verify_export(lines(MIXED), MIXED_CHECKPOINT, [VERIFIER], builds=read_builds(folder))
+    assert (result.ok, result.first_bad_seq, result.reason) == (False, None, "build_mismatch")
+    assert result.describe().startswith("FAIL: a file given as a build")
+    assert f"latest.js does not hash to its name (its SHA-256 is {BUILD_1})" in result.describe()
+
+
+def test_a_broken_chain_is_reported_before_the_builds(tmp_path: Path) -> None:
+    receipts = mixed()
+    receipts[2]["action"] = "withdraw"
+    folder = builds_dir(tmp_path, [])
+    result = verify_export(
+        lines(receipts), MIXED_CHECKPOINT, [VERIFIER], builds=read_builds(folder)
+    )
+    assert (result.first_bad_seq, result.reason) == (3, "hash_mismatch")
+
+
+def test_cli_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "export.ndjson").write_text("".join(lines(MIXED)), encoding="utf-8")
+    (tmp_path / "export.csv").write_bytes(b"".join(csv_lines(MIXED)))
+    (tmp_path / "checkpoint").write_text(MIXED_CHECKPOINT)
+    folder = builds_dir(tmp_path, CODES)
+    for name in ("export.ndjson", "export.csv"):
+        args = [str(tmp_path / name), "--checkpoint", str(tmp_path / "checkpoint"), "--key", VKEY]
+        assert main([*args, "--builds", str(folder)]) == 0
+        assert "12 receipt(s) name no build" in capsys.readouterr().out
+        assert main([*args, "--builds", str(folder), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["builds"]["receipts_with_build"] == 28
+        (folder / f"{BUILD_1}.js").rename(tmp_path / "kept.js")
+        assert main([*args, "--builds", str(folder)]) == 1
+        assert capsys.readouterr().out.startswith("FAIL at seq 13: ")
+        (tmp_path / "kept.js").rename(folder / f"{BUILD_1}.js")
+        assert main([*args, "--builds", str(tmp_path / "nowhere")]) == 2
+
+
+def test_python_m_consent_offline_checks_builds_alone(tmp_path: Path) -> None:
+    (tmp_path / "export.csv").write_bytes(b"".join(csv_lines(MIXED)))
+    (tmp_path / "checkpoint").write_text(MIXED_CHECKPOINT)
+    folder = builds_dir(tmp_path, CODES)
+    probe = (
+        "import runpy, sys; sys.argv[0] = 'consent.offline'; "
+        "runpy.run_module('consent.offline', run_name='__main__')"
+    )
+    args = [str(tmp_path / "export.csv"), "--checkpoint", str(tmp_path / "checkpoint")]
+    args += ["--key", VKEY, "--builds", str(folder)]
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", probe, *args],
+        cwd=ROOT_DIR,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "12 receipt(s) name no build" in done.stdout
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()}
+    assert "consent.offline.builds" in imported
+    assert not {"flask", "sqlalchemy"} & imported
+    (folder / f"{BUILD_2}.js").unlink()
+    done = subprocess.run(
+        [sys.executable, "-m", "consent.offline", *args],
+        cwd=ROOT_DIR,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and done.stdout.startswith("FAIL at seq 14: ")

@@ -1,20 +1,27 @@
 // Command tlogcheck checks Consent Ledger's transparency log with Go's own implementation:
 // golang.org/x/mod/sumdb/note for signed checkpoints and golang.org/x/mod/sumdb/tlog for
-// tiles, tree hashes and proofs. tests/interop/test_go_tlog.py writes the input directory,
-// builds this program and runs it; it prints a JSON report, or FAIL and exits 1.
+// tiles, tree hashes and proofs. Given the receipts too (the NDJSON export's objects), it
+// walks their chain with its own RFC 8785 hashing (every member but context and hash, with
+// banner_build only when a receipt has one) and holds each hash to the log's entry.
+// tests/interop/test_go_tlog.py writes the input directory, builds this program and runs it;
+// it prints a JSON report, or FAIL and exits 1.
 package main
 
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -53,6 +60,8 @@ type input struct {
 	Inclusion   []inclusion   `json:"inclusion"`
 	Consistency []consistency `json:"consistency"`
 	Paths       []tilePath    `json:"paths"`
+	// Receipts as the API shows them, in seq order (optional).
+	Receipts []json.RawMessage `json:"receipts"`
 }
 
 type report struct {
@@ -64,6 +73,8 @@ type report struct {
 	GoSKey      string `json:"go_skey"`
 	GoVKey      string `json:"go_vkey"`
 	GoNote      string `json:"go_note"`
+	Receipts    int    `json:"receipts"`
+	WithBuild   int    `json:"with_build"`
 }
 
 func main() {
@@ -121,9 +132,134 @@ func run(dir string) (*report, error) {
 		}
 		out.Paths++
 	}
+	if out.Receipts, out.WithBuild, err = checkChain(in.Receipts, last.Size, tiles); err != nil {
+		return nil, err
+	}
 	out.TilesRead = tiles.read
 	out.GoSKey, out.GoVKey, out.GoNote, err = goSigned(last)
 	return out, err
+}
+
+// checkChain walks the receipts: seq continuity, each hash recomputed here, each link, and
+// the first treeSize receipts' hashes are the log's entries. It counts receipts with a build.
+func checkChain(receipts []json.RawMessage, treeSize int64, tiles *dirTiles) (int, int, error) {
+	prev, withBuild := strings.Repeat("0", 64), 0
+	for i, raw := range receipts {
+		var receipt map[string]interface{}
+		decoder := json.NewDecoder(bytes.NewReader(raw))
+		decoder.UseNumber()
+		if err := decoder.Decode(&receipt); err != nil {
+			return 0, 0, fmt.Errorf("receipt %d: %v", i+1, err)
+		}
+		if seq, ok := receipt["seq"].(json.Number); !ok || seq.String() != strconv.Itoa(i+1) {
+			return 0, 0, fmt.Errorf("receipt %d: seq %v", i+1, receipt["seq"])
+		}
+		if receipt["prev_hash"] != prev {
+			return 0, 0, fmt.Errorf("receipt %d: prev_hash is not the hash before", i+1)
+		}
+		body := map[string]interface{}{}
+		for name, value := range receipt {
+			if name == "context" || name == "hash" || (name == "banner_build" && value == nil) {
+				continue
+			}
+			body[name] = value
+		}
+		if _, ok := body["banner_build"]; ok {
+			withBuild++
+		}
+		var canonical bytes.Buffer
+		if err := writeCanonical(&canonical, body); err != nil {
+			return 0, 0, fmt.Errorf("receipt %d: %v", i+1, err)
+		}
+		sum := sha256.Sum256(canonical.Bytes())
+		if hex.EncodeToString(sum[:]) != receipt["hash"] {
+			return 0, 0, fmt.Errorf("receipt %d: its body hashes to %x, not its hash %v", i+1, sum, receipt["hash"])
+		}
+		if int64(i) < treeSize {
+			entry, err := entryData(int64(i), treeSize, tiles)
+			if err != nil || !bytes.Equal(entry, sum[:]) {
+				return 0, 0, fmt.Errorf("receipt %d: the log's entry is %x (%v), not its hash", i+1, entry, err)
+			}
+		}
+		prev = hex.EncodeToString(sum[:])
+	}
+	return len(receipts), withBuild, nil
+}
+
+// writeCanonical writes RFC 8785 JSON of what receipts hold: objects (members sorted by
+// UTF-16 code units), strings, integers, booleans and null.
+func writeCanonical(out *bytes.Buffer, value interface{}) error {
+	switch v := value.(type) {
+	case nil:
+		out.WriteString("null")
+	case bool:
+		out.WriteString(strconv.FormatBool(v))
+	case json.Number:
+		n, err := strconv.ParseInt(v.String(), 10, 64)
+		if err != nil || n > 1<<53 || n < -(1<<53) {
+			return fmt.Errorf("not an integer receipts hold: %s", v)
+		}
+		out.WriteString(strconv.FormatInt(n, 10))
+	case string:
+		writeString(out, v)
+	case map[string]interface{}:
+		names := make([]string, 0, len(v))
+		for name := range v {
+			names = append(names, name)
+		}
+		sort.Slice(names, func(a, b int) bool { return utf16Less(names[a], names[b]) })
+		out.WriteByte('{')
+		for i, name := range names {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			writeString(out, name)
+			out.WriteByte(':')
+			if err := writeCanonical(out, v[name]); err != nil {
+				return err
+			}
+		}
+		out.WriteByte('}')
+	default:
+		return fmt.Errorf("a value receipts never hold: %v", v)
+	}
+	return nil
+}
+
+func writeString(out *bytes.Buffer, text string) {
+	out.WriteByte('"')
+	for _, r := range text {
+		switch {
+		case r == '"' || r == '\\':
+			out.WriteByte('\\')
+			out.WriteRune(r)
+		case r == '\b':
+			out.WriteString(`\b`)
+		case r == '\t':
+			out.WriteString(`\t`)
+		case r == '\n':
+			out.WriteString(`\n`)
+		case r == '\f':
+			out.WriteString(`\f`)
+		case r == '\r':
+			out.WriteString(`\r`)
+		case r < 0x20:
+			fmt.Fprintf(out, `\u%04x`, r)
+		default:
+			out.WriteRune(r)
+		}
+	}
+	out.WriteByte('"')
+}
+
+func utf16Less(a, b string) bool {
+	x, y := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	for i := 0; i < len(x) && i < len(y); i++ {
+		if x[i] != y[i] {
+			return x[i] < y[i]
+		}
+	}
+	return len(x) < len(y)
 }
 
 // keys parses our key formats with note.NewVerifier and note.NewSigner.
@@ -217,28 +353,37 @@ func checkConsistency(p consistency, hr tlog.HashReader) error {
 	return nil
 }
 
-// entryHash reads record n from the entry bundle tile/8/data/N[.p/W] of a tree of size treeSize.
+// entryHash is the record hash of entry n (see entryData).
 func entryHash(n, treeSize int64, tiles *dirTiles) (tlog.Hash, error) {
+	entry, err := entryData(n, treeSize, tiles)
+	if err != nil {
+		return tlog.Hash{}, err
+	}
+	return tlog.RecordHash(entry), nil
+}
+
+// entryData reads record n from the entry bundle tile/8/data/N[.p/W] of a tree of size treeSize.
+func entryData(n, treeSize int64, tiles *dirTiles) ([]byte, error) {
 	t := tlog.Tile{H: 8, L: -1, N: n / 256, W: 256}
 	if rest := treeSize - t.N*256; rest < 256 {
 		t.W = int(rest)
 	}
 	data, err := tiles.file(t)
 	if err != nil {
-		return tlog.Hash{}, err
+		return nil, err
 	}
 	var entries [][]byte
 	for len(data) >= 2 {
 		size := int(binary.BigEndian.Uint16(data))
 		if len(data) < 2+size {
-			return tlog.Hash{}, errors.New("entry bundle ends inside an entry")
+			return nil, errors.New("entry bundle ends inside an entry")
 		}
 		entries, data = append(entries, data[2:2+size]), data[2+size:]
 	}
 	if len(data) != 0 || len(entries) != t.W {
-		return tlog.Hash{}, fmt.Errorf("%s holds %d entries, not %d", t.Path(), len(entries), t.W)
+		return nil, fmt.Errorf("%s holds %d entries, not %d", t.Path(), len(entries), t.W)
 	}
-	return tlog.RecordHash(entries[n%256]), nil
+	return entries[n%256], nil
 }
 
 func checkPath(p tilePath) error {
