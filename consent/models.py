@@ -228,3 +228,17 @@ class BannerBuild(Model):
     build: Mapped[str] = mapped_column(String(64), primary_key=True)
     code: Mapped[str] = mapped_column(Text)
     first_served_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EmbedOrigin(Model):
+    """A page origin a site's embed was requested from (the ``Referer``'s origin), counted."""
+
+    __tablename__ = "embed_origins"
+
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    origin: Mapped[str] = mapped_column(String(255), primary_key=True)
+    requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

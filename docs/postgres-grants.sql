@@ -37,6 +37,8 @@ GRANT SELECT, INSERT ON policy_versions, banner_builds TO consent_app;
 -- Sites (settings, draft, state version; SELECT ... FOR UPDATE while publishing),
 -- users (password changes) and API tokens (last use, revocation) change in place.
 GRANT SELECT, INSERT, UPDATE ON sites, users, api_tokens TO consent_app;
+-- The page origins each embed is requested from, counted (a row per site and origin).
+GRANT SELECT, INSERT, UPDATE ON embed_origins TO consent_app;
 -- An owner can remove a member from a site.
 GRANT SELECT, INSERT, UPDATE, DELETE ON memberships TO consent_app;
 -- alembic_version: no grant; only the owner role migrates.

@@ -39,6 +39,7 @@ TABLES = (
     "users",
     "sites",
     "banner_builds",
+    "embed_origins",
 )
 ORIGIN = "https://shop.example"
 VENDORS = {

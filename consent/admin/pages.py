@@ -28,6 +28,8 @@ from consent.sites.owner import (
     site_row,
     snippet_html,
 )
+from consent.sites.seen_origins import unlisted_origins
+from consent.sites.validation import origin_of
 from consent.sites.versions import latest_version
 
 bp = admin_blueprint("admin")
@@ -87,7 +89,24 @@ def site(site_key: str) -> ResponseReturnValue:
         current=latest_version(row.id),
         pending=draft_diff(row),
         snippet=snippet_html(row.site_key),
+        unlisted=unlisted_origins(row.id, row.origins),
     )
+
+
+@bp.post("/sites/<site_key>/origins")
+@owner_only
+def add_origin(site_key: str) -> ResponseReturnValue:
+    """Add an origin the embed was seen on to the site's allowed origins (one click)."""
+    origin = origin_of(request.form.get("origin"))
+    row = site_row(site_id())
+    if origin is None or origin not in {u["origin"] for u in unlisted_origins(row.id, [])}:
+        abort(404)
+    locked = lock_site(row.id)
+    apply_site_patch(locked, {"origins": [*locked.origins, origin]})
+    db.session.commit()
+    forget_cached(site_key)
+    flash(f"Added {origin} to the allowed origins: the banner shows there now.")
+    return redirect(url_for("admin.site", site_key=site_key))
 
 
 @bp.route("/sites/<site_key>/settings", methods=["GET", "POST"])

@@ -129,6 +129,7 @@ VISITOR_SCHEMAS: dict[str, Any] = {
             "texts": ref("Texts"),
             "labels": keyed(("cookies", "load", "vendors"), _STRING),
             "auto_block": {"type": "boolean"},
+            "origins": {"type": "array", "items": _STRING},
             "build": HEX64,
             "privacy_policy_url": _STRING,
             "cookie_statement_url": {"type": ["string", "null"]},

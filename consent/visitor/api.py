@@ -76,6 +76,7 @@ def config(site_key: str) -> Response:
     site = _site(site_key)
     config = site.config(site.language(request.args.get("lang")))
     config["auto_block"] = site.auto_block
+    config["origins"] = list(site.origins)
     config["build"] = banner.current().build
     return jsonify(config)
 

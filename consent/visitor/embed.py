@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from consent import banner
 from consent.core.catalog import blocking_rules
 from consent.errors import NotFound
+from consent.sites.seen_origins import note_embed
 from consent.sites.state import site_state
 
 bp = Blueprint("embed", __name__)
@@ -71,6 +72,8 @@ def loader(site_key: str) -> BaseResponse:
         for vid, vendor in config["vendors"].items()
     }
     config["api_base"] = current_app.config["CONSENT_PUBLIC_URL"]
+    # On any other origin the banner shows nothing (its choice could not be recorded).
+    config["origins"] = list(site.origins)
     config["translations"] = {site.default_language: texts}
     current = banner.current()
     config["build"] = current.build
@@ -81,6 +84,7 @@ def loader(site_key: str) -> BaseResponse:
     # The code is a function expression; the config calls it.
     body = f"{current.code}({inline_json(config)});\n"
     banner.record_served()
+    note_embed(site.site_id, site.site_key, request.headers.get("Referer"))
     response = _script(body)
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
     return response.make_conditional(request)

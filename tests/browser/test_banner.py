@@ -217,3 +217,18 @@ def test_owner_markup_is_shown_as_text_and_never_runs(visit: Visit) -> None:
     cookies = page.get_by_role("link", name="Cookie statement")
     assert cookies.get_attribute("href") == "https://example.com/cookies"
     assert visit.errors == []
+
+
+def test_an_unlisted_origin_shows_no_banner_and_says_why(visit: Visit) -> None:
+    # The page's origin is not among the site's: a choice could not be recorded there.
+    page = visit.open("tags.html", host="elsewhere.localhost")
+    page.wait_for_function("() => document.readyState === 'complete' && window.Consent")
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))")
+    assert visit.banner().count() == 0
+    origin = visit.service.page_url("", host="elsewhere.localhost").rstrip("/")
+    (error,) = [line for line in visit.console if line.startswith("error: [consent]")]
+    assert origin in error and "Settings" in error
+    assert visit.posts() == []
+    # A page on a listed origin of the same site shows it.
+    visit.open("tags.html")
+    visit.banner().wait_for()

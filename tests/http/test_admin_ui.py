@@ -335,8 +335,11 @@ def test_preview_config_matches_what_the_embed_serves(
     inner.feed(frame.attrs["srcdoc"])
     preview = json.loads(inner.find("html")[0].attrs["data-consent-preview"])
     served = Visitor(client, site).config()
-    # The preview runs the current build whatever the site's auto-blocking.
-    for key in ("policy_version", "api_base", "preview", "translations", "auto_block", "build"):
+    # The preview runs the current build whatever the site's auto-blocking, on the admin's origin.
+    for key in (
+        *("policy_version", "api_base", "preview", "translations"),
+        *("auto_block", "build", "origins"),
+    ):
         preview.pop(key, None)
         served.pop(key, None)
     served.pop("policy_version", None)

@@ -1,10 +1,17 @@
 // The site's configuration and this page's context: set once at start, read everywhere.
 
-export let config, vendors, vendorIds, nonce, signals, language, texts, labels;
+export let config, vendors, vendorIds, nonce, signals, language, texts, labels, unlisted;
 
 /** Take ``value`` (a configuration that readConfig accepted) as this page's site. */
 export function setSite(value) {
   config = value;
+  // A page on an origin the site does not list shows no banner: the service would refuse
+  // its choice. (The admin's preview and replay carry no origins.)
+  unlisted = value.origins && !value.origins.includes(location.origin);
+  if (unlisted)
+    console.error(
+      `[consent] no banner: ${location.origin} is not an allowed origin (admin: Settings)`,
+    );
   // The server always sends vendors, translations (with the default language's texts, each
   // with every key) and the vendors' names.
   vendors = value.vendors;

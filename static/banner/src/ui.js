@@ -5,7 +5,7 @@ import { record } from './choices.js';
 import { CATEGORY_IDS } from './constants.js';
 import { el, shadowHost } from './dom.js';
 import { afterPaint } from './page.js';
-import { config, labels, signals, texts, vendors } from './site.js';
+import { config, labels, signals, texts, unlisted, vendors } from './site.js';
 import { vendorsIn } from './vendors.js';
 
 // The banner's elements and the switches, in CATEGORY_IDS order (necessary first).
@@ -163,6 +163,7 @@ function onKey(event) {
  * so that showing it forces no style and layout of the page before its first frame.
  */
 export function show(current, expanded, auto) {
+  if (unlisted) return;
   if (!dialog) build();
   const active = document.activeElement;
   if (dialog.hidden && active !== document.body) returnFocus = active;
