@@ -44,6 +44,9 @@ class User(Model):
     #: The role the user was created with; per-site roles live in ``memberships``.
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The password was chosen for the user (an owner added them): the UIs ask for a new
+    #: one before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Site(Model):

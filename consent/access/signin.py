@@ -58,6 +58,26 @@ def init_app(app: Flask) -> None:
         )
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.session_interface = _SessionInterface()
+    app.before_request(_own_password_first)
+
+
+#: What a user who must replace a password chosen for them can still reach.
+OPEN_UNTIL_OWN_PASSWORD = frozenset(
+    {"admin.account", "audit.account", "admin.logout", "audit.logout"}
+)
+
+
+def _own_password_first() -> ResponseReturnValue | None:
+    """Send a user still on a password an owner chose to their account page, from any UI page."""
+    area = request.path.split("/")[1]
+    if area not in ("admin", "audit") or request.endpoint in OPEN_UNTIL_OWN_PASSWORD:
+        return None
+    if "uid" not in session:  # not signed in: no user to read
+        return None
+    user = current_user()
+    if user is None or not user.must_change_password:
+        return None
+    return redirect(url_for(f"{area}.account"))
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -108,14 +128,19 @@ def _dummy_hash() -> str:
 def check_credentials(email: str, password: str) -> User | None:
     """The user with this email and password, or ``None``; limited per network and account."""
     email = email.strip().lower()[:254]
-    limit = current_app.config["CONSENT_RATELIMIT_AUTH"]
-    limits.hit("login-ip", limit, client_prefix())
-    limits.hit("login-account", limit, email)
+    count_attempt(email)
     # A NUL is in no email address, and PostgreSQL refuses it in a query.
     user = None if "\x00" in email else db.session.scalar(select(User).where(User.email == email))
     # Hash even for unknown emails, so the answer time does not reveal who has an account.
     valid = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     return user if user is not None and valid else None
+
+
+def count_attempt(email: str) -> None:
+    """Count a password check against the caller's network and the account (429 past it)."""
+    limit = current_app.config["CONSENT_RATELIMIT_AUTH"]
+    limits.hit("login-ip", limit, client_prefix())
+    limits.hit("login-account", limit, email)
 
 
 def sign_in(user: User) -> None:
@@ -125,6 +150,11 @@ def sign_in(user: User) -> None:
     session["at"] = int(time.time())
     session["pw"] = _fingerprint(user)
     g.user = user
+
+
+def keep_signed_in(user: User) -> None:
+    """Let this session survive the user's own password change, which ends every other."""
+    session["pw"] = _fingerprint(user)
 
 
 def sign_out() -> None:

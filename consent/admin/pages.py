@@ -12,6 +12,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from consent.access.account import account_view
 from consent.access.auth import require_user
 from consent.access.signin import current_user, login_view, logout_view
 from consent.admin.forms import CreateSiteForm, SettingsForm, days, origin_lines, origins_error
@@ -36,6 +37,9 @@ bp = admin_blueprint("admin")
 
 bp.add_url_rule("/login", "login", login_view("admin", "admin/login.html"), methods=["GET", "POST"])
 bp.add_url_rule("/logout", "logout", logout_view("admin"), methods=["POST"])
+bp.add_url_rule(
+    "/account", "account", account_view("admin", "admin/account.html"), methods=["GET", "POST"]
+)
 
 
 @bp.get("/")

@@ -25,6 +25,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from consent.access.account import account_view
 from consent.access.auth import current_principal, require_member, require_user
 from consent.access.signin import current_user, login_view, logout_view, memberships
 from consent.admin.ui import ADMIN_CSP, layout_context
@@ -69,6 +70,9 @@ PAGE_SIZE = 50
 
 bp.add_url_rule("/login", "login", login_view("audit", "audit/login.html"), methods=["GET", "POST"])
 bp.add_url_rule("/logout", "logout", logout_view("audit"), methods=["POST"])
+bp.add_url_rule(
+    "/account", "account", account_view("audit", "audit/account.html"), methods=["GET", "POST"]
+)
 
 
 def page_context() -> dict[str, Any]:

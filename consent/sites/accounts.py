@@ -14,6 +14,9 @@ from consent.models import ApiToken, Membership, Site, User
 
 ROLES = ("owner", "auditor")
 
+#: Password lengths: long enough to resist guessing, short enough for the sign-in form.
+MIN_PASSWORD, MAX_PASSWORD = 10, 1024
+
 
 def create_api_token(site: Site, role: str, label: str = "") -> tuple[ApiToken, str]:
     """Mint an API token for ``site``; the plain token is returned only here."""
@@ -33,13 +36,14 @@ def upsert_user(email: str, role: str, password: str, site: Site | None) -> User
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise InvalidField("email", "must be an email address")
-    if len(password) < 10:
-        raise InvalidField("password", "must be at least 10 characters")
+    problem = password_problem(password)
+    if problem:
+        raise InvalidField("password", problem)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         user = User(email=email, role=role, password_hash="")
         db.session.add(user)
-    user.password_hash = generate_password_hash(password)
+    set_password(user, password)
     db.session.flush()
     if site is not None:
         membership = db.session.scalar(
@@ -50,6 +54,24 @@ def upsert_user(email: str, role: str, password: str, site: Site | None) -> User
         else:
             membership.role = role
     return user
+
+
+def password_problem(password: str) -> str | None:
+    """What is wrong with ``password`` as a user's new password, or ``None``."""
+    if len(password) < MIN_PASSWORD:
+        return f"must be at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        return f"must be at most {MAX_PASSWORD} characters"
+    return None
+
+
+def set_password(user: User, password: str, *, temporary: bool = False) -> None:
+    """Store ``password``'s hash; a temporary one (chosen for the user) must be replaced.
+
+    The new hash also ends the user's other sessions (see ``consent.access.signin``).
+    """
+    user.password_hash = generate_password_hash(password)
+    user.must_change_password = temporary
 
 
 def random_password() -> str:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from consent.core.times import iso_or_none
 from consent.errors import InvalidField, NotFound
 from consent.extensions import db
 from consent.models import ApiToken, Membership, Site, User, utcnow
 from consent.params import whole
-from consent.sites.accounts import ROLES, create_api_token
+from consent.sites.accounts import ROLES, create_api_token, random_password, set_password
 
 MAX_LABEL = 200
 
@@ -112,8 +110,10 @@ def add_member(site: Site, email: str, role: str) -> tuple[User, str | None]:
     user = db.session.scalar(select(User).where(User.email == email))
     password = None
     if user is None:
-        password = secrets.token_urlsafe(12)
-        user = User(email=email, role=role, password_hash=generate_password_hash(password))
+        # Shown to the owner who adds the user: the user chooses their own at first sign-in.
+        password = random_password()
+        user = User(email=email, role=role, password_hash="")
+        set_password(user, password, temporary=True)
         db.session.add(user)
         db.session.flush()
     membership = db.session.scalar(
