@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -185,6 +186,39 @@ class Erasure(Model):
     erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     requested_by: Mapped[str] = mapped_column(String(254))
     receipts: Mapped[int] = mapped_column(Integer)
+
+
+class Scan(Model):
+    """A site scan: what was asked, where it is, and its signed report once done."""
+
+    __tablename__ = "scans"
+    __table_args__ = (
+        Index("ix_scans_site_created", "site_id", "created_at"),
+        # One queued or running scan per site: a second one is refused (409) by the database.
+        Index(
+            "ux_scans_site_active",
+            "site_id",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    #: The scan id: random and URL-safe.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    #: queued, running, done or failed.
+    status: Mapped[str] = mapped_column(String(16))
+    #: Why a scan failed; null otherwise.
+    reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: The start URLs asked for (empty: each origin's ``/``) and the page limit.
+    urls: Mapped[list[str]] = mapped_column(JSON)
+    max_pages: Mapped[int] = mapped_column(Integer)
+    #: The report as signed (done scans only).
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class AccessLogEntry(Model):

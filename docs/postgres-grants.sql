@@ -31,6 +31,8 @@ GRANT SELECT, INSERT, DELETE ON receipt_contexts TO consent_app;
 GRANT SELECT, INSERT ON erasures, access_log TO consent_app;
 -- Merkle tiles: a partial tile grows by slices, folded into one row (DELETE, INSERT) when full.
 GRANT SELECT, INSERT, UPDATE, DELETE ON log_tiles TO consent_app;
+-- Site scans: a row per scan, moved from queued to running to done or failed in place.
+GRANT SELECT, INSERT, UPDATE ON scans TO consent_app;
 -- Published policy versions are immutable (migration 0005's trigger as well); so are the
 -- banner builds served (migration 0009's).
 GRANT SELECT, INSERT ON policy_versions, banner_builds TO consent_app;

@@ -64,6 +64,11 @@ class Vendor:
     cookies: tuple[str, ...] = ()
     settings: tuple[Setting, ...] = field(default=())
     consent_api: str = "none"
+    #: Cookies set on the vendor's own domain: the banner cannot delete them (so the embed
+    #: never carries them), but a scan names their vendor. ``*`` ends a name prefix.
+    third_party_cookies: tuple[str, ...] = ()
+    #: ``localStorage``/``sessionStorage`` keys the vendor's code writes (``*``: a prefix).
+    storage_keys: tuple[str, ...] = ()
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -107,6 +112,7 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 ),
                 cookies=("li_fat_id", "li_sugr"),
                 settings=(Setting("partner_id", _NUMERIC, True, "123456"),),
+                third_party_cookies=("bcookie", "lidc", "UserMatchHistory"),
             ),
             Vendor(
                 "meta-pixel",
@@ -142,13 +148,21 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 settings=(Setting("portal_id", _NUMERIC, False, "1234567"),),
                 consent_api="hubspot-revoke",
             ),
-            Vendor("vimeo", "Vimeo", "targeting", "iframe", frame_hosts=("player.vimeo.com",)),
+            Vendor(
+                "vimeo",
+                "Vimeo",
+                "targeting",
+                "iframe",
+                frame_hosts=("player.vimeo.com",),
+                third_party_cookies=("vuid",),
+            ),
             Vendor(
                 "youtube",
                 "YouTube",
                 "targeting",
                 "iframe",
                 frame_hosts=("youtube.com", "youtube-nocookie.com"),
+                third_party_cookies=("VISITOR_INFO1_LIVE", "YSC"),
             ),
             Vendor(
                 "leadinfo",
@@ -166,6 +180,7 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 "script",
                 script_hosts=("platform.twitter.com",),
                 inline_markers=("platform.twitter.com/widgets.js",),
+                third_party_cookies=("guest_id", "personalization_id"),
             ),
             Vendor(
                 "facebook-social",
@@ -174,6 +189,7 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 "script",
                 script_hosts=("connect.facebook.net",),
                 inline_markers=("connect.facebook.net/en_US/sdk.js", "facebook-jssdk"),
+                third_party_cookies=("datr", "fr"),
             ),
             Vendor(
                 "stripe",
