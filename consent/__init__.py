@@ -41,6 +41,7 @@ def _init_services(app: Flask) -> None:
     from consent.extensions import csrf, db, fail_fast_after_timeouts, tune_sqlite
     from consent.ledger import append as ledger
     from consent.ledger import transparency
+    from consent.scans import jobs as scan_jobs
     from consent.sites.state import SiteCache
 
     db.init_app(app)
@@ -61,6 +62,7 @@ def _init_services(app: Flask) -> None:
         app.config["CONSENT_STATE_TTL"], app.config["CONSENT_SITE_CACHE_SIZE"]
     )
     banner.init_app(app)
+    scan_jobs.init_app(app)
     errors.init_app(app)
     service.init_app(app)
     auth.init_app(app)

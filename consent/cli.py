@@ -17,6 +17,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from consent.console import emit, json_option
 from consent.extensions import init_db, init_migrations
 from consent.ledger import commands as ledger_commands
+from consent.scans import commands as scan_commands
 from consent.sites import commands as site_commands
 
 
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
         init_db_command,
         *site_commands.COMMANDS,
         *ledger_commands.COMMANDS,
+        *scan_commands.COMMANDS,
         demo_command,
         verify_export_command,
         monitor_command,

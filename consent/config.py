@@ -62,6 +62,8 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
         CONSENT_SITE_CACHE_SIZE=_positive(
             env.get("CONSENT_SITE_CACHE_SIZE", "10000"), "SITE_CACHE_SIZE"
         ),
+        #: Scans one serving process runs at once (1 or 2; each drives its own Chromium).
+        CONSENT_SCAN_WORKERS=_positive(env.get("CONSENT_SCAN_WORKERS", "1"), "SCAN_WORKERS"),
         MAX_CONTENT_LENGTH=MAX_BODY,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SESSION_COOKIE_HTTPONLY=True,

@@ -11,6 +11,9 @@ from flask import Blueprint, Response, jsonify
 from consent.access.auth import current_principal, require_api
 from consent.bodies import json_body
 from consent.extensions import db
+from consent.scans.jobs import jobs
+from consent.scans.plans import parse_scan_request
+from consent.scans.records import create_scan, find_scan, list_scans, scan_report, scan_summary
 from consent.sites.drafts import draft_dict, parse_publish, replace_draft, validate_draft
 from consent.sites.drafts import version_diff as diff_versions
 from consent.sites.members import (
@@ -135,3 +138,30 @@ def delete_token(site_key: str, token_id: str) -> Response:
 def snippet(site_key: str) -> Response:
     """The script tag to paste first in the ``<head>`` of every page."""
     return _no_store(jsonify({"html": snippet_html(current_principal().site.site_key)}))
+
+
+@bp.post("/sites/<site_key>/scans")
+@owner_only
+def start_scan(site_key: str) -> Response:
+    """Queue a scan of the site (202); 409 while another one is queued or running."""
+    site = current_principal().site
+    urls, max_pages = parse_scan_request(json_body(), site.origins)
+    row = create_scan(site.site_id, urls, max_pages)
+    db.session.commit()
+    jobs().submit(row.id)
+    return _no_store(jsonify({"scan_id": row.id, "status": "queued"}), 202)
+
+
+@bp.get("/sites/<site_key>/scans")
+@owner_only
+def scans(site_key: str) -> Response:
+    """The site's scans, newest first."""
+    return _no_store(jsonify({"items": [scan_summary(r) for r in list_scans(_site_id())]}))
+
+
+@bp.get("/sites/<site_key>/scans/<scan_id>")
+@owner_only
+def scan(site_key: str, scan_id: str) -> Response:
+    """One scan's report (signed once done)."""
+    site = current_principal().site
+    return _no_store(jsonify(scan_report(find_scan(site.site_id, scan_id), site.site_key)))

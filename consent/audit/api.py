@@ -24,6 +24,7 @@ from consent.ledger.queries import (
 )
 from consent.ledger.reads import verify_chain
 from consent.ledger.stats import BUCKETS, receipt_stats
+from consent.scans.records import find_scan, list_scans, scan_report, scan_summary
 from consent.sites.versions import find_policy, get_version, list_policies, policy_dict
 
 bp = Blueprint("audit_api", __name__)
@@ -133,3 +134,19 @@ def access_log(site_key: str) -> Response:
     limit, before = parse_limit(request.args), parse_cursor(request.args)
     items, last = access_log_page(current_principal().site.site_id, limit, before)
     return jsonify({"items": items, "next_cursor": _cursor(last)})
+
+
+@bp.get("/sites/<site_key>/scans")
+@require_api(*READERS)
+def scans(site_key: str) -> Response:
+    """The site's scans, newest first."""
+    items = [scan_summary(row) for row in list_scans(current_principal().site.site_id)]
+    return jsonify({"items": items})
+
+
+@bp.get("/sites/<site_key>/scans/<scan_id>")
+@require_api(*READERS)
+def scan(site_key: str, scan_id: str) -> Response:
+    """One scan's report (signed once done)."""
+    site = current_principal().site
+    return jsonify(scan_report(find_scan(site.site_id, scan_id), site.site_key))

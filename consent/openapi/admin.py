@@ -7,6 +7,7 @@ from typing import Any
 from consent.core.catalog import CATEGORIES, VENDORS
 from consent.core.texts import LANGUAGES
 from consent.openapi.parts import bearer_operation, ref
+from consent.openapi.scans import OWNER_SCAN_PATHS, SCAN_SCHEMAS
 from consent.sites.accounts import ROLES
 from consent.sites.drafts import DRAFT_FIELDS
 from consent.sites.members import MAX_LABEL
@@ -168,6 +169,7 @@ ADMIN_SCHEMAS: dict[str, Any] = {
         "required": ["html"],
         "properties": {"html": {"type": "string"}},
     },
+    **SCAN_SCHEMAS,
 }
 
 
@@ -260,4 +262,5 @@ ADMIN_PATHS: dict[str, Any] = {
             "getSnippet", "The script tag to paste into every page", (), 200, "OwnerSnippet"
         ),
     },
+    **OWNER_SCAN_PATHS,
 }

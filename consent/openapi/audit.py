@@ -16,6 +16,7 @@ from consent.ledger.kantara import VERSION as KANTARA_VERSION
 from consent.ledger.queries import MAX_LIMIT
 from consent.ledger.stats import BUCKETS, SIGNALS
 from consent.openapi.parts import HEX64, bearer_operation, keyed, param, ref
+from consent.openapi.scans import AUDITOR_SCAN_PATHS
 from consent.sites.accounts import ROLES
 
 
@@ -293,4 +294,5 @@ AUDIT_PATHS: dict[str, Any] = {
             role="owner",
         )
     },
+    **AUDITOR_SCAN_PATHS,
 }

@@ -48,6 +48,7 @@ from tests.conftest import ORIGIN as SITE_ORIGIN
 from tests.conftest import VENDORS, base_config
 from tests.helpers import Visitor
 from tests.http.auditing import Auditor, make_token
+from tests.http.scanning import fake_crawl
 
 HERE = Path(__file__).resolve().parent
 GO_MODULE = Path("/usr/share/gocode/src/golang.org/x/mod")
@@ -305,3 +306,43 @@ def test_go_walks_a_ledger_of_receipts_with_and_without_a_build(
         )
         assert done.returncode == 1
         assert f"FAIL: receipt {seq}: its body hashes to" in done.stderr
+
+
+# --- A site scan's signed report ----------------------------------------------------------
+
+
+def test_go_verifies_a_scan_reports_hash_and_signature(
+    tlogcheck: Path, keyed: tuple[Flask, str, str], tmp_path: Path
+) -> None:
+    app, skey, site = keyed
+    jobs = app.extensions["consent_scans"]
+    jobs.crawler = fake_crawl  # the report's data as a browser would have seen it
+    client = app.test_client()
+    owner = {"Authorization": f"Bearer {make_token(app, site, 'owner')}"}
+    base = f"/api/v1/admin/sites/{site}/scans"
+    started = client.post(base, json={"max_pages": 2}, headers=owner)
+    assert started.status_code == 202
+    jobs.shutdown()  # the scan has ended
+    report = client.get(f"{base}/{started.json['scan_id']}", headers=owner).get_json()
+    assert report["status"] == "done" and report["findings"]
+
+    def go(reports: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
+        data = {
+            "vkey": client.get("/log/key").get_data(as_text=True).splitlines()[0],
+            "skey": skey,
+            "scans": [{"netloc": "consent.test", "report": r} for r in reports],
+        }
+        (tmp_path / "input.json").write_text(json.dumps(data))
+        return subprocess.run(
+            [str(tlogcheck), str(tmp_path)], capture_output=True, text=True, timeout=60
+        )
+
+    done = go([report])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["scans"] == 1
+    # A finding dropped, or the note of the report moved to another scan: Go refuses both.
+    altered = {**report, "findings": report["findings"][1:]}
+    moved = {**report, "scan_id": "another-scan"}
+    for bad in (altered, moved):
+        refused = go([report, bad])
+        assert refused.returncode == 1 and "FAIL: scan 2:" in refused.stderr

@@ -14,6 +14,7 @@ from werkzeug.routing import Rule
 from consent import banner
 from consent.extensions import db
 from consent.models import ApiToken, User
+from consent.scans.records import create_scan
 from tests.helpers import Visitor
 from tests.owners import PASSWORD, add_user, mint, other_site, site_by_key, site_snapshot
 
@@ -67,6 +68,8 @@ class World:
     victim_owner_token: str
     attacker_tokens: dict[str, str] = field(default_factory=dict)
     attacker_consent_token: str = ""
+    #: A scan of the victim's site (queued: nothing runs it here).
+    scan_id: str = ""
 
     def values(self) -> dict[str, str]:
         """URL arguments naming the victim's real objects."""
@@ -92,6 +95,7 @@ class World:
             "page": "privacy",
             "filename": "banner/dist/consent.js",
             "build": build,
+            "scan_id": self.scan_id,
         }
 
     def snapshot(self) -> dict[str, Any]:
@@ -111,4 +115,7 @@ def build_world(app: Flask, client: FlaskClient, victim: str) -> World:
     foreign = Visitor(client, attacker, origin="https://other.example")
     foreign.choose("accept_all")
     world.attacker_consent_token = foreign.token or ""
+    with app.app_context():
+        world.scan_id = create_scan(site_by_key(victim).id, [], 3).id
+        db.session.commit()
     return world

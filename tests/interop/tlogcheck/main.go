@@ -2,7 +2,8 @@
 // golang.org/x/mod/sumdb/note for signed checkpoints and golang.org/x/mod/sumdb/tlog for
 // tiles, tree hashes and proofs. Given the receipts too (the NDJSON export's objects), it
 // walks their chain with its own RFC 8785 hashing (every member but context and hash, with
-// banner_build only when a receipt has one) and holds each hash to the log's entry.
+// banner_build only when a receipt has one) and holds each hash to the log's entry. Given
+// site scan reports, it recomputes each report's hash the same way and opens its signed note.
 // tests/interop/test_go_tlog.py writes the input directory, builds this program and runs it;
 // it prints a JSON report, or FAIL and exits 1.
 package main
@@ -62,6 +63,14 @@ type input struct {
 	Paths       []tilePath    `json:"paths"`
 	// Receipts as the API shows them, in seq order (optional).
 	Receipts []json.RawMessage `json:"receipts"`
+	// Scan reports as the API shows them, each signed by the log key (optional; the log's
+	// members may then be left out).
+	Scans []scanReport `json:"scans"`
+}
+
+type scanReport struct {
+	Netloc string          `json:"netloc"`
+	Report json.RawMessage `json:"report"`
 }
 
 type report struct {
@@ -75,6 +84,7 @@ type report struct {
 	GoNote      string `json:"go_note"`
 	Receipts    int    `json:"receipts"`
 	WithBuild   int    `json:"with_build"`
+	Scans       int    `json:"scans"`
 }
 
 func main() {
@@ -100,9 +110,21 @@ func run(dir string) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(in.Checkpoints) > 0 {
+		if err := checkLog(dir, in, verifier, signer, out); err != nil {
+			return nil, err
+		}
+	}
+	out.Scans, err = checkScans(in.Scans, verifier, signer)
+	return out, err
+}
+
+// checkLog checks the checkpoints, tiles, proofs and receipts, and signs with a Go key.
+func checkLog(dir string, in input, verifier note.Verifier, signer note.Signer, out *report) error {
+	var err error
 	for _, c := range in.Checkpoints {
 		if err := checkCheckpoint(in.Origin, c, verifier, signer); err != nil {
-			return nil, fmt.Errorf("checkpoint %d: %v", c.Size, err)
+			return fmt.Errorf("checkpoint %d: %v", c.Size, err)
 		}
 		out.Checkpoints++
 	}
@@ -111,33 +133,73 @@ func run(dir string) (*report, error) {
 	hr := tlog.TileHashReader(tlog.Tree{N: last.Size, Hash: mustHash(last.Root)}, tiles)
 	for _, c := range in.Checkpoints {
 		if th, err := tlog.TreeHash(c.Size, hr); err != nil || th != mustHash(c.Root) {
-			return nil, fmt.Errorf("TreeHash(%d) from the tiles = %v, %v; checkpoint says %s", c.Size, th, err, c.Root)
+			return fmt.Errorf("TreeHash(%d) from the tiles = %v, %v; checkpoint says %s", c.Size, th, err, c.Root)
 		}
 	}
 	for _, p := range in.Inclusion {
 		if err := checkInclusion(p, last.Size, hr, tiles); err != nil {
-			return nil, fmt.Errorf("inclusion of %d in %d: %v", p.Index, p.Size, err)
+			return fmt.Errorf("inclusion of %d in %d: %v", p.Index, p.Size, err)
 		}
 		out.Inclusion++
 	}
 	for _, p := range in.Consistency {
 		if err := checkConsistency(p, hr); err != nil {
-			return nil, fmt.Errorf("consistency %d..%d: %v", p.Old, p.New, err)
+			return fmt.Errorf("consistency %d..%d: %v", p.Old, p.New, err)
 		}
 		out.Consistency++
 	}
 	for _, p := range in.Paths {
 		if err := checkPath(p); err != nil {
-			return nil, err
+			return err
 		}
 		out.Paths++
 	}
 	if out.Receipts, out.WithBuild, err = checkChain(in.Receipts, last.Size, tiles); err != nil {
-		return nil, err
+		return err
 	}
 	out.TilesRead = tiles.read
 	out.GoSKey, out.GoVKey, out.GoNote, err = goSigned(last)
-	return out, err
+	return err
+}
+
+// checkScans holds each scan report to its signed note: note.Open with the log key, the
+// text <netloc>/scan/<scan_id>\n<report_hash>\n, the hash recomputed here (RFC 8785 of the
+// report without report_hash and signature), and the same note signed again by Go.
+func checkScans(scans []scanReport, v note.Verifier, s note.Signer) (int, error) {
+	for i, scan := range scans {
+		var report map[string]interface{}
+		decoder := json.NewDecoder(bytes.NewReader(scan.Report))
+		decoder.UseNumber()
+		if err := decoder.Decode(&report); err != nil {
+			return 0, fmt.Errorf("scan %d: %v", i+1, err)
+		}
+		signature, _ := report["signature"].(string)
+		n, err := note.Open([]byte(signature), note.VerifierList(v))
+		if err != nil {
+			return 0, fmt.Errorf("scan %d: note.Open: %v", i+1, err)
+		}
+		body := map[string]interface{}{}
+		for name, value := range report {
+			if name != "report_hash" && name != "signature" {
+				body[name] = value
+			}
+		}
+		var canonical bytes.Buffer
+		if err := writeCanonical(&canonical, body); err != nil {
+			return 0, fmt.Errorf("scan %d: %v", i+1, err)
+		}
+		sum := sha256.Sum256(canonical.Bytes())
+		digest := hex.EncodeToString(sum[:])
+		want := fmt.Sprintf("%s/scan/%v\n%s\n", scan.Netloc, report["scan_id"], digest)
+		if report["report_hash"] != digest || n.Text != want {
+			return 0, fmt.Errorf("scan %d: the report hashes to %s; its note says %q", i+1, digest, n.Text)
+		}
+		again, err := note.Sign(&note.Note{Text: n.Text}, s)
+		if err != nil || !bytes.Equal(again, []byte(signature)) {
+			return 0, fmt.Errorf("scan %d: note.Sign gives %q", i+1, again)
+		}
+	}
+	return len(scans), nil
 }
 
 // checkChain walks the receipts: seq continuity, each hash recomputed here, each link, and
@@ -186,8 +248,8 @@ func checkChain(receipts []json.RawMessage, treeSize int64, tiles *dirTiles) (in
 	return len(receipts), withBuild, nil
 }
 
-// writeCanonical writes RFC 8785 JSON of what receipts hold: objects (members sorted by
-// UTF-16 code units), strings, integers, booleans and null.
+// writeCanonical writes RFC 8785 JSON of what receipts and scan reports hold: objects
+// (members sorted by UTF-16 code units), arrays, strings, integers, booleans and null.
 func writeCanonical(out *bytes.Buffer, value interface{}) error {
 	switch v := value.(type) {
 	case nil:
@@ -202,6 +264,17 @@ func writeCanonical(out *bytes.Buffer, value interface{}) error {
 		out.WriteString(strconv.FormatInt(n, 10))
 	case string:
 		writeString(out, v)
+	case []interface{}:
+		out.WriteByte('[')
+		for i, item := range v {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			if err := writeCanonical(out, item); err != nil {
+				return err
+			}
+		}
+		out.WriteByte(']')
 	case map[string]interface{}:
 		names := make([]string, 0, len(v))
 		for name := range v {

@@ -1,0 +1,139 @@
+"""The crawl: Debian's Chromium through Playwright, fenced to the allowed origins, visiting
+the site in three states (``none``, ``reject_all``, ``accept_all``), each in a fresh context.
+
+Pages are found breadth-first in the ``none`` state by same-origin links from the start URLs,
+within the site's origins, up to ``max_pages``; the other two states visit the same pages
+after clicking the banner's own button on the first one. The consent service's origin loads
+(the banner needs it) but is never crawled; every other host is answered locally.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from functools import partial
+from urllib.parse import urlsplit, urlunsplit
+
+from playwright.sync_api import Browser, sync_playwright
+
+from consent.core.observed import Crawl, SeenPage, StateSeen
+from consent.scans.fence import Fence
+from consent.scans.plans import CrawlFailed, CrawlPlan, Progress, origin_of
+from consent.scans.visit import StateVisit, VisitFailed
+
+#: Chromium's flags: no sandbox in containers, and nothing that talks to Google on its own.
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # WebRTC could send UDP around the proxy (STUN to any host): not without the proxy.
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+)
+#: (state, the banner button that reaches it)
+CHOICES = (("reject_all", "reject-all"), ("accept_all", "accept-all"))
+
+
+def crawlable(url: str, origins: frozenset[str]) -> str | None:
+    """``url`` without its fragment when it is on one of ``origins``, else None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or origin_of(url) not in origins:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
+    """Visit the site in the three states; raises :class:`CrawlFailed` with the reason."""
+    report = progress or (lambda _done, _total: None)
+    deadline = time.monotonic() + plan.scan_seconds
+    fenced = plan.site_origins | {plan.service_origin}
+    with Fence(fenced) as fence, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=plan.chromium,
+            args=list(FLAGS),
+            proxy={"server": fence.url},
+            timeout=plan.page_seconds * 1000,
+        )
+        try:
+            pages, none = _discover(browser, plan, deadline, report)
+            states = {"none": none}
+            for step, (state, action) in enumerate(CHOICES, start=1):
+                on_page = partial(_stepped, report, step * len(pages), 3 * len(pages))
+                states[state] = _replay(browser, plan, deadline, pages, action, on_page)
+        finally:
+            browser.close()
+    return Crawl(tuple(pages), states, time.time())
+
+
+def _stepped(report: Progress, offset: int, total: int, done: int) -> None:
+    report(offset + done, total)
+
+
+def _visit(browser: Browser, plan: CrawlPlan, deadline: float) -> StateVisit:
+    return StateVisit(browser, plan.site_origins, plan.service_origin, deadline, plan.page_seconds)
+
+
+def _in_time(deadline: float, plan: CrawlPlan, pages: int) -> None:
+    if time.monotonic() >= deadline:
+        raise CrawlFailed(f"timed out after {plan.scan_seconds:.0f} s ({pages} page visits)")
+
+
+def _discover(
+    browser: Browser, plan: CrawlPlan, deadline: float, report: Progress
+) -> tuple[list[SeenPage], StateSeen]:
+    """The ``none`` state: breadth-first from the start URLs, up to ``max_pages``."""
+    queue = deque(u for u in dict.fromkeys(plan.start_urls))
+    queued = set(queue)
+    pages: list[SeenPage] = []
+    visit = _visit(browser, plan, deadline)
+    try:
+        while queue and len(pages) < plan.max_pages:
+            _in_time(deadline, plan, len(pages))
+            url = queue.popleft()
+            status, links = visit.open(url, links=True)
+            pages.append(SeenPage(url, status))
+            report(len(pages), 3 * max(len(pages), min(plan.max_pages, len(pages) + len(queue))))
+            for link in links:
+                found = crawlable(link, plan.site_origins)
+                if found and found not in queued:
+                    queued.add(found)
+                    queue.append(found)
+    finally:
+        seen = visit.close()
+    return pages, seen
+
+
+def _replay(
+    browser: Browser,
+    plan: CrawlPlan,
+    deadline: float,
+    pages: list[SeenPage],
+    action: str,
+    report: Callable[[int], None],
+) -> StateSeen:
+    """A choice state: the banner's button on the first page that loads, then every page."""
+    visit = _visit(browser, plan, deadline)
+    chosen = False
+    try:
+        for done, page in enumerate(pages, start=1):
+            _in_time(deadline, plan, done)
+            status, _ = visit.open(page.url)
+            if not chosen and status is not None:
+                visit.choose(action)
+                chosen = True
+            report(done)
+        if not chosen:
+            raise CrawlFailed(f"no page loaded, so the banner's {action} button was not found")
+    except VisitFailed as error:
+        raise CrawlFailed(str(error)) from error
+    finally:
+        seen = visit.close()
+    return seen

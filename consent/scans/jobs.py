@@ -1,0 +1,133 @@
+"""Scan jobs: :func:`run_job` runs one scan from queued to done or failed; without a queue,
+a small thread pool of the serving process calls it (:class:`ScanJobs`).
+
+:func:`run_job` takes only the app and the scan id and reads everything else from the
+database, so a queue worker in another process can call it in place of the pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from consent.core.observed import Crawl
+from consent.extensions import db
+from consent.models import Site, utcnow
+from consent.scans.plans import CrawlFailed, CrawlPlan, Progress, origin_of, start_urls
+from consent.scans.records import expire_stale, mark_done, mark_failed, mark_running, scan_row
+from consent.scans.reports import signed_report
+from consent.sites.state import SiteState, site_state
+
+#: Runs a crawl: the browser in production, a stand-in in tests.
+Crawler = Callable[[CrawlPlan, Progress | None], Crawl]
+#: Threads that scan at once in one serving process (each drives its own Chromium).
+MAX_WORKERS = 2
+
+
+def browser_crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
+    """The real crawl (Playwright and Chromium, the ``[scan]`` extra)."""
+    try:
+        from consent.scans.crawler import crawl  # the optional extra, only where scans run
+    except ImportError as error:
+        raise CrawlFailed(
+            "the scanner is not installed: pip install 'consent-ledger[scan]'"
+        ) from error
+    return crawl(plan, progress)
+
+
+class ScanJobs:
+    """The serving process's scan workers: a pool of one or two threads, started on first use."""
+
+    def __init__(self, app: Flask, workers: int, crawler: Crawler = browser_crawl) -> None:
+        self._app = app
+        self._workers = max(1, min(MAX_WORKERS, workers))
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        #: What runs a crawl (tests replace it).
+        self.crawler = crawler
+
+    def submit(self, scan_id: str) -> None:
+        """Run the scan in a worker thread (after the scans queued before it)."""
+        with self._lock:
+            if self._pool is None:
+                # Created on first use, so a forked web worker gets threads of its own.
+                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="scan")
+            self._pool.submit(run_job, self._app, scan_id)
+
+    def shutdown(self) -> None:
+        """Wait for the running scans and stop the threads."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+
+
+def init_app(app: Flask) -> None:
+    """The scan workers of this process."""
+    app.extensions["consent_scans"] = ScanJobs(app, app.config["CONSENT_SCAN_WORKERS"])
+
+
+def jobs() -> ScanJobs:
+    """This app's scan workers."""
+    found: ScanJobs = current_app.extensions["consent_scans"]
+    return found
+
+
+def run_job(app: Flask, scan_id: str, progress: Progress | None = None) -> None:
+    """Run one queued scan to its end: done with a signed report, or failed with a reason."""
+    with app.app_context():
+        try:
+            expire_stale()
+            started = utcnow()
+            if not mark_running(scan_id, started):
+                return  # gone, taken, or timed out while it waited
+            _scan(scan_id, started, progress)
+        except CrawlFailed as error:
+            mark_failed(scan_id, str(error))
+        except SQLAlchemyError:
+            db.session.rollback()
+            current_app.logger.exception("scan %s: database failure", scan_id)
+            _fail_quietly(scan_id, "the database failed during the scan")
+        except Exception as error:  # a crashed scan ends failed; nothing else is affected
+            current_app.logger.exception("scan %s crashed", scan_id)
+            _fail_quietly(scan_id, f"the scan stopped: {type(error).__name__}")
+        finally:
+            db.session.remove()
+
+
+def _fail_quietly(scan_id: str, reason: str) -> None:
+    try:
+        mark_failed(scan_id, reason)
+    except SQLAlchemyError:
+        db.session.rollback()  # left running: timed out when next read
+
+
+def _scan(scan_id: str, started: datetime, progress: Progress | None) -> None:
+    row = scan_row(scan_id)
+    site_row = None if row is None else db.session.get(Site, row.site_id)
+    if row is None or site_row is None:
+        return
+    site = site_state(site_row.site_key)
+    service = current_app.config["CONSENT_PUBLIC_URL"]
+    plan = plan_for(site, row.urls, row.max_pages, service)
+    db.session.rollback()  # no transaction held open while the browser runs
+    crawl = jobs().crawler(plan, progress)
+    finished = utcnow()
+    report = signed_report(scan_id, site, started, finished, crawl, service)
+    if not mark_done(scan_id, report, finished):
+        current_app.logger.warning("scan %s ended after it was declared timed out", scan_id)
+
+
+def plan_for(site: SiteState, urls: list[str], max_pages: int, service_url: str) -> CrawlPlan:
+    """The crawl of a site: its origins, the service's origin, the start URLs and limit."""
+    return CrawlPlan(
+        start_urls=start_urls(urls, site.origins),
+        site_origins=frozenset(site.origins),
+        service_origin=origin_of(service_url),
+        max_pages=max_pages,
+    )

@@ -1,0 +1,107 @@
+"""What a scan may be asked for, and its bounds: start URLs on the site's own origins, at
+most 100 pages, 15 s a page, 5 minutes a scan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from consent.errors import InvalidField
+
+MAX_PAGES = 100
+DEFAULT_PAGES = 20
+#: Start URLs a request may name at most.
+MAX_URLS = 100
+MAX_URL_LENGTH = 2048
+PAGE_SECONDS = 15.0
+SCAN_SECONDS = 300.0
+CHROMIUM = "/usr/bin/chromium"
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+#: Called with (steps done, steps planned): one step per page per state.
+Progress = Callable[[int, int], None]
+
+
+class CrawlFailed(Exception):
+    """The crawl could not finish; its message is the scan's reason."""
+
+
+@dataclass(frozen=True)
+class CrawlPlan:
+    """What to crawl and within which bounds."""
+
+    start_urls: tuple[str, ...]
+    #: The site's origins: crawled, and their requests not recorded.
+    site_origins: frozenset[str]
+    #: The consent service's origin: it loads (the banner needs it) but is never crawled.
+    service_origin: str
+    max_pages: int
+    page_seconds: float = PAGE_SECONDS
+    scan_seconds: float = SCAN_SECONDS
+    chromium: str = CHROMIUM
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-case, default ports left out ("" if none)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if not scheme or not host:
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    suffix = "" if port is None or port == _DEFAULT_PORTS.get(scheme) else f":{port}"
+    return f"{scheme}://{host}{suffix}"
+
+
+def check_url(value: object, origins: Iterable[str], field: str) -> str:
+    """A start URL: http(s), no user info, on one of the site's origins; else 422."""
+    if not isinstance(value, str) or not value or len(value) > MAX_URL_LENGTH:
+        raise InvalidField(field, f"must be a URL of at most {MAX_URL_LENGTH} characters")
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise InvalidField(field, "must not contain spaces or control characters")
+    try:
+        parts = urlsplit(value)
+    except ValueError as error:
+        raise InvalidField(field, "not a valid URL") from error
+    if parts.scheme not in ("http", "https") or parts.username or parts.password:
+        raise InvalidField(field, "must be an http(s) URL without user info")
+    if origin_of(value) not in set(origins):
+        raise InvalidField(field, "is not on one of the site's origins")
+    return value
+
+
+def check_urls(value: object, origins: Iterable[str], field: str = "urls") -> list[str]:
+    """The start URLs (a list, possibly empty: then each origin's ``/``), each checked."""
+    if not isinstance(value, list) or len(value) > MAX_URLS:
+        raise InvalidField(field, f"must be a list of at most {MAX_URLS} URLs")
+    known = list(origins)
+    checked = [check_url(url, known, f"{field}[{index}]") for index, url in enumerate(value)]
+    return list(dict.fromkeys(checked))
+
+
+def check_max_pages(value: object, field: str = "max_pages") -> int:
+    """A page limit: a whole number from 1 to 100."""
+    if type(value) is not int or not 1 <= value <= MAX_PAGES:
+        raise InvalidField(field, f"must be a whole number from 1 to {MAX_PAGES}")
+    return value
+
+
+def parse_scan_request(body: object, origins: Iterable[str]) -> tuple[list[str], int]:
+    """``{"urls": [...], "max_pages": N}`` of a scan POST (both optional); 422 names the field."""
+    if not isinstance(body, dict):
+        raise InvalidField("body", 'send {"urls": ["https://…"], "max_pages": 20}')
+    for key in body:
+        if key not in ("urls", "max_pages"):
+            raise InvalidField(str(key), "unknown member")
+    urls = check_urls(body.get("urls", []), origins)
+    return urls, check_max_pages(body.get("max_pages", DEFAULT_PAGES))
+
+
+def start_urls(urls: Iterable[str], origins: Iterable[str]) -> tuple[str, ...]:
+    """Where the crawl starts: the URLs asked for, else each origin's ``/``."""
+    asked = tuple(urls)
+    return asked or tuple(f"{origin}/" for origin in sorted(origins))

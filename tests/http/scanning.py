@@ -1,0 +1,28 @@
+"""A stand-in for the browser in scan tests: what a crawl might have seen, as data."""
+
+from __future__ import annotations
+
+import time
+
+from consent.core.observed import Crawl, SeenCookie, SeenPage, SeenRequest, SeenStorage, StateSeen
+from consent.scans.plans import CrawlPlan, Progress
+
+GA_URL = "https://www.googletagmanager.com/gtag/js?id=G-TEST123"
+STRIPE_URL = "https://js.stripe.com/v3/"
+
+
+def fake_crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
+    """What a browser might have seen: GA's cookie and script before any choice (a leak),
+    Stripe's script in every state (strictly necessary: no finding)."""
+    pages = tuple(SeenPage(url, 200) for url in plan.start_urls[: plan.max_pages])
+    if progress:
+        progress(3 * len(pages), 3 * len(pages))
+    first = pages[0].url
+    ga = SeenRequest(GA_URL, "script", first)
+    stripe = SeenRequest(STRIPE_URL, "script", first)
+    year = time.time() + 365 * 86_400
+    cookie = SeenCookie("_ga", ".shop.example", "/", year, False, False, "Lax", (first,))
+    storage = (SeenStorage("local", "réglage"),)  # not ASCII: hashed as RFC 8785 says
+    none = StateSeen(cookies=(cookie,), storage=storage, requests=(ga, stripe))
+    states = {"none": none, "reject_all": StateSeen(requests=(stripe,)), "accept_all": none}
+    return Crawl(pages, states, time.time())
