@@ -12,7 +12,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from consent.errors import ConsentError
+from consent.errors import ConsentError, InvalidField
 from consent.extensions import db
 from consent.models import Site
 
@@ -48,6 +48,8 @@ def site_by_key(site_key: str) -> Site:
 
 
 def click_error(error: ConsentError) -> click.ClickException:
-    """A domain error as the command line shows it: ``<field>: <message>``, exit 1."""
-    field = error.details.get("field")
-    return click.ClickException(f"{field}: {error.message}" if field else error.message)
+    """A domain error as the command line shows it: ``<field>: <message>`` for each invalid
+    field (``; `` between them), else the message; exit 1."""
+    if isinstance(error, InvalidField):
+        return click.ClickException("; ".join(f"{p.field}: {p.message}" for p in error.problems))
+    return click.ClickException(error.message)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -31,7 +34,7 @@ class ConsentError(Exception):
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
         self.message = message
-        #: Extra members of the JSON error object (``field`` for 422).
+        #: Extra members of the JSON error object (``field`` and ``fields`` for 422).
         self.details = details
 
 
@@ -71,14 +74,68 @@ class UnsupportedMediaType(ConsentError):
     status, code = 415, "unsupported_media_type"
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid field: its dotted path and what is wrong with it."""
+
+    field: str
+    message: str
+
+
 class InvalidField(ConsentError):
-    """A value is well-formed but not acceptable; names the field."""
+    """One or more values are well-formed but not acceptable; names each field.
+
+    ``field`` and ``message`` are the first problem's (what a client that reads one field
+    shows); ``fields`` lists every problem, so a form can mark all of them at once.
+    """
 
     status, code = 422, "invalid_field"
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message, field=field)
+    def __init__(self, field: str, message: str, *more: FieldProblem) -> None:
+        #: Every invalid field, the first one first.
+        self.problems = (FieldProblem(field, message), *more)
+        summary = message if not more else f"{message} (and {len(more)} more: see fields)"
+        super().__init__(
+            summary,
+            field=field,
+            fields=[{"field": p.field, "message": p.message} for p in self.problems],
+        )
         self.field = field
+
+    @classmethod
+    def of(cls, problems: Sequence[FieldProblem]) -> InvalidField:
+        """One error listing ``problems`` (at least one)."""
+        first, *more = problems
+        return cls(first.field, first.message, *more)
+
+
+class FieldErrors:
+    """Collects invalid fields instead of stopping at the first, then raises them together.
+
+    ``with errors.collecting(): …`` runs one check and keeps its :class:`InvalidField`;
+    :meth:`raise_any` raises one error listing everything collected, in order.
+    """
+
+    def __init__(self) -> None:
+        #: What has been found so far, in the order the checks ran.
+        self.problems: list[FieldProblem] = []
+
+    def add(self, field: str, message: str) -> None:
+        """Record one invalid field."""
+        self.problems.append(FieldProblem(field, message))
+
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        """Run the block; an :class:`InvalidField` it raises is recorded, not propagated."""
+        try:
+            yield
+        except InvalidField as error:
+            self.problems.extend(error.problems)
+
+    def raise_any(self) -> None:
+        """Raise one :class:`InvalidField` listing every problem, if there is any."""
+        if self.problems:
+            raise InvalidField.of(self.problems)
 
 
 class Unavailable(ConsentError):

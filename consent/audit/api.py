@@ -19,6 +19,7 @@ from consent.ledger.queries import (
     find_receipt,
     parse_cursor,
     parse_limit,
+    parse_search,
     search_receipts,
     subject_history,
 )
@@ -49,8 +50,7 @@ def _cursor(position: int | None) -> str | None:
 def receipts(site_key: str) -> Response:
     """Receipts matching the filters, newest first, one keyset page at a time."""
     site = current_principal().site
-    flt = parse_filter(request.args)
-    limit, before = parse_limit(request.args), parse_cursor(request.args)
+    flt, limit, before = parse_search(request.args)
     items, last = search_receipts(site.site_id, flt, limit, before)
     return jsonify({"items": items, "next_cursor": _cursor(last)})
 

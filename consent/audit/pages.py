@@ -51,8 +51,7 @@ from consent.ledger.log_reads import signed_checkpoint
 from consent.ledger.queries import (
     encode_cursor,
     find_receipt,
-    parse_cursor,
-    parse_limit,
+    parse_search,
     search_receipts,
     subject_history,
 )
@@ -110,14 +109,12 @@ def search(site_key: str) -> ResponseReturnValue:
         "versions": [v.version for v in list_policies(site.site_id)],
         "items": [],
         "next_url": None,
-        "error": None,
+        "errors": {},
     }
     try:
-        flt = parse_filter(request.args)
-        limit = parse_limit(request.args, default=PAGE_SIZE)
-        before = parse_cursor(request.args)
+        flt, limit, before = parse_search(request.args, PAGE_SIZE)
     except InvalidField as error:
-        context["error"] = error
+        context["errors"] = {p.field: p.message for p in error.problems}
         return render_template("audit/search.html", **context), 422
     items, last = search_receipts(site.site_id, flt, limit, before)
     params: dict[str, Any] = flt.as_params()  # Any: url_for types its own keywords (_external…)

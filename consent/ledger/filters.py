@@ -1,5 +1,5 @@
-"""The auditor's filters of receipts: parsed from query parameters (a bad value is a 422
-naming the parameter) and applied as the WHERE clauses of a query of receipts."""
+"""The auditor's filters of receipts: parsed from query parameters (bad values are one 422
+naming every bad parameter) and applied as the WHERE clauses of a query of receipts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import Select
 
 from consent.core.catalog import CATEGORIES
 from consent.core.chain import ACTIONS
-from consent.errors import InvalidField
+from consent.errors import FieldErrors
 from consent.models import Receipt
 from consent.params import iso_time, optional_whole_number
 
@@ -75,36 +75,43 @@ class ReceiptFilter:
 
 
 def parse_filter(args: Mapping[str, str]) -> ReceiptFilter:
-    """Validate the filter parameters; a bad value is a 422 naming the parameter."""
+    """Validate the filter parameters; every bad value is named at once (one 422)."""
 
     def given(name: str) -> str | None:
         value = args.get(name)
         return value if value else None
 
+    errors = FieldErrors()
+    found: dict[str, Any] = {}
     subject = given("subject")
     if subject is not None and not is_subject_id(subject):
-        raise InvalidField("subject", f"not a subject id (at most {MAX_SUBJECT} characters)")
-    since = iso_time(args["from"], "from") if given("from") else None
-    until = iso_time(args["to"], "to") if given("to") else None
+        errors.add("subject", f"not a subject id (at most {MAX_SUBJECT} characters)")
+    for name, key in (("from", "since"), ("to", "until")):
+        with errors.collecting():
+            found[key] = iso_time(args[name], name) if given(name) else None
+    since, until = found.get("since"), found.get("until")
     if since is not None and until is not None and until <= since:
-        raise InvalidField("to", "must be later than from")
+        errors.add("to", "must be later than from")
+    with errors.collecting():
+        found["policy_version"] = optional_whole_number(
+            args.get("policy_version"), "policy_version", 1, 2**31 - 1
+        )
     action = given("action")
     if action is not None and action not in ACTIONS:
-        raise InvalidField("action", f"must be one of {', '.join(ACTIONS)}")
+        errors.add("action", f"must be one of {', '.join(ACTIONS)}")
     category, granted_text = given("category"), given("granted")
     if category is not None and category not in CATEGORIES:
-        raise InvalidField("category", f"must be one of {', '.join(CATEGORIES)}")
+        errors.add("category", f"must be one of {', '.join(CATEGORIES)}")
     if granted_text is not None and granted_text not in ("true", "false"):
-        raise InvalidField("granted", "must be true or false")
+        errors.add("granted", "must be true or false")
     if granted_text is not None and category is None:
-        raise InvalidField("category", "granted needs the category it applies to")
+        errors.add("category", "granted needs the category it applies to")
+    errors.raise_any()
     return ReceiptFilter(
         subject=subject,
         since=since,
         until=until,
-        policy_version=optional_whole_number(
-            args.get("policy_version"), "policy_version", 1, 2**31 - 1
-        ),
+        policy_version=found["policy_version"],
         action=action,
         category=category,
         granted=None if category is None else granted_text != "false",

@@ -18,10 +18,10 @@ from sqlalchemy.engine import Engine, Row
 
 from consent.core.chain import JSON_FIELDS
 from consent.core.times import iso_ms
-from consent.errors import InvalidField, NotFound
+from consent.errors import FieldErrors, InvalidField, NotFound
 from consent.extensions import db
 from consent.ledger.exports import STORED_FIELDS
-from consent.ledger.filters import ReceiptFilter, is_subject_id
+from consent.ledger.filters import ReceiptFilter, is_subject_id, parse_filter
 from consent.ledger.reads import receipt_dict, receipts_query
 from consent.models import Erasure, Receipt, ReceiptContext
 from consent.params import optional_whole_number, whole
@@ -38,6 +38,22 @@ def parse_limit(args: Mapping[str, str], default: int = DEFAULT_LIMIT) -> int:
     """The ``limit`` parameter: 1..1000."""
     limit = optional_whole_number(args.get("limit"), "limit", 1, MAX_LIMIT)
     return default if limit is None else limit
+
+
+def parse_search(
+    args: Mapping[str, str], default_limit: int = DEFAULT_LIMIT
+) -> tuple[ReceiptFilter, int, int | None]:
+    """The filters, ``limit`` and ``cursor`` of a receipts search; every bad parameter is
+    named at once (one 422)."""
+    errors = FieldErrors()
+    with errors.collecting():
+        flt = parse_filter(args)
+    with errors.collecting():
+        limit = parse_limit(args, default_limit)
+    with errors.collecting():
+        before = parse_cursor(args)
+    errors.raise_any()
+    return flt, limit, before
 
 
 def encode_cursor(position: int) -> str:

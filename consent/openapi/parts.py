@@ -84,7 +84,8 @@ def error_codes() -> dict[int, list[str]]:
 
 
 def error_schema() -> dict[str, Any]:
-    """``{"error": {"code", "message"}}``; a 422 also names the first invalid ``field``."""
+    """``{"error": {"code", "message"}}``; a 422 also names the first invalid ``field`` and
+    lists every invalid field in ``fields``."""
     codes = sorted({FALLBACK_CODE, *(c for found in error_codes().values() for c in found)})
     return {
         "type": "object",
@@ -96,7 +97,24 @@ def error_schema() -> dict[str, Any]:
                 "properties": {
                     "code": {"enum": codes},
                     "message": {"type": "string"},
-                    "field": {"type": "string"},
+                    "field": {
+                        "type": "string",
+                        "description": "422: the first invalid field (dotted path)",
+                    },
+                    "fields": {
+                        "type": "array",
+                        "description": "422: every invalid field, the first one first",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["field", "message"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "field": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        },
+                    },
                 },
             }
         },

@@ -197,3 +197,26 @@ class Page(HTMLParser):
     def csrf_token(self) -> str:
         """The CSRF token of the page's first form."""
         return self.find("input", name="csrf_token")[0].attrs["value"]
+
+
+def invalid_fields(response: Any) -> list[str]:
+    """The fields a 422 lists, checking that ``field`` is the first of them."""
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_field"
+    fields = [entry["field"] for entry in error["fields"]]
+    assert error["field"] == fields[0]
+    assert all(entry["message"] for entry in error["fields"])
+    return fields
+
+
+def marked_invalid(page: Page, names: list[str]) -> None:
+    """Each input named has its message next to it, tied by aria-describedby, and is invalid."""
+    for name in names:
+        (message,) = page.find("p", data_field_error=name)
+        assert message.text.strip(), name
+        inputs = [e for e in page.elements if e.attrs.get("name") == name and e.tag != "p"]
+        assert inputs, name
+        for element in inputs:
+            assert element.attrs.get("aria-invalid") == "true", name
+            assert message.attrs["id"] in element.attrs["aria-describedby"].split(), name

@@ -348,6 +348,7 @@ def test_draft_put_names_the_invalid_field_and_saves_nothing(
         "code": "invalid_field",
         "message": response.json["error"]["message"],
         "field": field,
+        "fields": [{"field": field, "message": response.json["error"]["message"]}],
     }
     assert owner.draft() == before
 

@@ -91,8 +91,9 @@ def test_bad_filter_shows_the_error_with_422(ui: FlaskClient, site: str) -> None
     response = ui.get(f"/audit/sites/{site}/", query_string={"from": "last tuesday"})
     assert response.status_code == 422
     page = Page.of(response)
-    assert "from" in page.text("p", role="alert")
+    assert "1 filter" in page.text("div", role="alert")
     assert page.find("input", name="from", aria_invalid="true")
+    assert "ISO 8601" in page.text("p", data_field_error="from")
 
 
 def replay_frames(page: Page) -> dict[str, tuple[list[str], dict[str, Any]]]:

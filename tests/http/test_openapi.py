@@ -289,5 +289,11 @@ def test_error_codes_are_every_code_the_service_answers_with() -> None:
     assert set(_at("Error/properties/error/properties/code/enum")) == _error_codes()
 
 
+def test_a_422_lists_every_invalid_field() -> None:
+    error = _at("Error/properties/error/properties")
+    assert error["field"]["type"] == "string"
+    assert error["fields"]["items"]["required"] == ["field", "message"]
+
+
 def test_kantara_version_is_the_codes() -> None:
     assert _at("KantaraReceipt/properties/version/const") == kantara.VERSION
