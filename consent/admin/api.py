@@ -14,7 +14,7 @@ from consent.extensions import db
 from consent.scans.jobs import jobs
 from consent.scans.plans import parse_scan_request
 from consent.scans.records import create_scan, find_scan, list_scans, scan_report, scan_summary
-from consent.sites.drafts import draft_dict, parse_publish, replace_draft, validate_draft
+from consent.sites.drafts import draft_dict, parse_publish, replace_draft, validate_site_draft
 from consent.sites.drafts import version_diff as diff_versions
 from consent.sites.members import (
     active_tokens,
@@ -79,10 +79,10 @@ def get_draft(site_key: str) -> Response:
 @bp.put("/sites/<site_key>/draft")
 @owner_only
 def put_draft(site_key: str) -> Response:
-    """Replace the draft whole; 422 names the first invalid field."""
+    """Replace the draft whole; 422 names every invalid field."""
     body = json_body()
     site = lock_site(_site_id())
-    replace_draft(site, validate_draft(body, not site.auto_block))
+    replace_draft(site, validate_site_draft(site, body))
     db.session.commit()
     return _no_store(jsonify(draft_dict(site)))
 

@@ -8,6 +8,7 @@ A rejected value comes back as ``{field name: message}`` to show next to the fie
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -15,8 +16,8 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, StringField, TextAreaField
 
 from consent.core.catalog import CATEGORIES, VENDORS
-from consent.core.texts import LANGUAGES, TEXT_KEYS
-from consent.errors import InvalidField
+from consent.core.texts import TEXT_KEYS, language_label
+from consent.errors import FieldProblem, InvalidField
 from consent.params import whole
 
 
@@ -66,6 +67,11 @@ class MemberForm(FlaskForm):
     role = StringField("Role")
 
 
+def language_options(languages: Iterable[str]) -> list[tuple[str, str]]:
+    """A language select's options: ``(tag, "Deutsch (de)")``."""
+    return [(tag, language_label(tag)) for tag in languages]
+
+
 def origin_lines(text: str) -> list[str]:
     """Origins typed one per line (blank lines ignored)."""
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -78,12 +84,25 @@ def days(value: str) -> int | str:
     return value if number is None else number
 
 
-def origins_error(error: InvalidField) -> tuple[str, str]:
-    """``origins[1]`` → the origins field, naming the line."""
-    if error.field.startswith("origins["):
-        line = int(error.field[len("origins[") : -1]) + 1
-        return "origins", f"Line {line}: {error.message}"
-    return error.field, error.message
+def form_errors(
+    error: InvalidField, input_of: Callable[[FieldProblem], tuple[str, str]]
+) -> dict[str, str]:
+    """Every invalid field of ``error`` as ``{input name: message}``, to show each message
+    next to its input at once; ``input_of`` maps a field to its input and message. Messages
+    for one input (two lines of the origins) are joined."""
+    errors: dict[str, str] = {}
+    for problem in error.problems:
+        name, message = input_of(problem)
+        errors[name] = f"{errors[name]} {message}" if name in errors else message
+    return errors
+
+
+def site_input(problem: FieldProblem) -> tuple[str, str]:
+    """The site forms' input of a field: ``origins[1]`` → the origins, naming the line."""
+    if problem.field.startswith("origins["):
+        line = int(problem.field[len("origins[") : -1]) + 1
+        return "origins", f"Line {line}: {problem.message}"
+    return problem.field, problem.message
 
 
 # --- Vendors: one row per catalogue vendor ---------------------------------------------
@@ -130,14 +149,15 @@ def vendors_from_form(form: MultiDict[str, str]) -> dict[str, dict[str, Any]]:
     return chosen
 
 
-def vendor_field(error: InvalidField) -> str:
-    """``vendors.<id>.settings.<name>`` → the input's name (``setting.<id>.<name>``)."""
-    parts = error.field.split(".")
-    if len(parts) == 4 and parts[2] == "settings":
-        return f"setting.{parts[1]}.{parts[3]}"
-    if len(parts) == 3 and parts[2] == "category":
-        return f"category.{parts[1]}"
-    return "vendors"
+def vendor_input(problem: FieldProblem) -> tuple[str, str]:
+    """``vendors.<id>.settings.<name>`` → the input's name (``setting.<id>.<name>``); any
+    other field → the form as a whole (``vendors``), naming the field."""
+    parts = problem.field.split(".")
+    if len(parts) == 4 and parts[0] == "vendors" and parts[2] == "settings":
+        return f"setting.{parts[1]}.{parts[3]}", problem.message
+    if len(parts) == 3 and parts[0] == "vendors" and parts[2] == "category":
+        return f"category.{parts[1]}", problem.message
+    return "vendors", f"{problem.field}: {problem.message}"
 
 
 # --- Texts: one form per language ------------------------------------------------------
@@ -188,12 +208,14 @@ def flat_language(texts: dict[str, Any]) -> dict[str, str]:
     return flat
 
 
-def text_field(error: InvalidField, language: str) -> str:
-    """``texts.nl.categories.social.title`` → ``categories.social.title``."""
+def text_input(language: str) -> Callable[[FieldProblem], tuple[str, str]]:
+    """For one language's texts form: ``texts.nl.categories.social.title`` →
+    ``categories.social.title``; a field of another language → the form as a whole."""
     prefix = f"texts.{language}."
-    return error.field[len(prefix) :] if error.field.startswith(prefix) else error.field
 
+    def input_of(problem: FieldProblem) -> tuple[str, str]:
+        if problem.field.startswith(prefix):
+            return problem.field[len(prefix) :], problem.message
+        return "texts", f"{problem.field}: {problem.message}"
 
-def valid_language(language: str) -> bool:
-    """Whether the banner ships texts in ``language``."""
-    return language in LANGUAGES
+    return input_of

@@ -15,12 +15,23 @@ from flask.typing import ResponseReturnValue
 from consent.access.account import account_view
 from consent.access.auth import require_user
 from consent.access.signin import current_user, login_view, logout_view
-from consent.admin.forms import CreateSiteForm, SettingsForm, days, origin_lines, origins_error
+from consent.admin.forms import (
+    CreateSiteForm,
+    SettingsForm,
+    days,
+    form_errors,
+    language_options,
+    origin_lines,
+    site_input,
+)
 from consent.admin.ui import admin_blueprint, owner_only, site_id
+from consent.core.texts import DEFAULT_LANGUAGES
 from consent.errors import InvalidField
 from consent.extensions import db
-from consent.sites.drafts import draft_diff, update_draft
+from consent.sites.drafts import draft_diff
+from consent.sites.languages import default_language_choices
 from consent.sites.owner import (
+    SETTINGS_FIELDS,
     apply_site_patch,
     create_owned_site,
     forget_cached,
@@ -72,14 +83,18 @@ def new_site() -> ResponseReturnValue:
             )
         except InvalidField as error:
             db.session.rollback()
-            field, message = origins_error(error)
-            errors[field] = message
+            errors = form_errors(error, site_input)
         else:
             db.session.commit()
             flash(f"Created {site.name}. Choose its vendors next, then publish.")
             return redirect(url_for("admin_policy.vendors", site_key=site.site_key))
     status = 422 if errors else 200
-    return render_template("admin/new_site.html", form=form, errors=errors), status
+    return render_template(
+        "admin/new_site.html",
+        form=form,
+        errors=errors,
+        languages=language_options(DEFAULT_LANGUAGES),
+    ), status
 
 
 @bp.get("/sites/<site_key>/")
@@ -122,21 +137,22 @@ def settings(site_key: str) -> ResponseReturnValue:
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            locked = lock_site(row.id)
-            apply_site_patch(locked, _settings_patch(form))
-            cookies = (form.cookie_statement_url.data or "").strip() or None
-            update_draft(locked, cookie_statement_url=cookies)
+            apply_site_patch(lock_site(row.id), _settings_patch(form), SETTINGS_FIELDS)
         except InvalidField as error:
             db.session.rollback()
-            field, message = origins_error(error)
-            errors[field] = message
+            errors = form_errors(error, site_input)
         else:
             db.session.commit()
             forget_cached(site_key)
             flash("Settings saved. Links take effect with the next published version.")
             return redirect(url_for("admin.settings", site_key=site_key))
     status = 422 if errors else 200
-    return render_template("admin/settings.html", form=form, errors=errors), status
+    return render_template(
+        "admin/settings.html",
+        form=form,
+        errors=errors,
+        languages=language_options(default_language_choices(site_row(site_id()))),
+    ), status
 
 
 def _settings_data(row: Any) -> dict[str, Any]:
@@ -162,4 +178,5 @@ def _settings_patch(form: SettingsForm) -> dict[str, Any]:
         # An unticked checkbox is not sent at all: absent means off.
         "auto_block": bool(form.auto_block.data),
         "privacy_policy_url": (form.privacy_policy_url.data or "").strip(),
+        "cookie_statement_url": (form.cookie_statement_url.data or "").strip(),
     }

@@ -5,26 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from consent.admin.forms import (
     CsrfForm,
     PublishForm,
     flat_language,
-    text_field,
+    form_errors,
     text_fields,
+    text_input,
     texts_from_form,
-    vendor_field,
+    vendor_input,
     vendor_rows,
     vendors_from_form,
 )
 from consent.admin.preview import preview_document
 from consent.admin.ui import admin_blueprint, owner_only, site_id
 from consent.core.catalog import CATEGORIES, movable_categories
-from consent.core.texts import LANGUAGES
-from consent.errors import InvalidField
+from consent.core.texts import DEFAULT_TEXTS, is_language, language_label
+from consent.errors import FieldProblem, InvalidField
 from consent.extensions import db
+from consent.models import Site
+from consent.sites import languages
 from consent.sites.drafts import draft_diff, update_draft, version_diff
 from consent.sites.owner import forget_cached, lock_site, site_row
 from consent.sites.versions import (
@@ -54,7 +57,7 @@ def vendors(site_key: str) -> ResponseReturnValue:
             update_draft(locked, vendors=vendors_from_form(request.form))
         except InvalidField as error:
             db.session.rollback()
-            errors[vendor_field(error)] = error.message
+            errors = form_errors(error, vendor_input)
         else:
             db.session.commit()
             flash("Vendors saved in the draft. Publish to make them live.")
@@ -73,10 +76,11 @@ def vendors(site_key: str) -> ResponseReturnValue:
 @bp.route("/sites/<site_key>/texts/<language>", methods=["GET", "POST"])
 @owner_only
 def texts(site_key: str, language: str) -> ResponseReturnValue:
-    """Edit one language's banner texts, with the real banner previewed live beside them."""
-    if language not in LANGUAGES:
-        abort(404)
+    """Edit one language's banner texts, with the real banner previewed live beside them;
+    a language the draft lacks is a 404 page that offers to add it."""
     row = site_row(site_id())
+    if language not in row.draft["texts"]:
+        return _languages_page(row, language, {}, 404)
     form = CsrfForm()
     errors: dict[str, str] = {}
     values = flat_language(row.draft["texts"][language])
@@ -88,7 +92,7 @@ def texts(site_key: str, language: str) -> ResponseReturnValue:
             update_draft(locked, texts={**locked.draft["texts"], language: typed})
         except InvalidField as error:
             db.session.rollback()
-            errors[text_field(error, language)] = error.message
+            errors = form_errors(error, text_input(language))
         else:
             db.session.commit()
             flash("Texts saved in the draft. Publish to make them live.")
@@ -98,12 +102,70 @@ def texts(site_key: str, language: str) -> ResponseReturnValue:
         "admin/texts.html",
         form=form,
         language=language,
-        languages=LANGUAGES,
         fields=text_fields(),
         values=values,
         errors=errors,
         preview=preview_document(row, language),
+        **_languages_context(row),
     ), (422 if errors else 200)
+
+
+@bp.post("/sites/<site_key>/languages")
+@owner_only
+def add_language(site_key: str) -> ResponseReturnValue:
+    """Add a language to the draft and open its texts (prefilled) to check or translate.
+
+    Like every POST here, CSRFProtect has checked the form's token before the view runs.
+    """
+    row = site_row(site_id())
+    wanted = request.form.get("language", "")
+    try:
+        tag = languages.add_language(lock_site(row.id), wanted)
+    except InvalidField as error:
+        db.session.rollback()
+        return _languages_page(site_row(site_id()), wanted, form_errors(error, _as_is), 422)
+    db.session.commit()
+    shipped = "our texts" if tag in DEFAULT_TEXTS else "a copy of the default language's texts"
+    flash(f"Added {language_label(tag)} with {shipped}: check or translate them here.")
+    return redirect(url_for("admin_policy.texts", site_key=site_key, language=tag))
+
+
+@bp.post("/sites/<site_key>/languages/<language>/remove")
+@owner_only
+def remove_language(site_key: str, language: str) -> ResponseReturnValue:
+    """Remove a language (not the default) from the draft."""
+    row = lock_site(site_id())
+    languages.remove_language(row, language)
+    db.session.commit()
+    flash(
+        f"Removed {language_label(language)} from the draft; the published "
+        "version keeps it until you publish."
+    )
+    return redirect(url_for("admin_policy.texts", site_key=site_key, language=row.default_language))
+
+
+def _as_is(problem: FieldProblem) -> tuple[str, str]:
+    return problem.field, problem.message
+
+
+def _languages_context(row: Site) -> dict[str, Any]:
+    # The Languages list of the texts pages.
+    return {
+        "languages": languages.draft_languages(row),
+        "default_language": row.default_language,
+        "shipped": [tag for tag in DEFAULT_TEXTS if tag not in row.draft["texts"]],
+    }
+
+
+def _languages_page(row: Site, wanted: str, errors: dict[str, str], status: int) -> Any:
+    # A language the draft has no texts for (or could not add): how to add it.
+    return render_template(
+        "admin/languages.html",
+        wanted=wanted,
+        wanted_ok=is_language(wanted) and wanted not in row.draft["texts"],
+        errors=errors,
+        **_languages_context(row),
+    ), status
 
 
 @bp.route("/sites/<site_key>/publish", methods=["GET", "POST"])

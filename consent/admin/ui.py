@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consent.access.auth import current_principal, require_member
 from consent.access.signin import current_user
+from consent.core.texts import language_label
 from consent.extensions import db
 from consent.service import PAGE_CSP
 
@@ -31,6 +32,7 @@ def admin_blueprint(name: str) -> Blueprint:
     bp = Blueprint(name, __name__)
     bp.context_processor(layout_context)
     bp.after_request(_headers)
+    bp.add_app_template_filter(language_label, "language_label")
     return bp
 
 

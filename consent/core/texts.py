@@ -1,11 +1,17 @@
-"""Default banner texts (plain text, never HTML) and their validation rules."""
+"""Default banner texts (plain text, never HTML), the languages texts may be in, and the
+interface words that are not the owner's texts."""
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
-#: Languages the banner ships texts for.
-LANGUAGES: tuple[str, ...] = ("en", "nl")
+#: A language as texts are keyed: a BCP 47 primary subtag, 2 to 3 lower-case ASCII letters.
+LANGUAGE_PATTERN = "^[a-z]{2,3}$"
+_LANGUAGE_TAG = re.compile(LANGUAGE_PATTERN)
+#: What an owner is told when a tag is not one.
+LANGUAGE_RULE = "a language is a primary subtag of 2 or 3 lower-case letters, like en, de or fil"
 
 #: Keys every language's texts carry (besides ``categories``).
 TEXT_KEYS: tuple[str, ...] = (
@@ -117,6 +123,111 @@ DEFAULT_TEXTS: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "de": {
+        "title": "Ihre Datenschutzeinstellungen",
+        "description": (
+            "Wir verwenden Cookies und ähnliche Technologien. Unbedingt erforderliche Cookies "
+            "sorgen dafür, dass die Website funktioniert. Mit Ihrer Einwilligung verwenden wir "
+            "sie auch, um Besuche zu messen, Ihre Einstellungen zu speichern, passende Werbung "
+            "zu zeigen und Funktionen sozialer Medien anzubieten. Ablehnen ist so einfach wie "
+            "Zustimmen, und Sie können Ihre Entscheidung jederzeit ändern."
+        ),
+        "accept_all": "Alle akzeptieren",
+        "reject_all": "Alle ablehnen",
+        "customize": "Einstellungen",
+        "save": "Auswahl speichern",
+        "privacy_link": "Datenschutzerklärung",
+        "gpc_notice": (
+            "Ihr Browser hat ein Datenschutzsignal gesendet (Global Privacy Control oder Do Not "
+            "Track), daher sind Werbung und soziale Medien zunächst ausgeschaltet."
+        ),
+        "placeholder": "Dieser Inhalt von {vendor} ist blockiert, bis Sie ihn erlauben.",
+        "categories": {
+            "necessary": {
+                "title": "Unbedingt erforderlich",
+                "description": "Nötig, damit die Website funktioniert, für die Sicherheit und "
+                "um diese Auswahl zu speichern. Immer aktiv.",
+            },
+            "performance": {
+                "title": "Statistik",
+                "description": "Besuche und Besucherquellen zählen, damit wir die Website "
+                "messen und verbessern können.",
+            },
+            "functionality": {
+                "title": "Funktionalität",
+                "description": "Ihre Vorlieben speichern, etwa Sprache oder Region, und "
+                "erweiterte Funktionen bereitstellen.",
+            },
+            "targeting": {
+                "title": "Marketing und Werbung",
+                "description": "Ein Profil Ihrer Interessen erstellen, um Ihnen hier und auf "
+                "anderen Websites passende Werbung zu zeigen.",
+            },
+            "social": {
+                "title": "Soziale Medien",
+                "description": "Seiten teilen und Inhalte sozialer Netzwerke anzeigen, die Sie "
+                "dabei verfolgen können.",
+            },
+        },
+    },
+    "fr": {
+        "title": "Vos choix de confidentialité",
+        "description": (
+            "Nous utilisons des cookies et des technologies similaires. Ceux qui sont "
+            "strictement nécessaires font fonctionner le site. Avec votre accord, nous les "
+            "utilisons aussi pour mesurer les visites, mémoriser vos réglages, afficher des "
+            "publicités pertinentes et proposer des fonctions de réseaux sociaux. Refuser est "
+            "aussi simple qu'accepter, et vous pouvez changer d'avis à tout moment."
+        ),
+        "accept_all": "Tout accepter",
+        "reject_all": "Tout refuser",
+        "customize": "Préférences",
+        "save": "Enregistrer mes choix",
+        "privacy_link": "Politique de confidentialité",
+        "gpc_notice": (
+            "Votre navigateur a envoyé un signal de confidentialité (Global Privacy Control ou "
+            "Do Not Track), donc la publicité et les réseaux sociaux sont désactivés au départ."
+        ),
+        "placeholder": "Ce contenu de {vendor} est bloqué tant que vous ne l'autorisez pas.",
+        "categories": {
+            "necessary": {
+                "title": "Strictement nécessaires",
+                "description": "Indispensables au fonctionnement du site, à sa sécurité et à "
+                "la mémorisation de ce choix. Toujours actifs.",
+            },
+            "performance": {
+                "title": "Mesure d'audience",
+                "description": "Compter les visites et les sources de trafic pour mesurer et "
+                "améliorer le site.",
+            },
+            "functionality": {
+                "title": "Fonctionnalités",
+                "description": "Mémoriser vos choix, comme la langue ou la région, et offrir "
+                "des fonctions avancées.",
+            },
+            "targeting": {
+                "title": "Ciblage et publicité",
+                "description": "Établir un profil de vos centres d'intérêt pour afficher des "
+                "publicités pertinentes, ici et sur d'autres sites.",
+            },
+            "social": {
+                "title": "Réseaux sociaux",
+                "description": "Partager des pages et afficher des contenus de réseaux "
+                "sociaux, qui peuvent vous suivre.",
+            },
+        },
+    },
+}
+
+#: Languages we ship default texts for: a new site starts with all of them.
+DEFAULT_LANGUAGES: tuple[str, ...] = tuple(DEFAULT_TEXTS)
+
+#: The names of the languages we ship, in their own language (others show their tag).
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English",
+    "nl": "Nederlands",
+    "de": "Deutsch",
+    "fr": "Français",
 }
 
 #: Interface words that are not banner texts (the owner does not edit them), per language;
@@ -124,9 +235,32 @@ DEFAULT_TEXTS: dict[str, dict[str, Any]] = {
 LABELS: dict[str, dict[str, str]] = {
     "en": {"cookies": "Cookie statement", "load": "Allow and load", "vendors": "Vendors"},
     "nl": {"cookies": "Cookieverklaring", "load": "Toestaan en laden", "vendors": "Partijen"},
+    "de": {"cookies": "Cookie-Erklärung", "load": "Erlauben und laden", "vendors": "Anbieter"},
+    "fr": {
+        "cookies": "Déclaration relative aux cookies",
+        "load": "Autoriser et charger",
+        "vendors": "Fournisseurs",
+    },
 }
 
 
 def labels_for(language: str) -> dict[str, str]:
     """The interface words for ``language`` (English's if it has none)."""
     return LABELS.get(language, LABELS["en"])
+
+
+def is_language(value: object) -> bool:
+    """Whether ``value`` can key a language's texts (a BCP 47 primary subtag, lower case)."""
+    return isinstance(value, str) and _LANGUAGE_TAG.fullmatch(value) is not None
+
+
+def language_label(language: str) -> str:
+    """How the admin names a language: ``Deutsch (de)`` for one we ship, else its tag."""
+    name = LANGUAGE_NAMES.get(language)
+    return f"{name} ({language})" if name else language
+
+
+def texts_to_translate(language: str, default_language_texts: dict[str, Any]) -> dict[str, Any]:
+    """The texts a newly added language starts from: ours when we ship that language, else
+    a copy of the site's default language's texts for the owner to translate."""
+    return copy.deepcopy(DEFAULT_TEXTS.get(language, default_language_texts))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from consent.core.catalog import CATEGORIES, VENDORS
-from consent.core.texts import LANGUAGES
+from consent.core.texts import LANGUAGE_PATTERN
 from consent.openapi.parts import bearer_operation, ref
 from consent.openapi.scans import OWNER_SCAN_PATHS, SCAN_SCHEMAS
 from consent.sites.accounts import ROLES
@@ -34,9 +34,14 @@ _VENDORS = {
     "propertyNames": {"enum": sorted(VENDORS)},
     "additionalProperties": _VENDOR,
 }
+#: A language: a BCP 47 primary subtag, lower case.
+_LANGUAGE = {"type": "string", "pattern": LANGUAGE_PATTERN}
 _TEXTS = {
     "type": "object",
-    "propertyNames": {"enum": list(LANGUAGES)},
+    "description": "Texts per language: at least the site's default language; each complete, "
+    "no text blank, the placeholder containing {vendor}",
+    "minProperties": 1,
+    "propertyNames": _LANGUAGE,
     "additionalProperties": ref("Texts"),
 }
 #: Each member of a draft; one added to ``consent.sites.drafts.DRAFT_FIELDS`` must be added here.
@@ -65,7 +70,10 @@ _SITE_MEMBERS: dict[str, Any] = {
         "minItems": 1,
         "maxItems": MAX_ORIGINS,
     },
-    "default_language": {"enum": list(LANGUAGES)},
+    "default_language": {
+        **_LANGUAGE,
+        "description": "One of the published version's languages that the draft keeps",
+    },
     "choice_lifetime_days": _LIFETIME,
     "retention_days": _RETENTION,
     "privacy_policy_url": _URL,
@@ -89,7 +97,7 @@ ADMIN_SCHEMAS: dict[str, Any] = {
             "site_key": {"type": "string"},
             "name": {"type": "string"},
             "origins": {"type": "array", "items": {"type": "string"}},
-            "default_language": {"enum": list(LANGUAGES)},
+            "default_language": _LANGUAGE,
             "choice_lifetime_days": _LIFETIME,
             "retention_days": _RETENTION,
             "privacy_policy_url": {"type": "string"},

@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 
 from consent.console import click_error, emit, json_option, site_by_key
 from consent.core.catalog import VENDORS
-from consent.core.texts import LANGUAGES
+from consent.core.texts import DEFAULT_LANGUAGES
 from consent.errors import ConsentError
 from consent.extensions import db
 from consent.sites.accounts import create_api_token, upsert_user
@@ -47,7 +47,7 @@ def parse_vendor_options(
 @click.option("--name", required=True)
 @click.option("--origin", "origins", multiple=True, required=True)
 @click.option("--vendor", "vendors", multiple=True)
-@click.option("--language", default="en", type=click.Choice(LANGUAGES))
+@click.option("--language", default="en", type=click.Choice(DEFAULT_LANGUAGES))
 @click.option("--privacy-url", default=None)
 @click.option(
     "--auto-block/--no-auto-block",

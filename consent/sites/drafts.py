@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from consent.core.texts import DEFAULT_TEXTS, LANGUAGES
-from consent.errors import InvalidField
+from consent.core.texts import DEFAULT_TEXTS
+from consent.errors import FieldErrors, InvalidField
 from consent.models import Site
 from consent.sites.validation import validate_https_url, validate_texts, validate_vendors
 from consent.sites.versions import (
@@ -26,7 +26,7 @@ DRAFT_FIELDS = ("based_on", "privacy_policy_url", "cookie_statement_url", "texts
 
 
 def default_draft(privacy_url: str, vendors: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A draft with the default en/nl texts."""
+    """A draft with the default texts of every language we ship."""
     return {
         "privacy_policy_url": privacy_url,
         "cookie_statement_url": None,
@@ -48,37 +48,58 @@ def draft_dict(site: Site) -> dict[str, Any]:
     }
 
 
-def validate_draft(body: object, ids_required: bool = True) -> dict[str, Any]:
-    """Check a whole draft (``PUT …/draft``) and return it as stored; 422 names the field.
+def validate_draft(
+    body: object, ids_required: bool = True, default_language: str | None = None
+) -> dict[str, Any]:
+    """Check a whole draft (``PUT …/draft``) and return it as stored; 422 names every
+    invalid field.
 
     A managed vendor's id (GA's measurement id, …) is optional without ``ids_required``: with
-    auto-blocking on, the page may carry the vendor's own snippet instead.
+    auto-blocking on, the page may carry the vendor's own snippet instead. The texts must
+    carry ``default_language`` (the site's): the banner falls back to it.
     """
     if not isinstance(body, dict):
         raise InvalidField("body", "the draft is an object")
+    errors = FieldErrors()
     for key in body:
         if key not in DRAFT_FIELDS:
-            raise InvalidField(str(key), "unknown member")
+            errors.add(str(key), "unknown member")
     based_on = body.get("based_on")
     if based_on is not None and type(based_on) is not int:
-        raise InvalidField("based_on", "must be a version number or null")
+        errors.add("based_on", "must be a version number or null")
     for key in ("privacy_policy_url", "texts", "vendors"):
         if key not in body:
-            raise InvalidField(key, "is required")
-    privacy = validate_https_url(body["privacy_policy_url"], "privacy_policy_url")
-    cookies = body.get("cookie_statement_url")
-    if cookies is not None:
-        cookies = validate_https_url(cookies, "cookie_statement_url")
-    texts = validate_texts(body["texts"], "texts")
-    for lang in LANGUAGES:
-        if lang not in texts:
-            raise InvalidField(f"texts.{lang}", "is required: the banner ships every language")
-    return {
-        "privacy_policy_url": privacy,
-        "cookie_statement_url": cookies,
-        "texts": texts,
-        "vendors": validate_vendors(body["vendors"], "vendors", ids_required),
-    }
+            errors.add(key, "is required")
+    draft: dict[str, Any] = {"cookie_statement_url": None}
+    with errors.collecting():
+        if "privacy_policy_url" in body:
+            draft["privacy_policy_url"] = validate_https_url(
+                body["privacy_policy_url"], "privacy_policy_url"
+            )
+    with errors.collecting():
+        if body.get("cookie_statement_url") is not None:
+            draft["cookie_statement_url"] = validate_https_url(
+                body["cookie_statement_url"], "cookie_statement_url"
+            )
+    with errors.collecting():
+        if "texts" in body:
+            draft["texts"] = validate_texts(body["texts"], "texts")
+            if default_language is not None and default_language not in draft["texts"]:
+                raise InvalidField(
+                    f"texts.{default_language}",
+                    "is required: it is the site's default language (choose another default "
+                    "in the site's settings first)",
+                )
+    with errors.collecting():
+        if "vendors" in body:
+            draft["vendors"] = validate_vendors(body["vendors"], "vendors", ids_required)
+    errors.raise_any()
+    return {key: draft[key] for key in DRAFT_FIELDS if key in draft}
+
+
+def validate_site_draft(site: Site, body: object) -> dict[str, Any]:
+    """:func:`validate_draft` with the site's rules: its auto-blocking, its default language."""
+    return validate_draft(body, not site.auto_block, site.default_language)
 
 
 def replace_draft(site: Site, draft: dict[str, Any]) -> None:
@@ -91,19 +112,21 @@ def update_draft(site: Site, **changes: Any) -> None:
     """Change some members of the draft, validating the result as a whole."""
     merged = {key: value for key, value in site.draft.items() if key in DRAFT_FIELDS}
     merged.update(changes)
-    replace_draft(site, validate_draft(merged, not site.auto_block))
+    replace_draft(site, validate_site_draft(site, merged))
 
 
 def parse_publish(body: object) -> bool | None:
     """The ``requires_reconsent`` member of a publish body: true, false or null (decide)."""
     if not isinstance(body, dict):
         raise InvalidField("body", 'send {"requires_reconsent": true|false|null}')
+    errors = FieldErrors()
     for key in body:
         if key != "requires_reconsent":
-            raise InvalidField(str(key), "unknown member")
+            errors.add(str(key), "unknown member")
     value = body.get("requires_reconsent")
     if value is not None and not isinstance(value, bool):
-        raise InvalidField("requires_reconsent", "must be true, false or null")
+        errors.add("requires_reconsent", "must be true, false or null")
+    errors.raise_any()
     return value
 
 

@@ -10,11 +10,12 @@ from flask import current_app
 from markupsafe import escape
 from sqlalchemy import select
 
-from consent.core.texts import LANGUAGES
-from consent.errors import InvalidField, NotFound
+from consent.core.texts import DEFAULT_LANGUAGES
+from consent.errors import FieldErrors, InvalidField, NotFound
 from consent.extensions import db
 from consent.models import Membership, Site, User
 from consent.sites.drafts import default_draft, update_draft
+from consent.sites.languages import validate_default_language
 from consent.sites.validation import normalize_origin, validate_https_url
 from consent.sites.versions import latest_version, publish_draft
 
@@ -30,6 +31,10 @@ SITE_FIELDS = (
 )
 #: Members of the site object that a PATCH may repeat unchanged but never change.
 READ_ONLY = ("site_key", "policy_version")
+#: Settings that are the draft's links (live from the next published version).
+DRAFT_LINKS = ("privacy_policy_url", "cookie_statement_url")
+#: What the admin's settings form changes: the PATCH's members and the cookie statement.
+SETTINGS_FIELDS = (*SITE_FIELDS, "cookie_statement_url")
 
 #: The CNIL's six months by default; at most 13 months (DESIGN.md).
 LIFETIME_RANGE = (1, 395)
@@ -91,16 +96,20 @@ def validate_name(value: object, field: str = "name") -> str:
 
 
 def validate_origins(value: object, field: str = "origins") -> list[str]:
-    """A non-empty list of exact origins, normalised, duplicates dropped (order kept)."""
+    """A non-empty list of exact origins, normalised, duplicates dropped (order kept); every
+    invalid one is named."""
     if not isinstance(value, list) or not value:
         raise InvalidField(field, "must be a non-empty list of origins")
     if len(value) > MAX_ORIGINS:
         raise InvalidField(field, f"at most {MAX_ORIGINS} origins")
+    errors = FieldErrors()
     origins: list[str] = []
     for index, item in enumerate(value):
-        origin = normalize_origin(item, f"{field}[{index}]")
-        if origin not in origins:
-            origins.append(origin)
+        with errors.collecting():
+            origin = normalize_origin(item, f"{field}[{index}]")
+            if origin not in origins:
+                origins.append(origin)
+    errors.raise_any()
     return origins
 
 
@@ -112,11 +121,16 @@ def validate_days(value: object, field: str, bounds: tuple[int, int]) -> int:
     return value
 
 
-def validate_language(value: object, field: str = "default_language") -> str:
-    """One of the languages the banner ships texts for."""
-    if value not in LANGUAGES:
-        raise InvalidField(field, f"must be one of {', '.join(LANGUAGES)}")
-    return str(value)
+def validate_language(value: object, field: str = "language") -> str:
+    """A new site's default language: one we ship default texts for (it starts with them)."""
+    if not isinstance(value, str) or value not in DEFAULT_LANGUAGES:
+        raise InvalidField(field, f"must be one of {', '.join(DEFAULT_LANGUAGES)}")
+    return value
+
+
+def _optional_url(value: object, field: str) -> str | None:
+    # An empty form field means no link.
+    return None if value in (None, "") else validate_https_url(value, field)
 
 
 def validate_flag(value: object, field: str) -> bool:
@@ -126,29 +140,38 @@ def validate_flag(value: object, field: str) -> bool:
     return value
 
 
-def apply_site_patch(site: Site, body: object) -> None:
-    """Apply a PATCH: validate every member first, then change all or nothing."""
+def apply_site_patch(site: Site, body: object, members: tuple[str, ...] = SITE_FIELDS) -> None:
+    """Apply a PATCH: validate every member first (reporting every invalid one), then change
+    all or nothing. ``members`` may add ``cookie_statement_url`` (the admin's settings form)."""
     if not isinstance(body, dict):
         raise InvalidField("body", "send an object with the members to change")
     current = site_dict(site)
+    errors = FieldErrors()
     for key in body:
         if key in READ_ONLY:
             if body[key] != current[key]:
-                raise InvalidField(str(key), "is read-only")
-        elif key not in SITE_FIELDS:
-            raise InvalidField(str(key), "unknown member")
+                errors.add(str(key), "is read-only")
+        elif key not in members:
+            errors.add(str(key), "unknown member")
     checks: dict[str, Callable[[Any], Any]] = {
         "name": validate_name,
         "origins": validate_origins,
-        "default_language": validate_language,
+        "default_language": lambda v: validate_default_language(site, v),
         "choice_lifetime_days": lambda v: validate_days(v, "choice_lifetime_days", LIFETIME_RANGE),
         "retention_days": lambda v: validate_days(v, "retention_days", RETENTION_RANGE),
         "privacy_policy_url": lambda v: validate_https_url(v, "privacy_policy_url"),
+        "cookie_statement_url": lambda v: _optional_url(v, "cookie_statement_url"),
         "auto_block": lambda v: validate_flag(v, "auto_block"),
     }
-    clean = {key: check(body[key]) for key, check in checks.items() if key in body}
-    if "privacy_policy_url" in clean:
-        update_draft(site, privacy_policy_url=clean.pop("privacy_policy_url"))
+    clean: dict[str, Any] = {}
+    for key, check in checks.items():
+        if key in body and key in members:
+            with errors.collecting():
+                clean[key] = check(body[key])
+    errors.raise_any()
+    links = {key: clean.pop(key) for key in DRAFT_LINKS if key in clean}
+    if links:
+        update_draft(site, **links)
     for key, value in clean.items():
         setattr(site, key, value)
     # Every owner change reaches every worker's cache within its TTL.
@@ -194,14 +217,21 @@ def create_site(
 def create_owned_site(
     user: User, *, name: str, origins: list[str], language: str, privacy_url: str
 ) -> Site:
-    """Create a site (version 1 with the default texts) whose owner is ``user``."""
-    site = create_site(
-        name=validate_name(name),
-        origins=validate_origins(origins),
-        vendors={},
-        language=validate_language(language, "language"),
-        privacy_url=validate_https_url(privacy_url, "privacy_policy_url"),
-    )
+    """Create a site (version 1 with the default texts) whose owner is ``user``; every
+    invalid value is reported at once."""
+    errors = FieldErrors()
+    clean: dict[str, Any] = {}
+    checks: dict[str, Callable[[], Any]] = {
+        "name": lambda: validate_name(name),
+        "origins": lambda: validate_origins(origins),
+        "language": lambda: validate_language(language),
+        "privacy_url": lambda: validate_https_url(privacy_url, "privacy_policy_url"),
+    }
+    for key, check in checks.items():
+        with errors.collecting():
+            clean[key] = check()
+    errors.raise_any()
+    site = create_site(vendors={}, **clean)
     db.session.add(Membership(user_id=user.id, site_id=site.id, role="owner"))
     db.session.flush()
     return site

@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from consent.core.catalog import CATEGORIES, VENDORS, movable_categories
-from consent.core.texts import LANGUAGES, MAX_TEXT, TEXT_KEYS
-from consent.errors import InvalidField
+from consent.core.texts import LANGUAGE_RULE, MAX_TEXT, TEXT_KEYS, is_language
+from consent.errors import FieldErrors, InvalidField
 
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 
@@ -78,74 +78,105 @@ def validate_https_url(value: object, field: str) -> str:
 def validate_vendors(
     value: object, field: str = "vendors", ids_required: bool = True
 ) -> dict[str, dict[str, Any]]:
-    """Check ``{vendor_id: {category, settings}}`` against the catalogue."""
+    """Check ``{vendor_id: {category, settings}}`` against the catalogue; every invalid
+    vendor, category and setting is reported at once."""
     if not isinstance(value, dict):
         raise InvalidField(field, "must be an object of vendor id → {category, settings}")
+    errors = FieldErrors()
     result: dict[str, dict[str, Any]] = {}
     for vendor_id, entry in value.items():
-        where = f"{field}.{vendor_id}"
-        vendor = VENDORS.get(vendor_id)
-        if vendor is None:
-            raise InvalidField(where, f"unknown vendor {vendor_id!r}")
-        if not isinstance(entry, dict) or set(entry) - {"category", "settings"}:
-            raise InvalidField(where, "must be an object with category and settings")
-        category = entry.get("category", vendor.category)
-        allowed = CATEGORIES if category == vendor.category else movable_categories()
-        if category not in allowed:
-            raise InvalidField(f"{where}.category", "no vendor can be moved into this category")
-        settings = entry.get("settings", {})
-        if not isinstance(settings, dict):
-            raise InvalidField(f"{where}.settings", "must be an object")
-        known = {s.name: s for s in vendor.settings}
-        for name, setting_value in settings.items():
-            setting = known.get(name)
-            if setting is None:
-                raise InvalidField(f"{where}.settings.{name}", "unknown setting")
-            if not setting.valid(setting_value):
-                raise InvalidField(f"{where}.settings.{name}", f"must look like {setting.example}")
-        for setting in vendor.settings:
-            if setting.required and ids_required and setting.name not in settings:
-                raise InvalidField(f"{where}.settings.{setting.name}", "is required")
-        result[vendor_id] = {"category": category, "settings": dict(settings)}
+        with errors.collecting():
+            where = f"{field}.{vendor_id}"
+            result[vendor_id] = _validate_vendor(vendor_id, entry, where, ids_required)
+    errors.raise_any()
     return result
 
 
+def _validate_vendor(
+    vendor_id: str, entry: object, where: str, ids_required: bool
+) -> dict[str, Any]:
+    vendor = VENDORS.get(vendor_id)
+    if vendor is None:
+        raise InvalidField(where, f"unknown vendor {vendor_id!r}")
+    if not isinstance(entry, dict) or set(entry) - {"category", "settings"}:
+        raise InvalidField(where, "must be an object with category and settings")
+    errors = FieldErrors()
+    category = entry.get("category", vendor.category)
+    allowed = CATEGORIES if category == vendor.category else movable_categories()
+    if category not in allowed:
+        errors.add(f"{where}.category", "no vendor can be moved into this category")
+    settings = entry.get("settings", {})
+    if not isinstance(settings, dict):
+        errors.add(f"{where}.settings", "must be an object")
+        settings = {}
+    known = {s.name: s for s in vendor.settings}
+    for name, setting_value in settings.items():
+        setting = known.get(name)
+        if setting is None:
+            errors.add(f"{where}.settings.{name}", "unknown setting")
+        elif not setting.valid(setting_value):
+            errors.add(f"{where}.settings.{name}", f"must look like {setting.example}")
+    for setting in vendor.settings:
+        if setting.required and ids_required and setting.name not in settings:
+            errors.add(f"{where}.settings.{setting.name}", "is required")
+    errors.raise_any()
+    return {"category": category, "settings": dict(settings)}
+
+
 def validate_texts(value: object, field: str = "texts") -> dict[str, Any]:
-    """Check banner texts: known languages, exactly the known keys, plain strings ≤ 2,000."""
+    """Check banner texts: each language a primary subtag, each complete (every key, none
+    blank, the placeholder naming ``{vendor}``), plain strings ≤ 2,000; all problems at once."""
     if not isinstance(value, dict) or not value:
         raise InvalidField(field, "must be an object of language → texts")
+    errors = FieldErrors()
     for lang, texts in value.items():
-        where = f"{field}.{lang}"
-        if lang not in LANGUAGES:
-            raise InvalidField(where, f"language must be one of {', '.join(LANGUAGES)}")
-        if not isinstance(texts, dict):
-            raise InvalidField(where, "must be an object")
-        for key in (*TEXT_KEYS, "categories"):
-            if key not in texts:
-                raise InvalidField(f"{where}.{key}", "is required")
-        for key, text in texts.items():
+        with errors.collecting():
+            _validate_language_texts(lang, texts, f"{field}.{lang}")
+    errors.raise_any()
+    return value
+
+
+def _validate_language_texts(lang: str, texts: object, where: str) -> None:
+    if not is_language(lang):
+        raise InvalidField(where, LANGUAGE_RULE)
+    if not isinstance(texts, dict):
+        raise InvalidField(where, "must be an object of the banner's texts")
+    errors = FieldErrors()
+    for key in (*TEXT_KEYS, "categories"):
+        if key not in texts:
+            errors.add(f"{where}.{key}", "is required")
+    for key, text in texts.items():
+        with errors.collecting():
             if key == "categories":
                 _validate_category_texts(text, f"{where}.categories")
             elif key not in TEXT_KEYS:
                 raise InvalidField(f"{where}.{key}", "unknown text key")
             else:
                 _validate_text(text, f"{where}.{key}")
-    return value
+    if isinstance(texts.get("placeholder"), str) and "{vendor}" not in texts["placeholder"]:
+        errors.add(f"{where}.placeholder", "must contain {vendor}, where the vendor's name goes")
+    errors.raise_any()
 
 
 def _validate_category_texts(value: object, field: str) -> None:
     if not isinstance(value, dict) or set(value) != set(CATEGORIES):
         raise InvalidField(field, "must hold title and description for all five categories")
+    errors = FieldErrors()
     for cat, entry in value.items():
         if not isinstance(entry, dict) or set(entry) != {"title", "description"}:
-            raise InvalidField(f"{field}.{cat}", "must be {title, description}")
+            errors.add(f"{field}.{cat}", "must be {title, description}")
+            continue
         for key, text in entry.items():
-            _validate_text(text, f"{field}.{cat}.{key}")
+            with errors.collecting():
+                _validate_text(text, f"{field}.{cat}.{key}")
+    errors.raise_any()
 
 
 def _validate_text(value: object, field: str) -> None:
     if not isinstance(value, str) or len(value) > MAX_TEXT:
         raise InvalidField(field, f"must be text of at most {MAX_TEXT} characters")
+    if not value.strip():
+        raise InvalidField(field, "must not be empty: the banner shows it")
 
 
 @lru_cache(maxsize=4096)

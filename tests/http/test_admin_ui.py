@@ -172,7 +172,7 @@ def test_create_site_makes_the_signed_in_user_its_owner(app: Flask) -> None:
         ({"origins": "https://ok.example\nhttps://bad.example/path"}, "origins"),
         ({"privacy_policy_url": "javascript:alert(1)"}, "privacy_policy_url"),
         ({"name": ""}, "name"),
-        ({"language": "fr"}, "language"),
+        ({"language": "es"}, "language"),
     ],
 )
 def test_create_site_shows_the_error_next_to_the_field(
@@ -310,7 +310,7 @@ def test_texts_form_stores_markup_exactly_and_previews_the_draft(
     assert too_long.status_code == 422
     assert Page.of(too_long).find("p", data_field_error="categories.social.title")
     assert draft_of(app, site)["texts"]["nl"]["title"] == MARKUP
-    assert ui.get(f"/admin/sites/{site}/texts/de").status_code == 404
+    assert ui.get(f"/admin/sites/{site}/texts/es").status_code == 404
     # The preview frame runs the real bundle on the draft: its config carries the new text.
     frame = Page.of(ui.get(url)).find("iframe", data_preview_frame="nl")[0]
     assert frame.attrs["sandbox"] == "allow-scripts"

@@ -109,7 +109,7 @@ def test_older_published_version_is_accepted(app: Flask, client: FlaskClient, si
         ({"policy_version": True}, "policy_version"),
         ({"policy_version": 1.0}, "policy_version"),
         ({"policy_hash": "0" * 64}, "policy_hash"),
-        ({"language": "de"}, "language"),
+        ({"language": "es"}, "language"),
         ({"language": 1}, "language"),
         ({"categories": {"performance": "yes"}}, "categories.performance"),
         ({"categories": {"marketing": True}}, "categories.marketing"),

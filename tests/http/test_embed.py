@@ -38,7 +38,7 @@ def test_loader_carries_the_sites_config(app: Flask, client: FlaskClient, site: 
         assert config["build"] == banner.current().build == sha256(code.encode()).hexdigest()
     assert config["site_key"] == site and config["api_base"] == "http://consent.test"
     # The default language's texts; the loader asks the config API for another one's.
-    assert set(config["translations"]) == {"en"} and config["languages"] == ["en", "nl"]
+    assert set(config["translations"]) == {"en"} and config["languages"] == ["de", "en", "fr", "nl"]
     assert config["policy_version"] == 1
 
 

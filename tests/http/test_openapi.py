@@ -29,7 +29,7 @@ from consent.audit.streams import MEDIA_TYPES
 from consent.core.catalog import CATEGORIES, CONSENT_MODE, VENDORS
 from consent.core.chain import ACTIONS, FAILURE_REASONS, HASHED_FIELDS
 from consent.core.gate import REASONS
-from consent.core.texts import LANGUAGES, TEXT_KEYS
+from consent.core.texts import LANGUAGE_PATTERN, TEXT_KEYS
 from consent.errors import FALLBACK_CODE, HTTP_CODES, ConsentError
 from consent.ledger import kantara, stats
 from consent.ledger.choices import CONSENT_FIELDS
@@ -246,7 +246,6 @@ SCHEMA_LISTS = [
     ("Texts/required", (*TEXT_KEYS, "categories")),
     ("Texts/properties/categories/required", CATEGORIES),
     ("Config/properties/vendors/propertyNames/enum", tuple(sorted(VENDORS))),
-    ("OwnerSite/properties/default_language/enum", LANGUAGES),
     ("OwnerSitePatch/properties", (*owner.SITE_FIELDS, *owner.READ_ONLY)),
     ("OwnerDraftInput/properties", drafts.DRAFT_FIELDS),
     ("OwnerDraft/properties/vendors/propertyNames/enum", tuple(sorted(VENDORS))),
@@ -287,6 +286,15 @@ def test_parameters_are_the_codes_constants(
 
 def test_error_codes_are_every_code_the_service_answers_with() -> None:
     assert set(_at("Error/properties/error/properties/code/enum")) == _error_codes()
+
+
+def test_languages_are_the_codes_pattern() -> None:
+    for pointer in (
+        "OwnerSite/properties/default_language/pattern",
+        "OwnerSitePatch/properties/default_language/pattern",
+        "OwnerDraftInput/properties/texts/propertyNames/pattern",
+    ):
+        assert _at(pointer) == LANGUAGE_PATTERN, pointer
 
 
 def test_a_422_lists_every_invalid_field() -> None:

@@ -58,8 +58,10 @@ class Example:
 
 
 def texts(overrides: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The default en/nl texts with a site's own wording laid over them (per key)."""
-    result = copy.deepcopy(DEFAULT_TEXTS)
+    """The default en/nl texts with a site's own wording laid over them (per key); the
+    reference sites speak English and Dutch only, so no generic German or French beside
+    their own wording."""
+    result = copy.deepcopy({lang: DEFAULT_TEXTS[lang] for lang in ("en", "nl")})
     for lang, changes in overrides.items():
         for key, value in changes.items():
             if key == "categories":
@@ -104,7 +106,10 @@ def load_example(slug: str, public_url: str) -> Site:
         return site
     links = _links(example, public_url)
     drafts = [
-        validate_draft({**links, "texts": r.texts, "vendors": r.vendors}) for r in example.revisions
+        validate_draft(
+            {**links, "texts": r.texts, "vendors": r.vendors}, default_language=example.language
+        )
+        for r in example.revisions
     ]
     site = Site(
         site_key=new_site_key(),
