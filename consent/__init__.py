@@ -42,6 +42,7 @@ def _init_services(app: Flask) -> None:
     from consent.ledger import append as ledger
     from consent.ledger import transparency
     from consent.scans import jobs as scan_jobs
+    from consent.sites import broadcast
     from consent.sites.state import SiteCache
 
     db.init_app(app)
@@ -58,9 +59,10 @@ def _init_services(app: Flask) -> None:
     transparency.init_app(app)
     ledger.init_app(app)
     csrf.init_app(app)
-    app.extensions["consent_sites"] = SiteCache(
+    app.extensions["consent_sites"] = cache = SiteCache(
         app.config["CONSENT_STATE_TTL"], app.config["CONSENT_SITE_CACHE_SIZE"]
     )
+    broadcast.init_app(app, cache)
     banner.init_app(app)
     scan_jobs.init_app(app)
     errors.init_app(app)

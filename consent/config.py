@@ -27,6 +27,16 @@ def _positive(raw: str, name: str) -> int:
     return int(raw)
 
 
+def _seconds(raw: str, name: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:
+        raise ConfigError(f"CONSENT_{name} must be a number of seconds (0 to 86400), not {raw!r}")
+    return value
+
+
 def database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs written without a driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -52,12 +62,13 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
         #: Redis for shared rate limits (``None``: each worker counts in memory).
         CONSENT_REDIS_URL=env.get("CONSENT_REDIS_URL") or None,
         #: Seconds between pings while a configured Redis is unreachable.
-        CONSENT_REDIS_RECHECK=5.0,
+        CONSENT_REDIS_RECHECK=_seconds(env.get("CONSENT_REDIS_RECHECK", "5"), "REDIS_RECHECK"),
         RATELIMIT_KEY_PREFIX="consent",
         CONSENT_LOG_KEY=env.get("CONSENT_LOG_KEY"),
         CONSENT_LOG_KEY_RETIRED=_env_list("CONSENT_LOG_KEY_RETIRED"),
-        #: Seconds a worker trusts its cached site state before re-checking its version.
-        CONSENT_STATE_TTL=1.0,
+        #: Seconds a worker trusts its cached site state before re-checking its version
+        #: (with Redis, a change also reaches every worker at once through pub/sub).
+        CONSENT_STATE_TTL=_seconds(env.get("CONSENT_STATE_TTL", "1"), "STATE_TTL"),
         #: Sites whose state one worker keeps (least recently used go first).
         CONSENT_SITE_CACHE_SIZE=_positive(
             env.get("CONSENT_SITE_CACHE_SIZE", "10000"), "SITE_CACHE_SIZE"

@@ -1,7 +1,7 @@
 """The one connection to Redis, and what happens when Redis is away.
 
-Redis is an optimisation here (shared rate limits today, invalidation and job queues
-later), never a dependency of recording a consent: every use goes through
+Redis is an optimisation here (shared rate limits, site changes announced to every
+worker; job queues later), never a dependency of recording a consent: every use goes through
 :meth:`RedisLink.call` with a fallback. Connect and read timeouts are short, so a
 black-holed Redis costs one request about ``timeout`` seconds; after that the link is
 marked down and every caller gets the fallback at once, while one background thread
@@ -80,7 +80,7 @@ class RedisLink:
                 self._warned_at = now
                 log.warning(
                     "Redis at %s is unavailable (%s); rate limits are counted per worker "
-                    "until it answers again",
+                    "and site changes wait for each worker's re-check until it answers again",
                     self.pool.connection_kwargs.get("host", self.url),
                     type(error).__name__,
                 )
@@ -99,4 +99,7 @@ class RedisLink:
                 continue
             self.pool.disconnect()  # drop connections opened before the outage
             self._down = False
-            log.warning("Redis at %s answers again; rate limits are shared again", self.url)
+            log.warning(
+                "Redis at %s answers again; rate limits and site changes are shared again",
+                self.pool.connection_kwargs.get("host", self.url),
+            )

@@ -2,12 +2,14 @@
 
 Publishing and the versions themselves live in :mod:`consent.sites.versions`; a publish
 or an owner change bumps the site's state version, which the cache re-reads at most once
-per TTL.
+per TTL; with Redis, :mod:`consent.sites.broadcast` drops the site from every worker's
+cache at once.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 import weakref
@@ -203,6 +205,8 @@ class SiteCache:
         self.ttl = ttl
         self._entries: LRUCache[str, tuple[SiteState, float]] = LRUCache(maxsize=size)
         self._lock = threading.Lock()
+        #: Moves on at every forget or clear: a state read before it is not trusted for a TTL.
+        self._epoch = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -211,6 +215,7 @@ class SiteCache:
         """The state of ``site_key``; raises :class:`NotFound` or :class:`Unavailable`."""
         with self._lock:
             entry = self._entries.get(site_key)
+            epoch = self._epoch
         now = time.monotonic()
         if entry is not None and now - entry[1] < self.ttl:
             return entry[0]
@@ -227,13 +232,21 @@ class SiteCache:
             if state is None:
                 self._entries.pop(site_key, None)
                 raise NotFound("unknown site")
-            self._entries[site_key] = (state, now)
+            # A change announced while this read ran may postdate it: re-check next time.
+            self._entries[site_key] = (state, now if epoch == self._epoch else -math.inf)
         return state
 
     def forget(self, site_key: str) -> None:
-        """Drop a site so the next request reloads it (used after local changes)."""
+        """Drop a site so the next request reloads it (a change here or announced)."""
         with self._lock:
             self._entries.pop(site_key, None)
+            self._epoch += 1
+
+    def clear(self) -> None:
+        """Drop every site (changes may have been missed: Redis was away)."""
+        with self._lock:
+            self._entries.clear()
+            self._epoch += 1
 
     def _refresh(self, site_key: str, cached: SiteState | None) -> SiteState | None:
         version = db.session.scalar(select(Site.state_version).where(Site.site_key == site_key))

@@ -16,6 +16,7 @@ from consent.core.catalog import blocking_rules
 from consent.errors import NotFound
 from consent.sites.seen_origins import note_embed
 from consent.sites.state import site_state
+from consent.visitor.compression import negotiate
 
 bp = Blueprint("embed", __name__)
 
@@ -87,7 +88,7 @@ def loader(site_key: str) -> BaseResponse:
     note_embed(site.site_id, site.site_key, request.headers.get("Referer"))
     response = _script(body)
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
-    return response.make_conditional(request)
+    return negotiate(response, request)
 
 
 @bp.get("/banner.css")
@@ -98,7 +99,7 @@ def stylesheet() -> BaseResponse:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
-    return response.make_conditional(request)
+    return negotiate(response, request)
 
 
 @bp.get("/builds")
@@ -112,7 +113,7 @@ def builds() -> Response:
 
 
 @bp.get("/builds/<build>.js")
-def build_code(build: str) -> Response:
+def build_code(build: str) -> BaseResponse:
     """The code of one build, exactly as served (immutable: its name is its hash)."""
     code = banner.build_code(build) if _BUILD.fullmatch(build) else None
     if code is None:
@@ -120,7 +121,8 @@ def build_code(build: str) -> Response:
     response = Response(code, mimetype="text/javascript")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response
+    response.set_etag(build[:32])
+    return negotiate(response, request)
 
 
 @bp.get("/builds/<build>/run.js")

@@ -116,14 +116,17 @@ def test_a_black_holed_redis_is_asked_once_not_per_request(
         assert statuses == [201] * 20
         link = app.extensions["consent_redis"]
         # Every wait is bounded by the short timeout, and only the first request waits:
-        # after one timed-out connection the others are answered from worker memory.
+        # after one timed-out connection the others are answered from worker memory. The
+        # worker's subscription to site changes (a background thread) may have found the
+        # hole first, in parallel: then two connections, never one per request.
         assert link.pool.connection_kwargs["socket_connect_timeout"] <= 0.1
         assert link.pool.connection_kwargs["socket_timeout"] <= 0.1
-        assert len(hole.accepted) == 1
+        asked = len(hole.accepted)
+        assert asked in (1, 2)
         warnings = [r for r in caplog.records if r.name == "consent.redis"]
         assert len(warnings) == 1, [r.getMessage() for r in warnings]
         assert _redis_state(app) == "unavailable"
-        assert len(hole.accepted) == 1
+        assert len(hole.accepted) == asked
     finally:
         hole.close()
         _dispose(app)
