@@ -232,14 +232,37 @@ LANGUAGE_NAMES: dict[str, str] = {
 
 #: Interface words that are not banner texts (the owner does not edit them), per language;
 #: a language without its own gets English's. The config carries the page language's.
+#: ``load`` is a placeholder's button ({category}: the title of the category it turns on);
+#: ``disabled`` a placeholder for a vendor the site does not enable; ``withdrawn`` what the
+#: banner announces after a withdrawal.
 LABELS: dict[str, dict[str, str]] = {
-    "en": {"cookies": "Cookie statement", "load": "Allow and load", "vendors": "Vendors"},
-    "nl": {"cookies": "Cookieverklaring", "load": "Toestaan en laden", "vendors": "Partijen"},
-    "de": {"cookies": "Cookie-Erklärung", "load": "Erlauben und laden", "vendors": "Anbieter"},
+    "en": {
+        "cookies": "Cookie statement",
+        "load": "Allow “{category}” and load",
+        "vendors": "Vendors",
+        "disabled": "{vendor} is not enabled on this site, so this content stays blocked.",
+        "withdrawn": "Your consent has been withdrawn.",
+    },
+    "nl": {
+        "cookies": "Cookieverklaring",
+        "load": "“{category}” toestaan en laden",
+        "vendors": "Partijen",
+        "disabled": "{vendor} is op deze site niet ingeschakeld: deze inhoud blijft geblokkeerd.",
+        "withdrawn": "Uw toestemming is ingetrokken.",
+    },
+    "de": {
+        "cookies": "Cookie-Erklärung",
+        "load": "„{category}“ erlauben und laden",
+        "vendors": "Anbieter",
+        "disabled": "{vendor} ist auf dieser Website nicht aktiviert: der Inhalt bleibt blockiert.",
+        "withdrawn": "Ihre Einwilligung wurde widerrufen.",
+    },
     "fr": {
         "cookies": "Déclaration relative aux cookies",
-        "load": "Autoriser et charger",
+        "load": "Autoriser « {category} » et charger",
         "vendors": "Fournisseurs",
+        "disabled": "{vendor} n'est pas activé sur ce site : ce contenu reste bloqué.",
+        "withdrawn": "Votre consentement a été retiré.",
     },
 }
 

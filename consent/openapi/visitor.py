@@ -127,7 +127,7 @@ VISITOR_SCHEMAS: dict[str, Any] = {
             "default_language": _STRING,
             "languages": {"type": "array", "items": _STRING},
             "texts": ref("Texts"),
-            "labels": keyed(("cookies", "load", "vendors"), _STRING),
+            "labels": keyed(("cookies", "load", "vendors", "disabled", "withdrawn"), _STRING),
             "auto_block": {"type": "boolean"},
             "origins": {"type": "array", "items": _STRING},
             "build": HEX64,

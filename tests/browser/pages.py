@@ -84,6 +84,8 @@ _EMBEDS_HEAD = """
 _EMBEDS_BODY = """
 <iframe data-consent-vendor="vimeo" data-src="https://player.vimeo.com/video/1"
   width="480" height="270" title="Product video"></iframe>
+<iframe data-consent-vendor="youtube" data-src="https://www.youtube.com/embed/1"
+  width="480" height="270" title="Not enabled"></iframe>
 """
 
 #: Page name → (site name or literal key, html lang, extra head, extra body, CSP kind).

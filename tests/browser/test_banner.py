@@ -232,3 +232,62 @@ def test_an_unlisted_origin_shows_no_banner_and_says_why(visit: Visit) -> None:
     # A page on a listed origin of the same site shows it.
     visit.open("tags.html")
     visit.banner().wait_for()
+
+
+def test_tab_stays_in_the_open_preferences_and_focus_returns_to_the_opener(
+    visit: Visit,
+) -> None:
+    page = visit.open("tags.html")
+    visit.banner().wait_for()
+    visit.choose("reject-all")
+    # Reopened from the page's link: the preferences are a modal layer.
+    page.locator("[data-consent-open]").focus()
+    page.keyboard.press("Enter")
+    visit.action("save").wait_for()
+    for key in ["Tab"] * 12 + ["Shift+Tab"] * 12:
+        page.keyboard.press(key)
+        assert focused(visit)["host"] == "consent-ledger", key
+    assert visit.banner().get_attribute("aria-modal") == "true"
+    tab_to(visit, "action", "save")
+    with page.expect_response(lambda r: r.url.endswith("/consents")):
+        page.keyboard.press("Enter")
+    visit.settle()
+    assert page.evaluate("document.activeElement.hasAttribute('data-consent-open')")
+
+
+def test_after_a_first_layer_choice_focus_is_on_the_page_never_body(visit: Visit) -> None:
+    page = visit.open("tags.html")
+    visit.banner().wait_for()
+    visit.choose("accept-all")
+    # The banner showed itself: focus goes to the page's first focusable element.
+    assert page.evaluate("document.activeElement.id") == "q"
+
+
+def test_withdrawal_is_confirmed_and_the_first_layer_shows_again(visit: Visit) -> None:
+    page = visit.open("tags.html")
+    visit.banner().wait_for()
+    visit.choose("accept-all")
+    assert not visit.banner().is_visible()
+    with page.expect_response(lambda r: r.url.endswith("/consents")):
+        visit.call("Consent.withdraw()")
+    visit.banner().wait_for()
+    status = visit.banner().locator('[role="status"]')
+    assert status.inner_text() == "Your consent has been withdrawn."
+    assert visit.action("accept-all").is_visible() and visit.action("reject-all").is_visible()
+
+
+def test_phone_preferences_keep_save_and_reject_in_view(visit: Visit) -> None:
+    page = visit.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    visit.open("tags.html")
+    visit.banner().wait_for()
+    visit.action("customize").click()
+    for action in ("save", "reject-all"):
+        box = visit.action(action).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, action
+        # Nothing covers it: the point at its centre is the button itself.
+        hit = visit.action(action).evaluate(
+            "(b, [x, y]) => b.getRootNode().elementFromPoint(x, y) === b",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
+        assert hit, action

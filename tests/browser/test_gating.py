@@ -168,7 +168,8 @@ def test_withdraw_clears_cookies_on_parent_domains(visit: Visit) -> None:
 def test_placeholder_button_loads_the_vimeo_iframe(visit: Visit) -> None:
     page = visit.open("embeds.html")
     visit.banner().wait_for()
-    button = page.get_by_role("button", name="Allow and load")
+    # The button says what it turns on (issue 19 item 15).
+    button = page.get_by_role("button", name="Allow “Targeting and advertising” and load")
     button.wait_for()
     assert page.get_by_text("This content from Vimeo is blocked until you allow it.").is_visible()
     frame = page.locator("iframe[data-consent-vendor=vimeo]")
@@ -190,7 +191,7 @@ def test_placeholder_button_loads_the_vimeo_iframe(visit: Visit) -> None:
     # Performance is not granted, so Vimeo is asked not to track.
     assert frame.get_attribute("src") == "https://player.vimeo.com/video/1?dnt=1"
     frame.wait_for()
-    assert page.get_by_role("button", name="Allow and load").count() == 0
+    assert page.locator('[data-consent-action="allow-vendor"]').count() == 0
     page.frame_locator("iframe[data-consent-vendor=vimeo]").get_by_text("vimeo player").wait_for()
     assert visit.hits("player.vimeo.com") == ["https://player.vimeo.com/video/1?dnt=1"]
 
@@ -245,3 +246,15 @@ def test_privacy_signal_starts_targeting_off_with_notice(
     assert body["categories"]["targeting"] is False
     page.wait_for_function("() => window.__gaLoaded === 1")
     assert visit.hits("snap.licdn.com") == visit.hits("connect.facebook.net") == []
+
+
+def test_a_frame_of_a_vendor_not_enabled_says_so(visit: Visit) -> None:
+    # Not an empty box: a placeholder that names the vendor and offers nothing to allow.
+    page = visit.open("embeds.html")
+    visit.banner().wait_for()
+    page.get_by_text("youtube is not enabled on this site").wait_for()
+    frame = page.locator("iframe[data-consent-vendor=youtube]")
+    assert not frame.is_visible() and frame.get_attribute("src") is None
+    visit.choose("accept-all")
+    assert not frame.is_visible() and visit.hits("www.youtube.com") == []
+    assert page.get_by_text("youtube is not enabled on this site").is_visible()

@@ -61,7 +61,7 @@ def test_a_new_site_speaks_english_dutch_german_and_french(client: FlaskClient, 
         config = visitor.config(lang=asked)
         assert config["language"] == language
         assert config["texts"] == DEFAULT_TEXTS[language]
-    assert visitor.config(lang="de")["labels"]["load"] == "Erlauben und laden"
+    assert visitor.config(lang="de")["labels"]["load"] == "„{category}“ erlauben und laden"
     assert visitor.config(lang="fr")["labels"]["vendors"] == "Fournisseurs"
     # The embed carries the default language's texts only, and names the others.
     config = _inlined_config(client.get(f"/embed/{site}.js").get_data(as_text=True))

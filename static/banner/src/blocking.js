@@ -50,6 +50,12 @@ function addScript(src, from) {
   }
 }
 
+// A blocked frame: hidden, its placeholder before it.
+function block(node, id) {
+  node.style.setProperty('display', 'none', 'important');
+  placeholders.set(node, placeholder(node, id));
+}
+
 // Whether the latest answer allows vendor ``id``.
 function allowed(id) {
   return !!answer && (answer.decisions[id] || {}).allowed === true;
@@ -73,6 +79,8 @@ export function scan() {
         // The gate's reason: the vendor is not enabled for this site.
         console.warn(`[consent] ${id} held back: vendor_disabled`);
       warned[id] = true;
+      // A frame says so instead of an empty box.
+      if (tag === 'iframe' && !holder) block(node, id);
     } else if (tag === 'script') {
       if (allowed(id) && addScript(node.getAttribute('data-src'), node)) return;
     } else if (allowed(id)) {
@@ -84,10 +92,7 @@ export function scan() {
       node.removeAttribute('data-src');
       node.style.removeProperty('display');
       node[tag === 'link' ? 'href' : 'src'] = src;
-    } else if (tag === 'iframe' && !holder) {
-      node.style.setProperty('display', 'none', 'important');
-      placeholders.set(node, placeholder(node, id));
-    }
+    } else if (tag === 'iframe' && !holder) block(node, id);
   }
 }
 

@@ -29,8 +29,8 @@ import { begin, choice, on, record } from './choices.js';
 import { readConfig } from './config.js';
 import { consentMode } from './consent-mode.js';
 import { guard, whenReady } from './page.js';
-import { setSite } from './site.js';
-import { show } from './ui.js';
+import { labels, setSite } from './site.js';
+import { announce, show } from './ui.js';
 import { gtag } from './vendor-apis.js';
 
 // Set Consent Mode's default, take the site, read the token; window.Consent and
@@ -58,7 +58,15 @@ function start(config) {
     acceptAll: () => record('accept_all'),
     rejectAll: () => record('reject_all'),
     save: (categories) => record('custom', categories),
-    withdraw: () => record('withdraw'),
+    // Withdrawal is confirmed aloud and the first layer shows again.
+    withdraw: () => {
+      const done = record('withdraw');
+      whenReady(() => {
+        show(null);
+        announce(labels.withdrawn);
+      });
+      return done;
+    },
     get: () => choice && choiceFrom(choice),
     on,
   };

@@ -6,29 +6,39 @@ import { el, shadowHost } from './dom.js';
 import { guard } from './page.js';
 import { labels, texts, vendors } from './site.js';
 
-/** A placeholder before ``frame`` whose button allows just vendor ``id`` (its category). */
+/**
+ * A placeholder before ``frame`` whose button allows vendor ``id``'s category (it says which);
+ * for a vendor the site does not enable, one that says so, without a button.
+ */
 export function placeholder(frame, id) {
   const vendor = vendors[id];
-  const name = vendor.name;
-  const allow = el(
-    'button',
-    {
-      type: 'button',
-      'aria-describedby': 'cl-ph-text',
-      'data-consent-action': 'allow-vendor',
-      'data-consent-vendor': id,
-    },
-    labels.load,
-  );
-  // The current choice plus the vendor's category.
-  allow.addEventListener(
-    'click',
-    guard(() => record('custom', Object.assign(choiceFrom(choice), { [vendor.category]: true }))),
-  );
+  const name = vendor ? vendor.name : id;
+  let allow;
+  if (vendor) {
+    allow = el(
+      'button',
+      {
+        type: 'button',
+        'aria-describedby': 'cl-ph-text',
+        'data-consent-action': 'allow-vendor',
+        'data-consent-vendor': id,
+      },
+      labels.load.split('{category}').join(texts.categories[vendor.category].title),
+    );
+    // The current choice plus the vendor's category.
+    allow.addEventListener(
+      'click',
+      guard(() => record('custom', Object.assign(choiceFrom(choice), { [vendor.category]: true }))),
+    );
+  }
   const box = el(
     'div',
     { class: 'cl-placeholder', role: 'group', 'aria-label': name },
-    el('p', { id: 'cl-ph-text' }, texts.placeholder.split('{vendor}').join(name)),
+    el(
+      'p',
+      { id: 'cl-ph-text' },
+      (vendor ? texts.placeholder : labels.disabled).split('{vendor}').join(name),
+    ),
     allow,
   );
   const holder = shadowHost('consent-ledger-placeholder', box);

@@ -8,8 +8,9 @@ import { afterPaint } from './page.js';
 import { config, labels, signals, texts, unlisted, vendors } from './site.js';
 import { vendorsIn } from './vendors.js';
 
-// The banner's elements and the switches, in CATEGORY_IDS order (necessary first).
-let host, dialog, links, actions, customize, prefs, save;
+// The banner's elements (``status``: a polite live region) and the switches, in
+// CATEGORY_IDS order (necessary first).
+let host, dialog, status, links, actions, customize, prefs, save;
 const inputs = [];
 // Where focus returns on closing; whether the preferences were asked for; what the switches
 // show when shown.
@@ -35,6 +36,7 @@ function build() {
       hidden: '',
     },
     el('h2', { id: 'cl-title' }, texts.title),
+    (status = el('p', { role: 'status', class: 'cl-status' })),
     el('p', { id: 'cl-desc' }, texts.description),
     signals.gpc || signals.dnt
       ? el('p', { class: 'cl-notice', role: 'note' }, texts.gpc_notice)
@@ -115,19 +117,32 @@ function setSwitches() {
   for (const input of inputs) input.checked = input.disabled || !!(initial && initial[input.name]);
 }
 
+// Open (or close) the preferences: a modal layer while open.
 function expand(on) {
   if (on) buildPrefs();
   if (prefs) prefs.hidden = save.hidden = !on;
   customize.hidden = on;
+  dialog.setAttribute('aria-modal', on);
 }
 
-/** Hide the banner (if shown), focus back where it was. */
+/**
+ * Hide the banner (if shown); focus goes back where it was, or (the banner showed itself) to
+ * the page's first focusable element: never to <body>.
+ */
 export function close() {
   if (!dialog || dialog.hidden) return;
   dialog.hidden = true;
-  const target = returnFocus;
+  status.textContent = '';
+  let target = returnFocus;
   returnFocus = null;
-  if (target && target.isConnected) target.focus();
+  if (!(target && target.isConnected))
+    target = document.querySelector('a[href],button,input,select,textarea,[tabindex="0"]');
+  if (target) target.focus();
+}
+
+/** Say ``text`` politely (a live region in the banner), e.g. that consent was withdrawn. */
+export function announce(text) {
+  status.textContent = text;
 }
 
 function onClick(event) {
@@ -146,10 +161,20 @@ function onClick(event) {
 }
 
 function onKey(event) {
+  const open = prefs && !prefs.hidden;
+  // While the preferences are open, Tab stays inside the banner.
+  if (event.key === 'Tab' && open) {
+    const stops = [...dialog.querySelectorAll('a,button:not([hidden]),input:enabled')];
+    const edge = stops[event.shiftKey ? 0 : stops.length - 1];
+    if (event.composedPath()[0] === edge) {
+      event.preventDefault();
+      stops[event.shiftKey ? stops.length - 1 : 0].focus();
+    }
+  }
   if (event.key !== 'Escape') return;
   event.stopPropagation();
   // Escape is not a choice: it steps back to the first layer, or closes without recording.
-  if (prefs && !prefs.hidden && !startedExpanded) {
+  if (open && !startedExpanded) {
     expand(false);
     customize.focus();
   } else {
