@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from consent.access.signin import current_user
 from consent.admin.forms import CsrfForm, MemberForm, TokenForm
 from consent.admin.ui import admin_blueprint, owner_only, site_id
-from consent.core.catalog import VENDORS
+from consent.core.catalog import EXAMPLE_SRC, VENDORS
 from consent.errors import InvalidField
 from consent.extensions import db
 from consent.params import whole
@@ -60,6 +60,8 @@ def _held_back(enabled: Mapping[str, Any]) -> list[dict[str, Any]]:
             "category": enabled[vendor.id]["category"],
             "hosts": list(dict.fromkeys(vendor.hosts)),
             "inline": bool(vendor.inline_markers),
+            "kind": vendor.kind,
+            "example": EXAMPLE_SRC[vendor.id],
         }
         for vendor in VENDORS.values()
         if vendor.id in enabled

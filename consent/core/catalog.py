@@ -207,6 +207,23 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
 )
 
 
+#: The URL of each vendor's standard tag (a script's src, a frame's): the admin's examples.
+EXAMPLE_SRC: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "google-analytics": "https://www.googletagmanager.com/gtag/js?id=G-XXXXXXX",
+        "linkedin-insight": "https://snap.licdn.com/li.lms-analytics/insight.min.js",
+        "meta-pixel": "https://connect.facebook.net/en_US/fbevents.js",
+        "hubspot": "https://js.hs-scripts.com/1234567.js",
+        "vimeo": "https://player.vimeo.com/video/76979871",
+        "youtube": "https://www.youtube-nocookie.com/embed/VIDEO_ID",
+        "leadinfo": "https://cdn.leadinfo.net/ping.js",
+        "twitter": "https://platform.twitter.com/widgets.js",
+        "facebook-social": "https://connect.facebook.net/en_US/sdk.js",
+        "stripe": "https://js.stripe.com/v3/",
+    }
+)
+
+
 def blocking_rules(enabled: Iterable[str]) -> dict[str, list[list[str]]]:
     """What auto-blocking recognises, as the embed's config carries it: ``{id: [hosts,
     markers]}`` (``[hosts]`` without markers).

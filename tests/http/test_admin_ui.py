@@ -416,6 +416,14 @@ def test_snippet_page(ui: FlaskClient, site: str) -> None:
     expected = f'<script src="http://consent.test/embed/{site}.js"></script>'
     assert page.text("code", id="snippet") == expected
     assert page.find("button", data_copy_target="snippet")
+    # The examples name the site's own vendors (issue 19 item 7), not fixed ones.
+    scripts, frames = (e.text for e in page.find("pre", data_snippet_examples=""))
+    assert 'data-consent-vendor="google-analytics"' in scripts
+    assert 'data-consent-vendor="twitter"' in scripts and "youtube" not in scripts + frames
+    assert frames == (
+        '<iframe data-consent-vendor="vimeo" data-src="https://player.vimeo.com/video/76979871"'
+        ' title="…"></iframe>'
+    )
 
 
 def test_tokens_page(app: Flask, client: FlaskClient, ui: FlaskClient, site: str) -> None:
