@@ -72,6 +72,7 @@ def _init_services(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Every blueprint at its prefix; the JSON APIs (token or no auth) skip CSRF."""
+    from consent import landing
     from consent.admin import access_pages, policy_pages
     from consent.admin import api as admin_api
     from consent.admin import pages as admin_pages
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
 
     # (blueprint, URL prefix, a JSON API that needs no CSRF token)
     blueprints = [
+        (landing.bp, None, False),
         (embed.bp, "/embed", False),
         (visitor.bp, "/api/v1/sites", True),
         (demo.bp, "/demo", False),

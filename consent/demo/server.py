@@ -90,6 +90,13 @@ def ensure_demo_site(origin: str) -> Site:
     return site
 
 
+def demo_sites() -> list[Site]:
+    """The sites ``consent demo`` set up in this database (the bakery, reference sites), by
+    name, oldest first: the landing page links their demo pages."""
+    names = [DEMO_NAME, *(example.name for example in examples().values())]
+    return list(db.session.scalars(select(Site).where(Site.name.in_(names)).order_by(Site.id)))
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)

@@ -56,7 +56,8 @@ def test_every_html_page_is_strict(world: World) -> None:
             if answer.mimetype == "text/html":
                 assert_strict_page(answer, (who, url, answer.status_code))
                 pages.add((rule.rule, answer.status_code))
-    # The demo pages, the sign-in pages and every admin and audit page of a site.
+    # The landing page, the demo pages, the sign-in pages and every admin and audit page.
+    assert ("/", 200) in pages
     assert len({rule for rule, _ in pages}) >= 25, sorted(pages)
     print(f"\nheaders: {len(pages)} distinct HTML pages checked")
 
