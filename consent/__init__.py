@@ -34,9 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_services(app: Flask) -> None:
-    """The database, Redis, rate limits, the ledger, CSRF, the site cache, the banner code
-    and handlers."""
-    from consent import banner, errors, service
+    """The database, Redis, rate limits, the ledger, CSRF, the site cache, the banner code,
+    handlers and the templates' filters."""
+    from consent import banner, errors, service, templating
     from consent.access import auth, limits
     from consent.extensions import csrf, db, fail_fast_after_timeouts, tune_sqlite
     from consent.ledger import append as ledger
@@ -68,6 +68,7 @@ def _init_services(app: Flask) -> None:
     errors.init_app(app)
     service.init_app(app)
     auth.init_app(app)
+    templating.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

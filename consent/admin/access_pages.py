@@ -12,6 +12,7 @@ from consent.access.signin import current_user
 from consent.admin.forms import CsrfForm, MemberForm, TokenForm
 from consent.admin.ui import admin_blueprint, owner_only, site_id
 from consent.core.catalog import EXAMPLE_SRC, VENDORS
+from consent.core.times import readable_utc
 from consent.errors import InvalidField
 from consent.extensions import db
 from consent.params import whole
@@ -114,7 +115,8 @@ def revoke(site_key: str, token_id: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         revoke_token(site_id(), token_id)
         db.session.commit()
-        flash(f"Revoked token {token['named']} ({token['role']}, created {token['created_at']}).")
+        created = readable_utc(token["created_at"])
+        flash(f"Revoked token {token['named']} ({token['role']}, created {created}).")
         return redirect(url_for("admin_access.tokens", site_key=site_key))
     return render_template("admin/revoke_token.html", form=form, token=token)
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from consent import banner, create_app
 from consent.core.catalog import VENDORS as CATALOGUE
+from consent.core.times import readable_utc
 from consent.extensions import db
 from consent.models import ApiToken, Membership, Site, User
 from consent.sites.members import token_dict
@@ -485,7 +486,7 @@ def test_revoking_a_token_asks_first_and_says_which(
     stored = _token_row(app, token_id)
     assert stored.revoked_at is None and created_at == token_dict(stored)["created_at"]
     question = page.text("p", data_revoke_token=token_id)
-    assert question == f"Revoke token {named} (auditor, created {created_at})?"
+    assert question == f"Revoke token {named} (auditor, created {readable_utc(created_at)})?"
     assert page.find("form", method="post", action=href)
     assert page.find("a", href=url)  # cancel: back to the list
     assert client.get(verify, headers=headers).status_code == 200
@@ -494,7 +495,7 @@ def test_revoking_a_token_asks_first_and_says_which(
     assert done.status_code == 302 and done.headers["Location"] == url
     after = Page.of(ui.get(url))
     flashed = after.text("div", data_flash="")
-    assert flashed == f"Revoked token {named} (auditor, created {created_at})."
+    assert flashed == f"Revoked token {named} (auditor, created {readable_utc(created_at)})."
     assert not [r for r in after.find("tr") if "data-token-id" in r.attrs]
     assert _token_row(app, token_id).revoked_at is not None
     assert client.get(verify, headers=headers).status_code == 401
@@ -627,7 +628,8 @@ def test_snippet_page_shows_tags_as_text_never_as_elements(ui: FlaskClient, site
     page = Page.of(ui.get(f"/admin/sites/{site}/snippet"))
     for name in ("data-consent-vendor", "data-consent-ignore", "data-src", "data-consent-open"):
         assert not [e for e in page.elements if name in e.attrs], name
-    assert [e.attrs.get("src") for e in page.find("script")] == ["/static/admin/admin.js"]
+    scripts = [e.attrs.get("src") for e in page.find("script")]
+    assert scripts == ["/static/shared/local-time.js", "/static/admin/admin.js"]
     assert not page.find("iframe")
     shown = " ".join(code.text for code in page.find("code"))
     for example in ("data-consent-ignore", 'type="text/plain"', "data-src=", "data-consent-open"):

@@ -34,6 +34,8 @@ from tests.http.test_ledger import run_sql
 AUDITOR = "auditor@example.com"
 OWNER = "owner@example.com"
 MARKUP = '<img src=x onerror="alert(1)"> <b>Bold</b> & "quoted"'
+#: The one script of every audit page: timestamps in the viewer's time zone.
+LOCAL_TIME = "/static/shared/local-time.js"
 
 
 def signed_in(app: Flask, site: str, email: str = AUDITOR, role: str = "auditor") -> FlaskClient:
@@ -168,7 +170,8 @@ def test_receipt_page_replays_the_receipts_own_build(
     # What was chosen, in plain text beside the frames; owner markup never becomes elements.
     assert page.text("dd", data_recorded="action") == "custom"
     assert page.text("dd", data_recorded="button") == "“Save choices”"
-    assert not page.find("img") and not page.find("b") and not page.find("script")
+    assert not page.find("img") and not page.find("b")
+    assert [e.attrs.get("src") for e in page.find("script")] == [LOCAL_TIME]  # ours alone
     hashes = [e.text for e in page.find("code")]
     assert receipt["hash"] in hashes and receipt["prev_hash"] in hashes
     assert receipt["policy_hash"] in hashes
@@ -342,7 +345,7 @@ def test_stats_page_draws_svg_charts_with_tables(
     assert all(page.find("title", id=chart.attrs["aria-labelledby"].split()[0]) for chart in charts)
     assert len(page.find("rect")) == 4  # one bar segment per action today
     assert len(page.find("circle")) == 4  # one point per optional category today
-    assert not page.find("script")
+    assert [e.attrs.get("src") for e in page.find("script")] == [LOCAL_TIME]  # no chart script
     bad = ui.get(f"/audit/sites/{site}/stats", query_string={"bucket": "year"})
     assert bad.status_code == 422
 

@@ -1,0 +1,20 @@
+"""What the templates of every area share beyond Flask's defaults: the ``timestamp`` filter."""
+
+from __future__ import annotations
+
+from flask import Flask
+from markupsafe import Markup
+
+from consent.core.times import readable_utc
+
+
+def timestamp(stamp: str) -> Markup:
+    """A stored timestamp as ``<time>``: readable UTC, the exact value in ``datetime`` and
+    ``title``; static/shared/local-time.js rewrites the text in the viewer's time zone."""
+    element = Markup('<time datetime="{0}" title="{0}" data-local-time>{1}</time>')
+    return element.format(stamp, readable_utc(stamp))  # format escapes both values
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters on the app's Jinja environment."""
+    app.add_template_filter(timestamp)

@@ -1,0 +1,125 @@
+"""The admin and audit pages as people read them, in Chromium: timestamps show in the
+viewer's time zone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from consent.core.times import MONTHS
+from tests.helpers import Visitor
+
+from .conftest import Service
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+OWNER = "phone-owner@example.com"
+PASSWORD = "a long phone-width password"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def owned(service: Service) -> dict[str, Any]:
+    """A site of OWNER's with two versions, a token, a long subject id's receipts; its key,
+    the subject and the first receipt."""
+    from consent.extensions import db
+    from consent.sites.accounts import create_api_token, upsert_user
+    from consent.sites.owner import create_site
+    from consent.sites.versions import publish_draft
+    from tests.owners import revise_draft
+
+    with service.app.app_context():
+        site = create_site(
+            name="Phone width",
+            origins=[service.owner],
+            vendors={
+                "google-analytics": {
+                    "category": "performance",
+                    "settings": {"measurement_id": "G-PHONE1"},
+                },
+                "linkedin-insight": {"category": "targeting", "settings": {"partner_id": "42"}},
+            },
+            privacy_url=f"{service.owner}/privacy",
+        )
+        revise_draft(site)
+        publish_draft(site, requires_reconsent=False)
+        upsert_user(OWNER, "owner", PASSWORD, site)
+        create_api_token(site, "auditor", "the data protection officer's quarterly export")
+        db.session.commit()
+        key = site.site_key
+    visitor = Visitor(service.app.test_client(), key, origin=service.owner)
+    first = visitor.choose("custom", categories={"performance": True})
+    visitor.choose("reject_all")
+    visitor.choose("accept_all")
+    return {"key": key, "receipt": first}
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser: Any, service: Service, owned: dict[str, Any]) -> dict[str, Any]:
+    """OWNER's session, signed in once through the admin form (it opens /audit/ too)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{service.origin}/admin/login")
+    page.fill("input[name=email]", OWNER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{service.origin}/admin/")
+    state: dict[str, Any] = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture
+def open_page(browser: Any, signed_in: dict[str, Any]) -> Iterator[Any]:
+    """``open_page(viewport, timezone)``: a signed-in page; no CSP violation may happen."""
+    contexts: list[Any] = []
+
+    def make(viewport: dict[str, int], timezone: str = "UTC") -> Any:
+        context = browser.new_context(
+            storage_state=signed_in, viewport=viewport, timezone_id=timezone
+        )
+        context.set_default_timeout(10_000)
+        context.add_init_script(
+            "window.__cspViolations = [];"
+            "document.addEventListener('securitypolicyviolation', e => "
+            "window.__cspViolations.push(e.violatedDirective));"
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        for page in context.pages:
+            assert page.evaluate("window.__cspViolations") == []
+        context.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/audit/sites/{key}/", "/audit/sites/{key}/receipts/{receipt_id}"]
+)
+def test_timestamps_show_in_the_viewers_time_zone(
+    open_page: Any, service: Service, owned: dict[str, Any], path: str
+) -> None:
+    receipt = owned["receipt"]
+    page = open_page(DESKTOP, "Asia/Kathmandu")  # UTC+05:45 all year: no summer time
+    page.goto(service.origin + path.format(key=owned["key"], **receipt))
+    stamp = page.locator(f'time[datetime="{receipt["created_at"]}"]').first
+    local = datetime.fromisoformat(receipt["created_at"]) + timedelta(hours=5, minutes=45)
+    expected = f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M:%S} GMT+5:45"
+    assert stamp.inner_text() == expected
+    assert stamp.get_attribute("title") == receipt["created_at"]  # the exact value stays
+
+
+def test_timestamps_in_the_admin_too(
+    open_page: Any, service: Service, owned: dict[str, Any]
+) -> None:
+    page = open_page(DESKTOP, "America/Sao_Paulo")  # UTC-3 all year
+    page.goto(f"{service.origin}/admin/sites/{owned['key']}/versions")
+    stamps = page.locator("time[data-local-time]")
+    assert stamps.count() == 2
+    for text in stamps.all_inner_texts():
+        assert text.endswith(" GMT-3"), text
