@@ -1,5 +1,6 @@
-"""The admin and audit pages as people read them, in Chromium: timestamps show in the
-viewer's time zone."""
+"""The admin and audit pages as people read them, in Chromium: every table fits a 390 px phone
+without the page scrolling sideways (a table scrolls in its own focusable region), the
+landing page fits too, and timestamps show in the viewer's time zone."""
 
 from __future__ import annotations
 
@@ -20,6 +21,25 @@ OWNER = "phone-owner@example.com"
 PASSWORD = "a long phone-width password"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+
+#: The pages of issue 19's item 9: each holds at least one table.
+TABLE_PAGES = [
+    "/admin/",
+    "/admin/sites/{key}/versions",
+    "/admin/sites/{key}/tokens",
+    "/admin/sites/{key}/users",
+    "/audit/sites/{key}/",
+    "/audit/sites/{key}/stats",
+    "/audit/sites/{key}/access-log",
+    "/audit/sites/{key}/policies/",
+]
+
+#: Every table sits in a named, focusable scroll region of its own.
+TABLES_IN_REGIONS = """() => [...document.querySelectorAll('main table')].map(table => {
+  const region = table.parentElement;
+  return region.matches('.table-scroll[role=region][tabindex="0"]')
+    && getComputedStyle(region).overflowX === 'auto' && !!region.getAttribute('aria-label');
+})"""
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +116,38 @@ def open_page(browser: Any, signed_in: dict[str, Any]) -> Iterator[Any]:
         for page in context.pages:
             assert page.evaluate("window.__cspViolations") == []
         context.close()
+
+
+@pytest.mark.parametrize("path", [*TABLE_PAGES, "/", "/audit/sites/{key}/subjects/{subject}"])
+def test_pages_fit_a_phone(
+    open_page: Any, service: Service, owned: dict[str, Any], path: str
+) -> None:
+    page = open_page(PHONE)
+    url = path.format(key=owned["key"], subject=owned["receipt"]["subject_id"])
+    page.goto(service.origin + url)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
+    regions = page.evaluate(TABLES_IN_REGIONS)
+    assert all(regions), url
+    if path in TABLE_PAGES:
+        assert regions, url
+
+
+def test_a_wide_table_scrolls_in_its_region_by_keyboard(
+    open_page: Any, service: Service, owned: dict[str, Any]
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = open_page(PHONE)
+    page.goto(f"{service.origin}/audit/sites/{owned['key']}/")
+    region = page.get_by_role("region", name="Receipts")
+    assert region.evaluate("r => r.scrollWidth > r.clientWidth")  # wider than the phone
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    region.evaluate("r => new Promise(done => r.scrollLeft > 0 ? done() : r.onscroll = done)")
+    assert region.evaluate("r => r.scrollLeft") > 0
+    assert page.evaluate("window.scrollX") == 0
+    results = Axe().run(page)  # scrollable-region-focusable among the rules
+    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.parametrize(
