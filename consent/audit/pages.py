@@ -49,6 +49,8 @@ from consent.ledger.kantara import kantara_receipt
 from consent.ledger.log_keys import log_keys
 from consent.ledger.log_reads import signed_checkpoint
 from consent.ledger.queries import (
+    COUNT_CAP,
+    count_receipts,
     encode_cursor,
     find_receipt,
     parse_search,
@@ -122,6 +124,8 @@ def search(site_key: str) -> ResponseReturnValue:
         params["limit"] = str(limit)
     context.update(
         items=items,
+        total=count_receipts(site.site_id, flt),
+        count_cap=COUNT_CAP,
         filters=params,
         first_page=before is not None,
         next_url=None

@@ -32,6 +32,8 @@ _C = ReceiptContext.__table__
 #: Largest page of the receipts and access-log lists.
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
+#: The receipts list counts the matches of a filter up to this many, then says "more than".
+COUNT_CAP = 10_000
 
 
 def parse_limit(args: Mapping[str, str], default: int = DEFAULT_LIMIT) -> int:
@@ -88,6 +90,17 @@ def search_receipts(
     items = [receipt_dict(row) for row in rows[:limit]]
     more = len(rows) > limit
     return items, (items[-1]["seq"] if more else None)
+
+
+def count_receipts(site_id: int, flt: ReceiptFilter) -> int | None:
+    """How many receipts match, or None for more than :data:`COUNT_CAP`: a count reads at most
+    that many rows. Without a filter it is the newest seq (an index seek; seq has no gaps)."""
+    if flt == ReceiptFilter():
+        newest = select(func.max(_R.c.seq)).where(_R.c.site_id == site_id)
+        return int(db.session.scalar(newest) or 0)
+    matches = flt.apply(select(_R.c.id).where(_R.c.site_id == site_id)).limit(COUNT_CAP + 1)
+    found = int(db.session.scalar(select(func.count()).select_from(matches.subquery())) or 0)
+    return None if found > COUNT_CAP else found
 
 
 def planned(

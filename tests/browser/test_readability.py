@@ -1,6 +1,7 @@
 """The admin and audit pages as people read them, in Chromium: every table fits a 390 px phone
 without the page scrolling sideways (a table scrolls in its own focusable region), the
-landing page fits too, and timestamps show in the viewer's time zone."""
+landing page fits too, timestamps show in the viewer's time zone, and the receipts filter
+reads "Category … was granted / refused"."""
 
 from __future__ import annotations
 
@@ -175,3 +176,22 @@ def test_timestamps_in_the_admin_too(
     assert stamps.count() == 2
     for text in stamps.all_inner_texts():
         assert text.endswith(" GMT-3"), text
+
+
+def test_category_and_granted_read_as_one_filter(
+    open_page: Any, service: Service, owned: dict[str, Any]
+) -> None:
+    page = open_page(DESKTOP)
+    page.goto(f"{service.origin}/audit/sites/{owned['key']}/")
+    choice = page.get_by_role("group", name="Choice of a category")
+    category, was = choice.get_by_label("Category"), choice.get_by_label("was")
+    words = [choice.get_by_text(word, exact=True) for word in ("Category", "was")]
+    parts = [*words, category, was]
+    rows = {round(part.bounding_box()["y"] + part.bounding_box()["height"] / 2) for part in parts}
+    assert max(rows) - min(rows) <= 4  # one line: "Category [targeting] was [refused]"
+    category.select_option("targeting")
+    was.select_option("refused")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**granted=false**")
+    assert page.locator("[data-receipt-count]").inner_text() == "2 receipts match."
+    assert page.locator("table.receipts tbody tr").count() == 2
