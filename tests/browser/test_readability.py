@@ -1,7 +1,7 @@
 """The admin and audit pages as people read them, in Chromium: every table fits a 390 px phone
 without the page scrolling sideways (a table scrolls in its own focusable region), the
-landing page fits too, timestamps show in the viewer's time zone, and the receipts filter
-reads "Category … was granted / refused"."""
+landing page fits too, timestamps show in the viewer's time zone, the receipts filter reads
+"Category … was granted / refused", and the erase confirmation's box sits by its label."""
 
 from __future__ import annotations
 
@@ -195,3 +195,29 @@ def test_category_and_granted_read_as_one_filter(
     page.wait_for_url("**granted=false**")
     assert page.locator("[data-receipt-count]").inner_text() == "2 receipts match."
     assert page.locator("table.receipts tbody tr").count() == 2
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP])
+def test_the_erase_box_sits_by_its_label(
+    open_page: Any, service: Service, owned: dict[str, Any], viewport: dict[str, int]
+) -> None:
+    page = open_page(viewport)
+    subject = owned["receipt"]["subject_id"]
+    page.goto(f"{service.origin}/audit/sites/{owned['key']}/subjects/{subject}")
+    box = page.get_by_label("The visitor asked for it").bounding_box()
+    text = page.evaluate(
+        """() => {
+          const label = document.querySelector('input[name=confirm]').closest('label');
+          const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT,
+            { acceptNode: n => n.textContent.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP });
+          const range = document.createRange();
+          range.selectNodeContents(walker.nextNode());
+          const first = range.getClientRects()[0];
+          return { left: first.left, top: first.top, bottom: first.bottom };
+        }"""
+    )
+    assert box["width"] <= 24  # a box, not a 10rem-wide field with a box in its middle
+    gap = text["left"] - (box["x"] + box["width"])
+    assert 0 <= gap <= 16, gap  # beside it, not a column away
+    middle = box["y"] + box["height"] / 2
+    assert text["top"] <= middle <= text["bottom"]  # on the label's first line
