@@ -145,6 +145,9 @@ def demo_command(host: str, port: int, no_serve: bool, as_json: bool, example: s
 
 def _check_port_free(host: str, port: int) -> None:
     with socket.socket() as probe:
+        # As the server will: a port that only has closed connections waiting (TIME_WAIT,
+        # just after the last demo stopped) is free; one with a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:
@@ -180,9 +183,17 @@ Consent Ledger demo
         + "\n                                 ".join(f"{e} / {p}" for e, p in info["users"].items())
         + f"""
 
-Try:
-  curl -s '{base}/api/v1/sites/{key}/config?lang=nl'
-  curl -s '{base}/api/v1/sites/{key}/gate?vendors=google-analytics,meta-pixel'
+Try, in another terminal in this folder (the README's examples use these variables):
+  BASE={base} KEY={key} TOKEN={token}
+  AUTH="Authorization: Bearer $TOKEN"
+  curl -s "$BASE/api/v1/sites/$KEY/config?lang=nl"
+  curl -s "$BASE/api/v1/sites/$KEY/gate?vendors=google-analytics,meta-pixel"
+Prove the receipts offline (the README's "Proving consent without trusting us"):
+  curl -s -H "$AUTH" "$BASE/api/v1/audit/sites/$KEY/export?format=ndjson" > export.ndjson
+  curl -s "$BASE/log/$KEY/checkpoint" > checkpoint.txt
+  VKEY=$(curl -s "$BASE/log/key" | head -1)
+  .venv/bin/consent verify-export export.ndjson --checkpoint checkpoint.txt --key "$VKEY"
+  .venv/bin/consent monitor --url "$BASE" --site "$KEY" --state ./monitor-state
 """
     )
 

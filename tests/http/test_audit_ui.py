@@ -313,7 +313,7 @@ def test_verify_page_shows_the_checkpoint_to_download_and_prove_an_export_with(
     assert result.ok and result.receipts == 4 and result.checkpoint == signed
     command = page.text("pre", data_verify_command="")
     assert command == (
-        f"consent verify-export receipts-{site}.ndjson --checkpoint {site}-checkpoint-3.txt "
+        f".venv/bin/consent verify-export receipts-{site}.ndjson --checkpoint {site}-checkpoint-3.txt "
         f"--key '{vkey}'"
     )
     api = Auditor(client, site, make_token(app, site))

@@ -216,6 +216,20 @@ def test_demo_on_a_busy_port_changes_nothing(app: Flask, runner: FlaskCliRunner)
     assert tokens == 1
 
 
+def test_the_demo_port_is_free_again_right_after_a_demo_stopped() -> None:
+    from consent.demo.server import _check_port_free
+
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug serves
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)):
+            served, _ = server.accept()
+            served.close()  # the server closes first: its port waits in TIME_WAIT
+    _check_port_free("127.0.0.1", port)  # `make run` again at once: not "in use"
+
+
 def test_the_demo_server_records_the_client_network(
     app: Flask, client: FlaskClient, site: str
 ) -> None:
