@@ -1,4 +1,5 @@
-"""Retake the README's screenshots of the owner's side (admin-*.png) and audit-checkpoint.png.
+"""Retake the README's screenshots of the owner's side (admin-*.png), audit-checkpoint.png and
+the phone-width ones (landing-phone.png, audit-receipts-phone.png).
 
 Run from the checkout: ``.venv/bin/python docs/screenshots/take.py``. It starts
 ``consent demo`` on a free port with a throw-away database and keys (so it touches neither
@@ -26,11 +27,12 @@ from playwright.sync_api import Page, sync_playwright
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))  # the checkout, for its packages
 
-from consent.notes import generate_signer_key  # noqa: E402
+from consent.core.notes import generate_signer_key  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 (the suite's flags)
 
 CONSENT = Path(sys.executable).with_name("consent")
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 SITE = "https://www.bakkerij-jansen.example"
 
 
@@ -155,6 +157,17 @@ def audit_checkpoint(page: Page, base: str, site_key: str, password: str) -> Non
     shot(page, "audit-checkpoint", full=True)
 
 
+def phone_width(page: Page, base: str, site_key: str, password: str) -> None:
+    """At 390 px: the landing page, and the receipts whose table scrolls in its own region."""
+    page.goto(f"{base}/")
+    shot(page, "landing-phone", full=True)
+    sign_in(page, f"{base}/audit/login", "auditor@example.com", password)
+    page.goto(f"{base}/audit/sites/{site_key}/?category=targeting&granted=false")
+    filters = page.locator("[data-choice-filter]")  # from "Category … was …" to the table
+    filters.evaluate("e => window.scrollTo(0, e.getBoundingClientRect().top + scrollY - 16)")
+    shot(page, "audit-receipts-phone")
+
+
 def main() -> None:
     """Start the demo, take every screenshot, stop the demo."""
     port = free_port()
@@ -172,6 +185,12 @@ def main() -> None:
                 owner_side(context.new_page(), info["service"], users["owner@example.com"])
                 audit_checkpoint(
                     browser.new_context(viewport=VIEWPORT).new_page(),
+                    info["service"],
+                    info["site_key"],
+                    users["auditor@example.com"],
+                )
+                phone_width(
+                    browser.new_context(viewport=PHONE).new_page(),
                     info["service"],
                     info["site_key"],
                     users["auditor@example.com"],
