@@ -47,13 +47,13 @@ banner-test: $(BANNER_STAMP)
 	node --test $(BANNER)/test/*.test.mjs
 
 lint: $(STAMP)
-	$(BIN)/ruff check consent tests
-	$(BIN)/ruff format --check consent tests
+	$(BIN)/ruff check consent tests deploy
+	$(BIN)/ruff format --check consent tests deploy
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix consent tests
-	$(BIN)/ruff format consent tests
+	$(BIN)/ruff check --fix consent tests deploy
+	$(BIN)/ruff format consent tests deploy
 
 ## bench: every figure against a baseline in the same run; rewrites docs/benchmarks.md
 bench: $(STAMP) system-deps

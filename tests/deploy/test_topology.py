@@ -1,0 +1,230 @@
+"""The reference deployment end to end (deploy/topology.py): PostgreSQL with the documented
+grants, Redis, two gunicorn instances of two workers each, nginx in front with deploy/'s
+proxy rules. A consent recorded through nginx; a publish through instance A served by
+instance B at once (the state-version re-check is an hour here, so only Redis pub/sub can
+explain it); Redis stopped, consents and the gate still answer; Redis back, changes reach
+B at once again; everything stopped by PID, nothing left running.
+
+Skipped when Debian's nginx, redis-server or postgresql cannot be installed here, unless
+CONSENT_REQUIRE_BROWSER=1 (CI), where that is a failure. About 40 s.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import brotli
+import pytest
+import redis
+
+from consent.sites.broadcast import CHANNEL
+from tests.conftest import ORIGIN
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.topology, pytest.mark.xdist_group("faults")]
+HOUR = 3600
+
+
+def _module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("topology", ROOT / "deploy" / "topology.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["topology"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+topology = _module()
+
+
+class Http:
+    """A small JSON client for one base URL (urllib: no Accept-Encoding unless asked)."""
+
+    def __init__(self, base: str, token: str | None = None) -> None:
+        self.base, self.token = base, token
+
+    def call(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, dict(answer.headers), answer.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def json(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        status, _, data = self.call(method, path, body, headers)
+        assert 200 <= status < 300, (method, path, status, data[:500])
+        return json.loads(data) if data else None
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Any]:
+    """The topology with an hour-long re-check; its PIDs are checked dead afterwards."""
+    topo = topology.Topology(tmp_path / "topology", state_ttl=HOUR, redis_recheck=0.2)
+    try:
+        topo.up()
+    except topology.MissingPackages as error:
+        if os.environ.get("CONSENT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"CONSENT_REQUIRE_BROWSER=1 but the topology cannot run: {error}")
+        pytest.skip(f"the topology cannot run here: {error}")
+    pids: set[int] = set()
+    try:
+        yield topo
+    finally:
+        for found in topo.pids().values():
+            pids.update(found)
+        topo.down()
+    left = [pid for pid in pids if topology.alive(pid)]
+    assert pids and not left, f"still running after down: {left}"
+    assert not topo.folder.exists() and not topo.scratch.exists()
+
+
+def _subscribers(topo: Any) -> int:
+    client = redis.Redis(port=topo.ports["redis"], socket_timeout=1)
+    try:
+        return int(client.pubsub_numsub(CHANNEL)[0][1])
+    except redis.RedisError:
+        return -1
+    finally:
+        client.close()
+
+
+def _version(http: Http, site: str) -> int:
+    return int(http.json("GET", f"/api/v1/sites/{site}/config")["policy_version"])
+
+
+def _warm_every_worker(topo: Any, site: str) -> None:
+    """Concurrent requests until all four workers have served one and subscribed."""
+    deadline = time.monotonic() + 30
+    with ThreadPoolExecutor(8) as pool:
+        while _subscribers(topo) < 4:
+            assert time.monotonic() < deadline, f"{_subscribers(topo)} of 4 workers subscribed"
+            for base in topo.instances.values():
+                list(pool.map(lambda _n, b=base: _version(Http(b), site), range(16)))
+            time.sleep(0.1)
+    assert _subscribers(topo) == 4
+
+
+def _all_serve(http: Http, site: str, version: int, within: float) -> float:
+    """Seconds until 12 answers in a row (both workers) show ``version``."""
+    started = time.monotonic()
+    streak = 0
+    while streak < 12:
+        assert time.monotonic() - started < within, f"not serving version {version} in time"
+        streak = streak + 1 if _version(http, site) == version else 0
+    return time.monotonic() - started
+
+
+def _publish(owner: Http, site: str, note: str) -> int:
+    admin = f"/api/v1/admin/sites/{site}"
+    draft = owner.json("GET", f"{admin}/draft")
+    draft["texts"]["nl"]["description"] += f" ({note})"
+    owner.json("PUT", f"{admin}/draft", draft)
+    return int(owner.json("POST", f"{admin}/publish", {"requires_reconsent": False})["version"])
+
+
+def _consent(http: Http, site: str) -> dict[str, Any]:
+    config = http.json("GET", f"/api/v1/sites/{site}/config")
+    body = {
+        "action": "accept_all",
+        "policy_version": config["policy_version"],
+        "policy_hash": config["policy_hash"],
+        "language": "en",
+        "page_url": f"{ORIGIN}/checkout",
+    }
+    status, _, data = http.call("POST", f"/api/v1/sites/{site}/consents", body, {"Origin": ORIGIN})
+    assert status == 201, data[:500]
+    return json.loads(data)  # type: ignore[no-any-return]
+
+
+def _gate(http: Http, site: str, token: str) -> bool:
+    answer = http.json("GET", f"/api/v1/sites/{site}/gate?vendors=google-analytics&token={token}")
+    return bool(answer["decisions"]["google-analytics"]["allowed"])
+
+
+def test_the_reference_topology(cluster: Any) -> None:
+    topo = cluster
+    site = json.loads(
+        topo.consent(
+            "create-site",
+            "--name",
+            "Shop",
+            "--origin",
+            ORIGIN,
+            "--vendor",
+            "google-analytics=G-TEST123",
+            "--json",
+        )
+    )["site_key"]
+    owner_token = json.loads(
+        topo.consent("create-token", "--site", site, "--role", "owner", "--json")
+    )
+    edge, b = Http(topo.url), Http(topo.instances["b"])
+    owner_a = Http(topo.instances["a"], owner_token["token"])
+
+    # Through nginx: a consent is recorded and the gate answers from it.
+    receipt = _consent(edge, site)
+    assert _gate(edge, site, receipt["token"]) is True
+
+    # The embed arrives compressed by the app (nginx passes it through); JSON by nginx.
+    _, _, plain = edge.call("GET", f"/embed/{site}.js")
+    _, headers, packed = edge.call("GET", f"/embed/{site}.js", headers={"Accept-Encoding": "br"})
+    assert headers["Content-Encoding"] == "br" and brotli.decompress(packed) == plain
+    assert "Accept-Encoding" in headers["Vary"]
+    _, headers, packed = edge.call(
+        "GET", f"/api/v1/sites/{site}/config", headers={"Accept-Encoding": "gzip"}
+    )
+    assert headers["Content-Encoding"] == "gzip" and json.loads(gzip.decompress(packed))
+    # nginx spread those over both instances.
+    for name in ("a", "b"):
+        assert f"/api/v1/sites/{site}/" in (topo.folder / f"app-{name}.log").read_text()
+
+    # A publish through A reaches both of B's workers at once (the re-check is an hour).
+    _warm_every_worker(topo, site)
+    assert _version(b, site) == 1
+    assert _publish(owner_a, site, "two") == 2
+    seconds = _all_serve(b, site, 2, within=5)
+    print(f"publish through A served by B after {seconds * 1000:.0f} ms")
+    assert _version(edge, site) == 2
+
+    # Redis stopped: consents, the gate and publishes keep working.
+    topo.stop("redis")
+    for _ in range(4):
+        receipt = _consent(edge, site)
+        assert _gate(edge, site, receipt["token"]) is True
+    assert _publish(owner_a, site, "three") == 3
+    assert edge.json("GET", "/readyz")["redis"] == "unavailable"
+
+    # Redis back: every worker subscribes again, drops what it may have missed, and hears
+    # the next publish at once.
+    topo.start_redis()
+    deadline = time.monotonic() + 20
+    while _subscribers(topo) < 4:
+        assert time.monotonic() < deadline, f"{_subscribers(topo)} of 4 workers resubscribed"
+        time.sleep(0.1)
+    _all_serve(b, site, 3, within=5)
+    assert _publish(owner_a, site, "four") == 4
+    _all_serve(b, site, 4, within=5)
+    receipt = _consent(edge, site)
+    assert receipt["receipt"]["policy_version"] == 4
