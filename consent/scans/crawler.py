@@ -9,13 +9,18 @@ after clicking the banner's own button on the first one. The consent service's o
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from functools import partial
 from urllib.parse import urlsplit, urlunsplit
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from consent.core.observed import Crawl, SeenPage, StateSeen
 from consent.scans.fence import Fence
@@ -35,6 +40,8 @@ FLAGS = (
     # WebRTC could send UDP around the proxy (STUN to any host): not without the proxy.
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
+#: How long Chromium may take to start (not counted in the scan's time).
+LAUNCH_SECONDS = 30.0
 #: (state, the banner button that reaches it)
 CHOICES = (("reject_all", "reject-all"), ("accept_all", "accept-all"))
 
@@ -53,24 +60,61 @@ def crawlable(url: str, origins: frozenset[str]) -> str | None:
 def crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
     """Visit the site in the three states; raises :class:`CrawlFailed` with the reason."""
     report = progress or (lambda _done, _total: None)
-    deadline = time.monotonic() + plan.scan_seconds
     fenced = plan.site_origins | {plan.service_origin}
     with Fence(fenced) as fence, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=plan.chromium,
-            args=list(FLAGS),
-            proxy={"server": fence.url},
-            timeout=plan.page_seconds * 1000,
-        )
+        browser = _launch(playwright, plan, fence.url)
+        # The scan's time counts from here (a launch has its own bound), as does the
+        # watchdog's, one page's time later.
+        deadline = time.monotonic() + plan.scan_seconds
+        watchdog = _watchdog(browser, plan.scan_seconds + plan.page_seconds)
         try:
             pages, none = _discover(browser, plan, deadline, report)
             states = {"none": none}
             for step, (state, action) in enumerate(CHOICES, start=1):
                 on_page = partial(_stepped, report, step * len(pages), 3 * len(pages))
                 states[state] = _replay(browser, plan, deadline, pages, action, on_page)
+        except (PlaywrightError, CrawlFailed) as error:
+            if watchdog.is_alive():  # not fired: the error is the page's, not the time's
+                raise
+            raise CrawlFailed(f"timed out after {plan.scan_seconds:.0f} s (stopped)") from error
         finally:
-            browser.close()
+            watchdog.cancel()
+            with contextlib.suppress(PlaywrightError):
+                browser.close()
     return Crawl(tuple(pages), states, time.time())
+
+
+def _launch(playwright: Playwright, plan: CrawlPlan, proxy: str) -> Browser:
+    """Debian's Chromium behind the fence; CrawlFailed when it does not start."""
+    try:
+        return playwright.chromium.launch(
+            executable_path=plan.chromium,
+            args=list(FLAGS),
+            proxy={"server": proxy},
+            timeout=LAUNCH_SECONDS * 1000,
+        )
+    except PlaywrightError as error:
+        reason = str(error).splitlines()[0]
+        raise CrawlFailed(f"Chromium ({plan.chromium}) did not start: {reason}") from error
+
+
+def _watchdog(browser: Browser, seconds: float) -> threading.Timer:
+    """Kill Chromium past the scan's bound: a page can hang a call that has no timeout (a
+    script's endless loop blocks ``evaluate``), and the call then fails at once."""
+    cdp = browser.new_browser_cdp_session()
+    processes = cdp.send("SystemInfo.getProcessInfo")["processInfo"]
+    cdp.detach()
+    pids = [int(p["id"]) for p in processes if p.get("type") == "browser"]
+    timer = threading.Timer(seconds, partial(_kill, pids))
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _kill(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _stepped(report: Progress, offset: int, total: int, done: int) -> None:

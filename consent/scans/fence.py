@@ -100,11 +100,12 @@ class _Handler(socketserver.StreamRequestHandler):
 
 
 def _pipe(client: socket.socket, upstream: socket.socket) -> None:
-    """Copy bytes both ways until either side closes or both stay idle for a while."""
+    """Copy bytes both ways until both sides have closed (a half-close is passed on) or
+    nothing moved for a while."""
     with selectors.DefaultSelector() as selector:
         selector.register(client, selectors.EVENT_READ, (client, upstream))
         selector.register(upstream, selectors.EVENT_READ, (upstream, client))
-        while True:
+        while selector.get_map():
             ready = selector.select(_IDLE)
             if not ready:
                 return
@@ -112,9 +113,11 @@ def _pipe(client: socket.socket, upstream: socket.socket) -> None:
                 source, target = key.data
                 try:
                     data = source.recv(65536)
-                    if not data:
-                        return
-                    target.sendall(data)
+                    if data:
+                        target.sendall(data)
+                        continue
+                    selector.unregister(source)
+                    target.shutdown(socket.SHUT_WR)
                 except OSError:
                     return
 

@@ -71,6 +71,8 @@ class StateVisit:
         self._cookies: dict[tuple[str, str, str], tuple[tuple[Any, ...], SeenCookie]] = {}
         self._storage: dict[tuple[str, str], None] = {}
         self.current = ""
+        #: When the page (or the click) in hand must be done: its bound, within the scan's.
+        self._step_end = deadline
         self.context = browser.new_context(service_workers="block", accept_downloads=False)
         self.context.route("**/*", self._route)
         self.context.on("request", self._request)
@@ -112,16 +114,25 @@ class StateVisit:
         if origin.split(":", 1)[0] in _SCHEMES and origin not in self.site_origins:
             self._requests.append((url, kind, frame))
 
+    def _begin_step(self) -> None:
+        self._step_end = min(time.monotonic() + self.page_seconds, self.deadline)
+
     def remaining(self) -> float:
-        """Seconds left for this page: the page bound or what is left of the scan."""
-        return min(self.page_seconds, self.deadline - time.monotonic())
+        """Seconds left for this page (load, settle, read) within the scan's time."""
+        return self._step_end - time.monotonic()
 
     def open(self, url: str, links: bool = False) -> tuple[int | None, list[str]]:
         """Load a page and let it settle; its status (None: did not load) and its links."""
         self.current = url
+        self._begin_step()
         response = self._goto(url)
-        self.settle()
-        self.snapshot()
+        if response is None:
+            # Stop what is still loading: reading the page would wait for it.
+            with contextlib.suppress(PlaywrightError):
+                self.page.goto("about:blank", timeout=2000)
+        else:
+            self.settle()
+        self.snapshot(storage=response is not None)
         found: list[str] = []
         if links and response is not None:
             try:
@@ -157,6 +168,7 @@ class StateVisit:
     def choose(self, action: str) -> None:
         """Click the banner's ``reject-all``/``accept-all`` button; wait for the choice's POST."""
         button = self.page.locator(f'consent-ledger [data-consent-action="{action}"]')
+        self._begin_step()
         try:
             with self.page.expect_response(self._is_consents, timeout=self._ms()) as answer:
                 button.click(timeout=self._ms())
@@ -179,11 +191,11 @@ class StateVisit:
             and urlsplit(url).path.endswith("/consents")
         )
 
-    def snapshot(self) -> None:
-        """Read the context's cookies and the page's storage keys."""
+    def snapshot(self, storage: bool = True) -> None:
+        """Read the context's cookies and (from a page that loaded) its storage keys."""
         try:
             cookies = self.context.cookies()
-            keys = self.page.evaluate(_STORAGE_KEYS)
+            keys = self.page.evaluate(_STORAGE_KEYS) if storage else {}
         except PlaywrightError:
             return
         for c in cookies:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -81,6 +82,12 @@ def owner_app(service: str, key: str, canary: str) -> Callable[..., Iterable[byt
             response = Response(_page(service, key, canary, "Home", home), mimetype="text/html")
         elif path == "/about.html":
             response = Response(_page(service, key, canary, "About", about), mimetype="text/html")
+        elif path == "/slow":  # linked from nowhere: for the bounds' tests
+            time.sleep(5)
+            response = Response("<p>late</p>", mimetype="text/html")
+        elif path == "/hang":  # linked from nowhere: its script never yields after load
+            page = "<script>setTimeout(() => { for (;;) {} }, 50)</script><p>hung</p>"
+            response = Response(page, mimetype="text/html")
         elif path == "/go":
             response = Response("", status=302, headers={"Location": f"{canary}/redirected"})
         else:

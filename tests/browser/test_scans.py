@@ -273,3 +273,34 @@ def test_owner_and_auditor_read_the_same_report(scanned: Scanned) -> None:
         assert listed["items"][0]["report_hash"] == scanned.report["report_hash"]
         status, report = scanned.get(f"/api/v1/{area}/sites/{scanned.site}/scans/{scan_id}", role)
         assert (status, report) == (200, scanned.report)
+
+
+def test_a_page_and_a_scan_are_bounded_in_time(scanned: Scanned) -> None:
+    from consent.scans.crawler import crawl
+    from consent.scans.plans import CrawlFailed, CrawlPlan
+
+    if scanned.app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the crawl's bounds do not depend on the database: once, on SQLite")
+
+    plan = CrawlPlan(
+        start_urls=(f"{scanned.owner}/about.html", f"{scanned.owner}/slow"),
+        site_origins=frozenset({scanned.owner}),
+        service_origin=scanned.api,
+        max_pages=2,
+        page_seconds=1.5,
+    )
+    seen = crawl(plan)
+    # The page that answers after 5 s is given up after 1.5 s (in each of the three states).
+    assert [(p.url.removeprefix(scanned.owner), p.status) for p in seen.pages] == [
+        ("/about.html", 200),
+        ("/slow", None),
+    ]
+    short = CrawlPlan(plan.start_urls, plan.site_origins, scanned.api, 2, scan_seconds=1.0)
+    with pytest.raises(CrawlFailed, match="timed out after 1 s"):
+        crawl(short)
+
+    # A page whose script never yields would block reading it for ever (evaluate has no
+    # timeout): Chromium is stopped one page's time after the scan's.
+    hang = CrawlPlan((f"{scanned.owner}/hang",), plan.site_origins, scanned.api, 1, 1.0, 2.0)
+    with pytest.raises(CrawlFailed, match=r"timed out after 2 s \(stopped\)"):
+        crawl(hang)
