@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -175,6 +175,10 @@ def error_response(status: int, code: str, message: str, **details: Any) -> Resp
 
 
 def _wants_html() -> bool:
+    """UI pages answer browsers with a page; so does a view that set ``g.errors_as_html``
+    (a page under ``/api/``, such as the visitor's history)."""
+    if g.get("errors_as_html"):
+        return True
     ui = request.path.startswith(("/admin", "/audit", "/demo"))
     return ui and request.accept_mimetypes.accept_html
 

@@ -121,14 +121,20 @@ def error_schema() -> dict[str, Any]:
     }
 
 
-def errors(*statuses: int) -> dict[str, Any]:
-    """The JSON error answers for these statuses, each naming the codes it carries."""
+#: What a page (``?format=html``) answers an error with: a page saying it, same status.
+HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
+
+
+def errors(*statuses: int, page: bool = False) -> dict[str, Any]:
+    """The JSON error answers for these statuses, each naming the codes it carries (and, for
+    an operation that can answer with a ``page``, that page)."""
     codes = error_codes()
+    content = {"application/json": {"schema": ref("Error")}, **(HTML_PAGE if page else {})}
     return {
         str(status): {
             "description": f"{HTTPStatus(status).phrase} (error code: "
             f"{' or '.join(codes.get(status, [FALLBACK_CODE]))})",
-            "content": {"application/json": {"schema": ref("Error")}},
+            "content": content,
         }
         for status in sorted(statuses)
     }

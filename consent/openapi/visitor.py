@@ -17,6 +17,7 @@ from consent.ledger.stats import SIGNALS
 from consent.openapi.parts import (
     CATEGORY_MAP,
     HEX64,
+    HTML_PAGE,
     SITE_KEY,
     errors,
     json_response,
@@ -79,6 +80,9 @@ _CONSENT_MEMBERS: dict[str, Any] = {
 }
 
 _VENDOR_KINDS = list(get_args(get_type_hints(Vendor)["kind"]))
+#: ``/me`` also answers as CSV, or as a page to read (``?format=html&lang=``).
+_CSV_OR_PAGE = {"text/csv": {}, **HTML_PAGE}
+_ME_FORMAT = param("format", enum=["json", "csv", "html"])
 
 VISITOR_SCHEMAS: dict[str, Any] = {
     "Context": {
@@ -276,16 +280,16 @@ VISITOR_PATHS: dict[str, Any] = {
     "/api/v1/sites/{site_key}/me": {
         "get": operation(
             "getOwnReceipts",
-            "The visitor's own receipts (right of access)",
+            "The visitor's own receipts (right of access): JSON, CSV, or a page to read (html)",
             "visitor",
             {
                 "200": {
                     "description": "OK",
-                    "content": {"application/json": {"schema": ref("History")}, "text/csv": {}},
+                    "content": {"application/json": {"schema": ref("History")}, **_CSV_OR_PAGE},
                 },
-                **errors(401, 403, 404, 503),
+                **errors(401, 403, 404, 503, page=True),
             },
-            params=[SITE_KEY, param("token", required=True), param("format", enum=["json", "csv"])],
+            params=[SITE_KEY, param("token", required=True), _ME_FORMAT, param("lang")],
         )
     },
 }

@@ -24,6 +24,7 @@ from consent.ledger.log_reads import current_proofs
 from consent.ledger.reads import subject_receipts
 from consent.sites.state import SiteState, site_state
 from consent.sites.validation import ip_prefix, origin_of
+from consent.visitor.history import history_page
 
 bp = Blueprint("visitor", __name__)
 
@@ -205,13 +206,18 @@ def proof_cells(proof: dict[str, Any]) -> list[str]:
 
 @bp.get("/<site_key>/me")
 def me(site_key: str) -> Response:
-    """The visitor's own receipts (right of access), JSON or CSV."""
+    """The visitor's own receipts (right of access): JSON, CSV, or a page to read."""
+    as_html = request.args.get("format") == "html"
+    g.errors_as_html = as_html  # a person following a stale link gets a page, same status
     site = _site(site_key)
-    claims = tokens.read(request.args.get("token", ""))
+    token = request.args.get("token", "")
+    claims = tokens.read(token)
     if claims is None or claims.site_key != site.site_key:
         raise Unauthorized("a valid consent token for this site is required")
     try:
         items = subject_receipts(site.site_id, claims.subject_id)
+        if as_html:  # the page links the downloads; the proofs are in those
+            return history_page(site, token, items, request.args.get("lang"))
         proofs = current_proofs(site.site_key, site.site_id, [item["seq"] for item in items])
     except SQLAlchemyError as error:
         raise Unavailable("the consent database is unavailable") from error
@@ -224,7 +230,15 @@ def me(site_key: str) -> Response:
         writer.writerows([*csv_row(item), *proof_cells(item["proof"])] for item in items)
         response = Response(out.getvalue(), mimetype="text/csv")
         response.headers["Content-Disposition"] = 'attachment; filename="my-consents.csv"'
-    else:
-        response = jsonify({"subject_id": claims.subject_id, "items": items})
-    response.headers["Cache-Control"] = "no-store"
+        return response
+    return jsonify({"subject_id": claims.subject_id, "items": items})
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    """``/me`` answers, errors included, are the visitor's own and their URL holds the token:
+    never stored by a cache, never sent on as a Referer."""
+    if request.endpoint == "visitor.me":
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
     return response
