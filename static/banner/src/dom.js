@@ -16,7 +16,7 @@ export function el(tag, attrs, ...kids) {
 }
 
 /**
- * ``node`` in an open shadow root on a fresh ``tag`` element, away from the page's CSS,
+ * ``node`` in an open shadow root on a fresh ``tag`` element (themed), away from the page's CSS,
  * styled by the service's stylesheet as a constructable stylesheet (DESIGN.md allows it in
  * place of /embed/banner.css; no CSP directive applies to it). Browsers without them
  * (Safari before 16.4) link /embed/banner.css from the service instead.
@@ -24,6 +24,12 @@ export function el(tag, attrs, ...kids) {
 export function shadowHost(tag, node) {
   const element = document.createElement(tag);
   const root = element.attachShadow({ mode: 'open' });
+  // The site's theme (banner.css reads it): each member as an attribute and a custom property.
+  const theme = config.theme;
+  for (const key in theme) {
+    element.setAttribute(`data-consent-${key}`, theme[key]);
+    element.style.setProperty(`--cl-${key}`, theme[key]);
+  }
   if (root.adoptedStyleSheets) {
     if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(css);
     root.adoptedStyleSheets = [sheet];

@@ -25,9 +25,12 @@ function button(action, text, className) {
 }
 
 function build() {
+  // The theme's layout and position, as classes (banner.css; absent ones match nothing).
+  const { layout, position } = config.theme || {};
   dialog = el(
     'div',
     {
+      class: `cl-${layout} cl-${position}`,
       role: 'dialog',
       'aria-labelledby': 'cl-title',
       'aria-describedby': 'cl-desc',
