@@ -11,14 +11,16 @@ if TYPE_CHECKING:  # the package stays importable without Flask (consent.offline
 _ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: configuration, services, blueprints, commands."""
+def create_app(config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the application: configuration, services, blueprints, commands (``instance_path``:
+    another folder for the SQLite file, secret and log key than ``instance/``)."""
     from flask import Flask
 
     app = Flask(
         __name__,
         static_folder=str(_ROOT / "static"),
         template_folder=str(_ROOT / "templates"),
+        instance_path=instance_path,
         instance_relative_config=True,
     )
     from consent import config as settings

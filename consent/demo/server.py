@@ -6,14 +6,17 @@ import json
 import logging
 import os
 import socket
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Flask, Response, current_app, render_template
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
+from consent.demo.activity import DEMO_RECEIPTS, seed_activity
 from consent.demo.examples import SLUGS, example_named, examples, load_example
 from consent.errors import NotFound
 from consent.extensions import db
@@ -97,50 +100,101 @@ def demo_sites() -> list[Site]:
     return list(db.session.scalars(select(Site).where(Site.name.in_(names)).order_by(Site.id)))
 
 
+#: Where each reference site is served by default: beside the demo (5000), each on its own port.
+EXAMPLE_PORTS = {slug: 5001 + number for number, slug in enumerate(SLUGS)}
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", type=int, help="Default: 5000, or for an --example its own (5001-5005).")
 @click.option("--no-serve", is_flag=True, help="Set up and print, but do not serve.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 @click.option(
     "--example",
     type=click.Choice(SLUGS),
     default=None,
-    help="Set up this reference site instead of the demo bakery.",
+    help="Set up this reference site instead of the demo bakery, in its own instance folder "
+    "(instance/examples/NAME: database, secret, log key), so it runs beside the demo.",
 )
-def demo_command(host: str, port: int, no_serve: bool, as_json: bool, example: str | None) -> None:
+@click.option(
+    "--receipts",
+    default=DEMO_RECEIPTS,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help="Made-up receipts over the last 30 days for a site that has none yet.",
+)
+def demo_command(
+    host: str, port: int | None, no_serve: bool, as_json: bool, example: str | None, receipts: int
+) -> None:
     """Create the database, a demo site, users and an auditor token; serve the demo."""
-    from consent.extensions import init_db
-    from consent.sites.accounts import create_api_token, random_password, upsert_user
-
+    port = port or (EXAMPLE_PORTS[example] if example else 5000)
     if not no_serve:
         _check_port_free(host, port)  # before anything changes: new passwords, a new token
-    init_db()
     if "CONSENT_PUBLIC_URL" not in os.environ:
         current_app.config["CONSENT_PUBLIC_URL"] = f"http://{host}:{port}"
     public = current_app.config["CONSENT_PUBLIC_URL"]
+    if example and "CONSENT_DATABASE_URL" not in os.environ:
+        app = example_app(example, public)
+    else:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with app.app_context():
+        info = _set_up(public, example, receipts)
+        if no_serve and app is not current_app._get_current_object():  # type: ignore[attr-defined]
+            db.engine.dispose()  # the example's own database, closed as the command ends
+    if as_json:
+        click.echo(json.dumps(info))
+    else:
+        _print_info(info)
+    if not no_serve:
+        run_simple(host, port, app, threaded=True, request_handler=_PathOnlyLog)
+
+
+def example_app(slug: str, public: str) -> Flask:
+    """A reference site's own instance (``instance/examples/<slug>``: its SQLite file, secret
+    and log key, and a session cookie of its own), so it never shares the demo's database,
+    passwords or sign-in on the same host."""
+    from consent import create_app
+
+    folder = Path(current_app.instance_path) / "examples" / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "CONSENT_PUBLIC_URL": public,
+        "CONSENT_DEMO": True,
+        "SESSION_COOKIE_NAME": f"session-{slug}",
+    }
+    return create_app(settings, instance_path=str(folder))
+
+
+def _set_up(public: str, example: str | None, receipts: int) -> dict[str, Any]:
+    """The database, the site with a month of choices, an auditor token and two users."""
+    from consent.extensions import init_db
+    from consent.sites.accounts import create_api_token, random_password, upsert_user
+
+    init_db()
     site = load_example(example, public) if example else ensure_demo_site(public)
+    state = site_state(site.site_key)
+    policy = state.current["privacy_policy_url"]  # the demo's own page, as the banner links it
+    pages = [
+        f"{public}/demo/{site.site_key}",
+        *([policy] if policy and policy.startswith(public) else []),
+    ]
+    seeded = seed_activity(state, pages, receipts)
     _row, auditor_token = create_api_token(site, "auditor", "demo auditor")
     passwords = {"owner@example.com": random_password(), "auditor@example.com": random_password()}
     upsert_user("owner@example.com", "owner", passwords["owner@example.com"], site)
     upsert_user("auditor@example.com", "auditor", passwords["auditor@example.com"], site)
     db.session.commit()
-    info = {
+    return {
         "service": public,
         "demo_page": f"{public}/demo/{site.site_key}",
         "site_key": site.site_key,
         "snippet": f'<script src="{public}/embed/{site.site_key}.js"></script>',
         "auditor_token": auditor_token,
         "users": passwords,
+        "seeded_receipts": seeded,
+        "instance": current_app.instance_path,
     }
-    if as_json:
-        click.echo(json.dumps(info))
-    else:
-        _print_info(info)
-    if not no_serve:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        run_simple(host, port, app, threaded=True, request_handler=_PathOnlyLog)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -182,6 +236,8 @@ Consent Ledger demo
   Users (password shown once):   """
         + "\n                                 ".join(f"{e} / {p}" for e, p in info["users"].items())
         + f"""
+  Instance folder (database):    {info["instance"]}
+  Receipts seeded just now:      {info["seeded_receipts"]} (made up, over the last 30 days)
 
 Try, in another terminal in this folder (the README's examples use these variables):
   BASE={base} KEY={key} TOKEN={token}
