@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
 def _init_services(app: Flask) -> None:
     """The database, Redis, rate limits, the ledger, CSRF, the site cache, the banner code,
     handlers and the templates' filters."""
-    from consent import banner, errors, service, templating
+    from consent import banner, errors, replica, service, templating
     from consent.access import auth, limits
     from consent.extensions import csrf, db, fail_fast_after_timeouts, tune_sqlite
     from consent.ledger import append as ledger
@@ -51,6 +51,7 @@ def _init_services(app: Flask) -> None:
     with app.app_context():
         tune_sqlite(db.engine)
         fail_fast_after_timeouts(db.engine)
+    replica.init_app(app)
     if app.config["CONSENT_REDIS_URL"]:
         from consent.redis_link import RedisLink
 

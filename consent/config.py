@@ -53,6 +53,8 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
             env.get("CONSENT_DATABASE_URL")
             or f"sqlite:///{Path(app.instance_path) / 'consent.sqlite3'}"
         ),
+        #: A streaming replica for the auditor's reads (``None``: the primary answers).
+        CONSENT_READ_DATABASE_URL=database_url(env.get("CONSENT_READ_DATABASE_URL") or "") or None,
         SECRET_KEY=env.get("CONSENT_SECRET_KEY"),
         SECRET_KEY_FALLBACKS=_env_list("CONSENT_SECRET_KEY_FALLBACKS"),
         CONSENT_PUBLIC_URL=env.get("CONSENT_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),

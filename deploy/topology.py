@@ -387,7 +387,7 @@ class Topology:
     def _start_replica(self) -> None:
         folder = self._pg_folder("replica")
         self._pg("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.ports["postgres"]),
-                 "-U", "postgres", "-D", str(folder / "data"), "-R", "-X", "stream",
+                 "-U", "postgres", "-D", str(folder / "data"), "-R", "-X", "stream", "-c", "fast",
                  "--no-sync")  # fmt: skip
         self._pg_start("replica", folder)
 

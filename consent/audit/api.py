@@ -11,7 +11,6 @@ from consent.access.auth import current_principal, require_api
 from consent.access.log import access_log_page
 from consent.audit.streams import export_response
 from consent.errors import InvalidField, NotFound
-from consent.extensions import db
 from consent.ledger.filters import parse_filter
 from consent.ledger.kantara import kantara_receipt
 from consent.ledger.queries import (
@@ -25,6 +24,7 @@ from consent.ledger.queries import (
 )
 from consent.ledger.reads import verify_chain
 from consent.ledger.stats import BUCKETS, receipt_stats
+from consent.replica import read_engine
 from consent.scans.records import find_scan, list_scans, scan_report, scan_summary
 from consent.sites.versions import find_policy, get_version, list_policies, policy_dict
 
@@ -90,7 +90,7 @@ def export(site_key: str) -> Response:
     form = request.args.get("format") or "ndjson"
     if form not in ("csv", "ndjson"):
         raise InvalidField("format", "must be csv or ndjson")
-    return export_response(db.engine, site, parse_filter(request.args), form)
+    return export_response(read_engine(), site, parse_filter(request.args), form)
 
 
 @bp.get("/sites/<site_key>/verify")

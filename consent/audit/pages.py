@@ -41,7 +41,6 @@ from consent.core.catalog import CATEGORIES
 from consent.core.chain import ACTIONS
 from consent.core.notes import open_checkpoint
 from consent.errors import InvalidField, NotFound
-from consent.extensions import db
 from consent.ledger import transparency
 from consent.ledger.erasure import erase
 from consent.ledger.filters import parse_filter
@@ -59,6 +58,7 @@ from consent.ledger.queries import (
 )
 from consent.ledger.reads import verify_chain
 from consent.params import MAX_WHOLE, optional_whole_number
+from consent.replica import read_engine
 from consent.sites.versions import find_policy, list_policies, policy_dict
 
 bp = Blueprint("audit", __name__)
@@ -222,7 +222,9 @@ def export(site_key: str) -> ResponseReturnValue:
     form = request.args.get("format") or "csv"
     if form not in ("csv", "ndjson"):
         raise InvalidField("format", "must be csv or ndjson")
-    return export_response(db.engine, current_principal().site, parse_filter(request.args), form)
+    return export_response(
+        read_engine(), current_principal().site, parse_filter(request.args), form
+    )
 
 
 @bp.route("/sites/<site_key>/verify", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, select
 from consent.core.chain import HASHED_FIELDS, JSON_FIELDS, SORTED_FIELDS, Verification, walk_stored
 from consent.extensions import db
 from consent.models import Receipt, ReceiptContext
+from consent.replica import read_engine
 
 _R = Receipt.__table__
 _C = ReceiptContext.__table__
@@ -64,7 +65,7 @@ def subject_receipts(site_id: int, subject_id: str) -> list[dict[str, Any]]:
 
 def verify_chain(site_id: int, progress: Progress = _no_progress) -> Verification:
     """Walk the chain in seq order; report the first receipt that does not fit."""
-    with db.engine.connect() as conn:
+    with read_engine().connect() as conn:
         return walk_stored(_stored_rows(conn, site_id, progress))
 
 

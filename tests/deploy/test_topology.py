@@ -3,7 +3,8 @@ grants, Redis, two gunicorn instances of two workers each, nginx in front with d
 proxy rules. A consent recorded through nginx; a publish through instance A served by
 instance B at once (the state-version re-check is an hour here, so only Redis pub/sub can
 explain it); Redis stopped, consents and the gate still answer; Redis back, changes reach
-B at once again; everything stopped by PID, nothing left running.
+B at once again; the auditor's export from the streaming replica equals the primary's, which
+answers when the replica is stopped; everything stopped by PID, nothing left running.
 
 Skipped when Debian's nginx, redis-server or postgresql cannot be installed here, unless
 CONSENT_REQUIRE_BROWSER=1 (CI), where that is a failure. About 40 s.
@@ -81,7 +82,7 @@ class Http:
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Any]:
     """The topology with an hour-long re-check; its PIDs are checked dead afterwards."""
-    topo = topology.Topology(tmp_path / "topology", state_ttl=HOUR, redis_recheck=0.2)
+    topo = topology.Topology(tmp_path / "topology", state_ttl=HOUR, redis_recheck=0.2, replica=True)
     try:
         topo.up()
     except topology.MissingPackages as error:
@@ -98,6 +99,11 @@ def cluster(tmp_path: Path) -> Iterator[Any]:
     left = [pid for pid in pids if topology.alive(pid)]
     assert pids and not left, f"still running after down: {left}"
     assert not topo.folder.exists() and not topo.scratch.exists()
+
+
+def _token(topo: Any, site: str, role: str) -> str:
+    answer = topo.consent("create-token", "--site", site, "--role", role, "--json")
+    return str(json.loads(answer)["token"])
 
 
 def _subscribers(topo: Any) -> int:
@@ -177,11 +183,9 @@ def test_the_reference_topology(cluster: Any) -> None:
             "--json",
         )
     )["site_key"]
-    owner_token = json.loads(
-        topo.consent("create-token", "--site", site, "--role", "owner", "--json")
-    )
+    owner_token = _token(topo, site, "owner")
     edge, b = Http(topo.url), Http(topo.instances["b"])
-    owner_a = Http(topo.instances["a"], owner_token["token"])
+    owner_a = Http(topo.instances["a"], owner_token)
 
     # Through nginx: a consent is recorded and the gate answers from it.
     receipt = _consent(edge, site)
@@ -228,3 +232,21 @@ def test_the_reference_topology(cluster: Any) -> None:
     _all_serve(b, site, 4, within=5)
     receipt = _consent(edge, site)
     assert receipt["receipt"]["policy_version"] == 4
+
+    # The auditor's export comes from the replica once it caught up, and equals the
+    # primary's, which answers when the replica is stopped.
+    auditor = Http(topo.url, _token(topo, site, "auditor"))
+    export = f"/api/v1/audit/sites/{site}/export?format=ndjson"
+    deadline = time.monotonic() + 10
+    while True:
+        status, headers, from_replica = auditor.call("GET", export)
+        assert status == 200 and headers["X-Consent-Read-From"] == "replica"
+        if len(from_replica.splitlines()) == 6:
+            break
+        assert time.monotonic() < deadline, "the replica did not catch up"
+        time.sleep(0.1)
+    assert float(headers["X-Consent-Replica-Lag"]) >= 0
+    topo.stop("replica")
+    status, headers, from_primary = auditor.call("GET", export)
+    assert status == 200 and headers["X-Consent-Read-From"] == "primary"
+    assert from_primary == from_replica
