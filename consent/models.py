@@ -104,6 +104,8 @@ class PolicyVersion(Model):
     vendors: Mapped[dict[str, Any]] = mapped_column(JSON)
     requires_reconsent: Mapped[bool] = mapped_column(Boolean)
     policy_hash: Mapped[str] = mapped_column(String(64))
+    #: The banner's look; None for a version published before themes (today's look).
+    theme: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     site: Mapped[Site] = relationship(back_populates="policies")
 

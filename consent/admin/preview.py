@@ -30,7 +30,11 @@ def draft_config(site: Site, language: str) -> dict[str, Any]:
         site_key=site.site_key,
         version=None,
         policy_hash=policy_hash(
-            texts, vendors, draft["privacy_policy_url"], draft.get("cookie_statement_url")
+            texts,
+            vendors,
+            draft["privacy_policy_url"],
+            draft.get("cookie_statement_url"),
+            draft.get("theme"),
         ),
         language=shown,
         default_language=site.default_language,
@@ -39,6 +43,7 @@ def draft_config(site: Site, language: str) -> dict[str, Any]:
         privacy_policy_url=draft["privacy_policy_url"],
         cookie_statement_url=draft.get("cookie_statement_url"),
         choice_lifetime_days=site.choice_lifetime_days,
+        theme=draft.get("theme"),
     )
     return {
         **config,

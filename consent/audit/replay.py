@@ -1,5 +1,5 @@
 """Replay of the banner exactly as a visitor saw it: the receipt's own build of the banner
-code, run on its policy version's texts and vendors, in the receipt's language.
+code, run on its policy version's texts, vendors and theme, in the receipt's language.
 
 The receipt page embeds each layer as a sandboxed ``srcdoc`` frame, as the admin's live
 preview does: an opaque origin (no cookies), and the page's CSP, which the frame inherits,
@@ -67,6 +67,7 @@ def replay_config(
         privacy_policy_url=policy["privacy_policy_url"],
         cookie_statement_url=policy.get("cookie_statement_url"),
         choice_lifetime_days=site.choice_lifetime_days,
+        theme=policy.get("theme"),
     )
     return {
         **config,
@@ -112,6 +113,7 @@ def policy_hash_checks(receipt: dict[str, Any], policy: dict[str, Any]) -> dict[
         policy["vendors"],
         policy["privacy_policy_url"],
         policy.get("cookie_statement_url"),
+        policy.get("theme"),
     )
     return {
         "version_intact": recomputed == policy["policy_hash"],

@@ -8,6 +8,7 @@ from consent.core.catalog import CATEGORIES, VENDORS
 from consent.core.texts import LANGUAGE_PATTERN
 from consent.openapi.parts import bearer_operation, ref
 from consent.openapi.scans import OWNER_SCAN_PATHS, SCAN_SCHEMAS
+from consent.openapi.theme import THEME_SCHEMAS
 from consent.sites.accounts import ROLES
 from consent.sites.drafts import DRAFT_FIELDS
 from consent.sites.members import MAX_LABEL
@@ -51,6 +52,7 @@ _DRAFT_MEMBERS = {
     "cookie_statement_url": _NULLABLE_URL,
     "texts": _TEXTS,
     "vendors": _VENDORS,
+    "theme": ref("Theme"),
 }
 _DRAFT = {name: _DRAFT_MEMBERS[name] for name in DRAFT_FIELDS}
 _LIFETIME = {"type": "integer", "minimum": LIFETIME_RANGE[0], "maximum": LIFETIME_RANGE[1]}
@@ -90,6 +92,7 @@ _TOKEN = {
 }
 
 ADMIN_SCHEMAS: dict[str, Any] = {
+    **THEME_SCHEMAS,
     "OwnerSite": {
         "type": "object",
         "required": ["site_key", *SITE_FIELDS, "policy_version"],
@@ -112,7 +115,7 @@ ADMIN_SCHEMAS: dict[str, Any] = {
     },
     "OwnerDraft": {
         "type": "object",
-        "required": ["based_on", "privacy_policy_url", "texts", "vendors"],
+        "required": ["based_on", "privacy_policy_url", "texts", "vendors", "theme"],
         "properties": _DRAFT,
     },
     "OwnerDraftInput": {
@@ -145,6 +148,7 @@ ADMIN_SCHEMAS: dict[str, Any] = {
             },
             "privacy_policy_url": _CHANGE,
             "cookie_statement_url": _CHANGE,
+            "theme": {"type": "object", "additionalProperties": _CHANGE},
             "requires_reconsent": {"type": "boolean"},
         },
     },

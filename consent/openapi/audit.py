@@ -76,6 +76,7 @@ AUDIT_SCHEMAS: dict[str, Any] = {
             },
             "requires_reconsent": {"type": "boolean"},
             "policy_hash": HEX64,
+            "theme": ref("VersionTheme"),
         },
     },
     "PolicyList": {

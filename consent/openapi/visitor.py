@@ -138,6 +138,7 @@ VISITOR_SCHEMAS: dict[str, Any] = {
             "privacy_policy_url": _STRING,
             "cookie_statement_url": {"type": ["string", "null"]},
             "choice_lifetime_days": _INTEGER,
+            "theme": ref("ConfigTheme"),
             "categories": {
                 "type": "array",
                 "items": {

@@ -10,8 +10,10 @@ import copy
 from typing import Any
 
 from consent.core.texts import DEFAULT_TEXTS
+from consent.core.theme import DEFAULT_THEME
 from consent.errors import FieldErrors, InvalidField
 from consent.models import Site
+from consent.sites.theme import effective_theme, theme_changes, validate_theme
 from consent.sites.validation import validate_https_url, validate_texts, validate_vendors
 from consent.sites.versions import (
     get_version,
@@ -22,7 +24,14 @@ from consent.sites.versions import (
 )
 
 #: Members a draft PUT may carry (``based_on`` is informative and ignored).
-DRAFT_FIELDS = ("based_on", "privacy_policy_url", "cookie_statement_url", "texts", "vendors")
+DRAFT_FIELDS = (
+    "based_on",
+    "privacy_policy_url",
+    "cookie_statement_url",
+    "texts",
+    "vendors",
+    "theme",
+)
 
 
 def default_draft(privacy_url: str, vendors: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -32,6 +41,7 @@ def default_draft(privacy_url: str, vendors: dict[str, dict[str, Any]]) -> dict[
         "cookie_statement_url": None,
         "texts": copy.deepcopy(DEFAULT_TEXTS),
         "vendors": vendors,
+        "theme": dict(DEFAULT_THEME),
     }
 
 
@@ -45,6 +55,7 @@ def draft_dict(site: Site) -> dict[str, Any]:
         "cookie_statement_url": draft.get("cookie_statement_url"),
         "texts": draft["texts"],
         "vendors": draft["vendors"],
+        "theme": effective_theme(draft.get("theme")),
     }
 
 
@@ -93,6 +104,9 @@ def validate_draft(
     with errors.collecting():
         if "vendors" in body:
             draft["vendors"] = validate_vendors(body["vendors"], "vendors", ids_required)
+    with errors.collecting():
+        # Absent: the default look.
+        draft["theme"] = validate_theme(body.get("theme"), "theme")
     errors.raise_any()
     return {key: draft[key] for key in DRAFT_FIELDS if key in draft}
 
@@ -149,7 +163,7 @@ def _change(old: Any, new: Any) -> dict[str, Any] | None:
 
 
 def diff_contents(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """What changed between two policies (versions or a draft): texts, vendors, links."""
+    """What changed between two policies (versions or a draft): texts, vendors, links, theme."""
     old_texts, new_texts = flat_texts(old["texts"]), flat_texts(new["texts"])
     texts = {
         key: {"from": old_texts.get(key), "to": new_texts.get(key)}
@@ -178,6 +192,7 @@ def diff_contents(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "cookie_statement_url": _change(
             old.get("cookie_statement_url"), new.get("cookie_statement_url")
         ),
+        "theme": theme_changes(old.get("theme"), new.get("theme")),
     }
 
 

@@ -115,6 +115,7 @@ class SiteState:
             privacy_policy_url=current["privacy_policy_url"],
             cookie_statement_url=current["cookie_statement_url"],
             choice_lifetime_days=self.choice_lifetime_days,
+            theme=current["theme"],
         )
 
 
@@ -181,6 +182,7 @@ def _load(site: Site) -> SiteState:
             "privacy_policy_url": latest.privacy_policy_url,
             "cookie_statement_url": latest.cookie_statement_url,
             "published_at": latest.published_at,
+            "theme": latest.theme,
         },
         versions=_Versions(site.id, published),
         gate=SitePolicy(

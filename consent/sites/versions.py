@@ -15,11 +15,13 @@ from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 from consent.core.canonical import digest
 from consent.core.catalog import CATEGORIES, VENDORS
 from consent.core.texts import labels_for
+from consent.core.theme import config_theme
 from consent.core.times import iso_now
 from consent.errors import Conflict, NotFound
 from consent.extensions import db
 from consent.models import PolicyVersion, Site
 from consent.params import whole
+from consent.sites.theme import check_contrast, effective_theme
 
 
 class PublishedVersionImmutable(RuntimeError):
@@ -59,8 +61,14 @@ def policy_hash(
     vendors: dict[str, dict[str, Any]],
     privacy_policy_url: str,
     cookie_statement_url: str | None = None,
+    theme: dict[str, Any] | None = None,
 ) -> str:
-    """SHA-256 of exactly what the banner shows: texts, categories, vendors, links."""
+    """SHA-256 of exactly what the banner shows: texts, categories, vendors, links, theme.
+
+    A version stores its theme (every one published since themes exist); one without (older)
+    shows today's look and hashes exactly as it did before, so its receipts keep verifying.
+    The theme is hashed as stored, never as filled in: the hash stays a function of the row.
+    """
     shown: dict[str, Any] = {
         "texts": texts,
         "categories": list(CATEGORIES),
@@ -69,6 +77,8 @@ def policy_hash(
     }
     if cookie_statement_url:
         shown["cookie_statement_url"] = cookie_statement_url
+    if theme is not None:
+        shown["theme"] = theme
     return digest(shown)
 
 
@@ -98,6 +108,8 @@ def publish_draft(site: Site, requires_reconsent: bool | None = None) -> PolicyV
         requires_reconsent = current is not None and reconsent_needed(
             current.vendors, draft["vendors"]
         )
+    theme = effective_theme(draft.get("theme"))
+    check_contrast(theme)
     version = PolicyVersion(
         site_id=site.id,
         version=(current.version if current else 0) + 1,
@@ -112,7 +124,9 @@ def publish_draft(site: Site, requires_reconsent: bool | None = None) -> PolicyV
             draft["vendors"],
             draft["privacy_policy_url"],
             draft.get("cookie_statement_url"),
+            theme,
         ),
+        theme=theme,
     )
     db.session.add(version)
     site.state_version = (site.state_version or 0) + 1
@@ -131,6 +145,7 @@ def freezes_the_same(version: PolicyVersion, draft: dict[str, Any]) -> bool:
         and draft.get("cookie_statement_url") == version.cookie_statement_url
         and draft["texts"] == version.texts
         and draft["vendors"] == version.vendors
+        and effective_theme(draft.get("theme")) == effective_theme(version.theme)
     )
 
 
@@ -177,6 +192,8 @@ def policy_contents(row: PolicyVersion) -> dict[str, Any]:
         "cookie_statement_url": row.cookie_statement_url,
         "texts": row.texts,
         "vendors": row.vendors,
+        # As stored: null for a version older than themes (it shows the default look).
+        "theme": row.theme,
     }
 
 
@@ -203,8 +220,10 @@ def banner_config(
     privacy_policy_url: str | None,
     cookie_statement_url: str | None,
     choice_lifetime_days: int,
+    theme: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What the banner reads: one language's texts, the categories and the vendors' facts."""
+    """What the banner reads: one language's texts, the categories, the vendors' facts and
+    the theme (today's look for a version without one)."""
     return {
         "site_key": site_key,
         "policy_version": version,
@@ -217,6 +236,7 @@ def banner_config(
         "privacy_policy_url": privacy_policy_url,
         "cookie_statement_url": cookie_statement_url,
         "choice_lifetime_days": choice_lifetime_days,
+        "theme": config_theme(effective_theme(theme)),
         "categories": [
             {
                 "id": cat,

@@ -16,6 +16,7 @@ from consent.core.catalog import blocking_rules
 from consent.errors import NotFound
 from consent.sites.seen_origins import note_embed
 from consent.sites.state import site_state
+from consent.sites.theme import embed_theme
 from consent.visitor.compression import negotiate
 
 bp = Blueprint("embed", __name__)
@@ -51,7 +52,7 @@ def loader(site_key: str) -> BaseResponse:
     # the owner's site): it carries the default language's texts as ``translations`` and the
     # list of the other languages, whose texts the loader asks the config API for on a page
     # in one of them; it finds a category's vendors by their category; a null URL, empty
-    # settings, an empty cookie list and the default choice lifetime are as good as absent.
+    # settings, empty cookie lists, the default choice lifetime and theme are as good as absent.
     config = site.config(site.default_language)
     texts = config.pop("texts")
     for unused in ("language", "categories"):
@@ -64,6 +65,8 @@ def loader(site_key: str) -> BaseResponse:
         config["labels"] = {k: v for k, v in config["labels"].items() if k != "cookies"}
     if config["choice_lifetime_days"] == DEFAULT_LIFETIME_DAYS:
         del config["choice_lifetime_days"]
+    if theme := embed_theme(config.pop("theme")):
+        config["theme"] = theme
     config["vendors"] = {
         vid: {
             key: value
