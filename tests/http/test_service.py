@@ -56,7 +56,9 @@ def test_config_languages(client: FlaskClient, site: str) -> None:
     dutch = visitor.config(lang="nl-BE")
     assert dutch["language"] == "nl" and dutch["texts"]["reject_all"] == "Alles weigeren"
     assert dutch["policy_hash"] == english["policy_hash"]  # one hash per version, all languages
-    assert visitor.config(lang="fr")["language"] == "en"
+    # A language the version does not carry falls back to the site's default.
+    assert visitor.config(lang="ja")["language"] == "en"
+    assert visitor.config(lang="fr")["language"] == "fr"
     assert [c["id"] for c in english["categories"]] == [
         "necessary", "performance", "functionality", "targeting", "social",
     ]  # fmt: skip
