@@ -77,7 +77,7 @@ def _init_services(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Every blueprint at its prefix; the JSON APIs (token or no auth) skip CSRF."""
     from consent import landing
-    from consent.admin import access_pages, policy_pages
+    from consent.admin import access_pages, appearance, policy_pages
     from consent.admin import api as admin_api
     from consent.admin import pages as admin_pages
     from consent.audit import api as audit_api
@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
         (admin_api.bp, "/api/v1/admin", True),
         (admin_pages.bp, "/admin", False),
         (policy_pages.bp, "/admin", False),
+        (appearance.bp, "/admin", False),
         (access_pages.bp, "/admin", False),
         (openapi.bp, None, False),
         (log_api.bp, None, False),

@@ -1,8 +1,8 @@
 """What every /admin/ page shares: its blueprint set-up, headers, layout context, access rule.
 
-The pages are split by concept over three blueprints, all under /admin: ``admin``
-(sign-in, sites, settings), ``admin_policy`` (vendors, texts, publish, versions) and
-``admin_access`` (snippet, API tokens, users).
+The pages are split by concept over four blueprints, all under /admin: ``admin``
+(sign-in, sites, settings), ``admin_policy`` (vendors, texts, publish, versions),
+``admin_appearance`` (the banner's theme) and ``admin_access`` (snippet, API tokens, users).
 """
 
 from __future__ import annotations

@@ -70,6 +70,8 @@ SITE_PAGES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/vendors", {"enabled": ["youtube"]}),
     ("GET", "/texts/nl", None),
     ("POST", "/texts/nl", {"title": "Overgenomen"}),
+    ("GET", "/appearance", None),
+    ("POST", "/appearance", {"accent": "#000000", "mode": "dark"}),
     ("GET", "/publish", None),
     ("POST", "/publish", {"requires_reconsent": "y"}),
     ("GET", "/versions", None),
