@@ -45,6 +45,7 @@ class RedisLink:
         self._warned_at = -WARN_EVERY
         self._lock = threading.Lock()
         self._prober: threading.Thread | None = None
+        self._closed = False
 
     @property
     def available(self) -> bool:
@@ -73,6 +74,8 @@ class RedisLink:
 
     def mark_down(self, error: Exception) -> None:
         """Record a failure: warn (once a minute) and start the background re-check."""
+        if self._closed:
+            return
         with self._lock:
             self._down = True
             now = time.monotonic()
@@ -90,9 +93,16 @@ class RedisLink:
                 )
                 self._prober.start()
 
+    def close(self) -> None:
+        """Stop using Redis for good: no more re-checks, every caller gets the fallback."""
+        self._closed = self._down = True
+        self.pool.disconnect()
+
     def _probe(self) -> None:
-        while self._down:
+        while self._down and not self._closed:
             time.sleep(self.recheck)
+            if self._closed:
+                return
             try:
                 self.client.ping()
             except redis.RedisError:

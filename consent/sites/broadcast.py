@@ -12,6 +12,7 @@ worker drops its whole cache, since changes made while it was not listening were
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -68,8 +69,11 @@ class Subscriber:
             self._thread.start()
 
     def stop(self) -> None:
-        """Ask the thread to end (it notices within ``POLL`` seconds)."""
+        """End the thread (it notices within ``POLL`` seconds; waited for)."""
         self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=POLL + 2)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -78,8 +82,9 @@ class Subscriber:
                 continue
             try:
                 self._listen()
-            except (redis.RedisError, OSError) as error:
-                self.link.mark_down(error)
+            except (redis.RedisError, OSError, ValueError) as error:
+                if not self._stop.is_set():  # else the link was closed under it
+                    self.link.mark_down(error)
 
     def _listen(self) -> None:
         pubsub = self.link.client.pubsub()
@@ -107,7 +112,8 @@ class Subscriber:
                     self.cache.forget(message["data"].decode("utf-8", "replace"))
         finally:
             self.listening.clear()
-            pubsub.close()
+            with contextlib.suppress(redis.RedisError, OSError, ValueError):
+                pubsub.close()
 
 
 def init_app(app: Flask, cache: SiteCache) -> None:

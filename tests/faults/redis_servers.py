@@ -12,8 +12,20 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from .servers import free_port, wait_until
+
+
+def stop_redis_use(app: Flask) -> None:
+    """End an app's Redis threads (the site-change subscriber, the link's re-check), so a
+    test's Redis going away leaves nothing pinging it for the rest of the session."""
+    subscriber = app.extensions.get("consent_site_changes")
+    if subscriber is not None:
+        subscriber.stop()
+    link = app.extensions.get("consent_redis")
+    if link is not None:
+        link.close()
 
 
 def _answers(port: int) -> bool:

@@ -18,7 +18,7 @@ from tests.conftest import base_config
 from tests.helpers import Visitor
 from tests.owners import PASSWORD, add_user
 
-from .redis_servers import BlackHole, RedisServer
+from .redis_servers import BlackHole, RedisServer, stop_redis_use
 from .servers import wait_until
 
 OWNER = "owner@redis-down.test"
@@ -46,6 +46,7 @@ def _app(db_url: str, redis_url: str, **config: object) -> Flask:
 
 def _dispose(*apps: Flask) -> None:
     for app in apps:
+        stop_redis_use(app)
         with app.app_context():
             db.engine.dispose()
 

@@ -24,7 +24,7 @@ from tests.helpers import Visitor
 from tests.owners import revise_draft
 
 from .conftest import FAULTS
-from .redis_servers import RedisServer
+from .redis_servers import RedisServer, stop_redis_use
 from .servers import wait_until
 
 pytestmark = FAULTS
@@ -69,9 +69,7 @@ def _listening(app: Flask) -> threading.Event:
 
 def _stop(*apps: Flask) -> None:
     for app in apps:
-        subscriber: Subscriber | None = app.extensions.get("consent_site_changes")
-        if subscriber is not None:
-            subscriber.stop()
+        stop_redis_use(app)
         with app.app_context():
             db.engine.dispose()
 
