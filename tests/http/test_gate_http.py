@@ -212,10 +212,12 @@ def test_post_form(client: FlaskClient, site: str) -> None:
 def test_malformed_vendors(client: FlaskClient, site: str, params: dict) -> None:  # type: ignore[type-arg]
     response = client.get(f"/api/v1/sites/{site}/gate", query_string=params)
     assert response.status_code == 422
+    message = response.json["error"]["message"]
     assert response.json["error"] == {
         "code": "invalid_field",
-        "message": response.json["error"]["message"],
+        "message": message,
         "field": "vendors",
+        "fields": [{"field": "vendors", "message": message}],
     }
 
 
