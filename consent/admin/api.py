@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify
 from consent.access.auth import current_principal, require_api
 from consent.bodies import json_body
 from consent.extensions import db
+from consent.scans.apply import add_undeclared
 from consent.scans.jobs import jobs
 from consent.scans.plans import parse_scan_request
 from consent.scans.records import create_scan, find_scan, list_scans, scan_report, scan_summary
@@ -165,3 +166,14 @@ def scan(site_key: str, scan_id: str) -> Response:
     """One scan's report (signed once done)."""
     site = current_principal().site
     return _no_store(jsonify(scan_report(find_scan(site.site_id, scan_id), site.site_key)))
+
+
+@bp.post("/sites/<site_key>/scans/<scan_id>/apply")
+@owner_only
+def apply_scan(site_key: str, scan_id: str) -> Response:
+    """Add every vendor the done scan found undeclared to the draft; the draft and ``added``."""
+    scan_row = find_scan(_site_id(), scan_id)
+    site = lock_site(_site_id())
+    added = add_undeclared(site, scan_row)
+    db.session.commit()
+    return _no_store(jsonify({**draft_dict(site), "added": added}))

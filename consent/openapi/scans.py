@@ -1,4 +1,4 @@
-"""Site scans in the OpenAPI document: the report's schemas, the owner's three operations
+"""Site scans in the OpenAPI document: the report's schemas, the owner's four operations
 (``consent.openapi.admin`` adds them) and the auditor's two (``consent.openapi.audit``)."""
 
 from __future__ import annotations
@@ -120,6 +120,20 @@ SCAN_SCHEMAS: dict[str, Any] = {
         },
     },
     "ScanQueued": _object({"scan_id": _TEXT, "status": {"const": "queued"}}),
+    "ScanApplied": {
+        "allOf": [
+            ref("OwnerDraft"),
+            _object(
+                {
+                    "added": {
+                        "type": "array",
+                        "items": {"enum": sorted(VENDORS)},
+                        "description": "The vendors this call added (none on a second call)",
+                    }
+                }
+            ),
+        ]
+    },
 }
 
 _owner = partial(bearer_operation, role="owner")
@@ -142,6 +156,17 @@ OWNER_SCAN_PATHS: dict[str, Any] = {
     f"{_OWNER}/{{scan_id}}": {
         "get": _owner(
             "getScan", "A scan's report (signed once done)", "ScanReport", path=("scan_id",)
+        ),
+    },
+    f"{_OWNER}/{{scan_id}}/apply": {
+        "post": _owner(
+            "applyScan",
+            "Add every vendor the done scan found undeclared to the draft, with its catalogue "
+            "category (409 unless the scan is done; 422 naming each id a vendor needs while "
+            "auto-blocking is off)",
+            "ScanApplied",
+            path=("scan_id",),
+            extra_errors=(409, 422),
         ),
     },
 }

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from consent.errors import InvalidField
+from consent.errors import FieldErrors, InvalidField
 
 MAX_PAGES = 100
 DEFAULT_PAGES = 20
@@ -75,11 +75,17 @@ def check_url(value: object, origins: Iterable[str], field: str) -> str:
 
 
 def check_urls(value: object, origins: Iterable[str], field: str = "urls") -> list[str]:
-    """The start URLs (a list, possibly empty: then each origin's ``/``), each checked."""
+    """The start URLs (a list, possibly empty: then each origin's ``/``), each checked; 422
+    names every invalid one."""
     if not isinstance(value, list) or len(value) > MAX_URLS:
         raise InvalidField(field, f"must be a list of at most {MAX_URLS} URLs")
     known = list(origins)
-    checked = [check_url(url, known, f"{field}[{index}]") for index, url in enumerate(value)]
+    errors = FieldErrors()
+    checked = []
+    for index, url in enumerate(value):
+        with errors.collecting():
+            checked.append(check_url(url, known, f"{field}[{index}]"))
+    errors.raise_any()
     return list(dict.fromkeys(checked))
 
 
@@ -91,14 +97,22 @@ def check_max_pages(value: object, field: str = "max_pages") -> int:
 
 
 def parse_scan_request(body: object, origins: Iterable[str]) -> tuple[list[str], int]:
-    """``{"urls": [...], "max_pages": N}`` of a scan POST (both optional); 422 names the field."""
+    """``{"urls": [...], "max_pages": N}`` of a scan POST (both optional); 422 names every
+    invalid field."""
     if not isinstance(body, dict):
         raise InvalidField("body", 'send {"urls": ["https://…"], "max_pages": 20}')
+    errors = FieldErrors()
     for key in body:
         if key not in ("urls", "max_pages"):
-            raise InvalidField(str(key), "unknown member")
-    urls = check_urls(body.get("urls", []), origins)
-    return urls, check_max_pages(body.get("max_pages", DEFAULT_PAGES))
+            errors.add(str(key), "unknown member")
+    urls: list[str] = []
+    pages = DEFAULT_PAGES
+    with errors.collecting():
+        urls = check_urls(body.get("urls", []), origins)
+    with errors.collecting():
+        pages = check_max_pages(body.get("max_pages", DEFAULT_PAGES))
+    errors.raise_any()
+    return urls, pages
 
 
 def start_urls(urls: Iterable[str], origins: Iterable[str]) -> tuple[str, ...]:

@@ -26,3 +26,23 @@ def fake_crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
     none = StateSeen(cookies=(cookie,), storage=storage, requests=(ga, stripe))
     states = {"none": none, "reject_all": StateSeen(requests=(stripe,)), "accept_all": none}
     return Crawl(pages, states, time.time())
+
+
+YOUTUBE_URL = "https://www.youtube-nocookie.com/embed/abc"
+LEADINFO_URL = "https://cdn.leadinfo.net/ping.js"
+
+
+def tracker_crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
+    """:func:`fake_crawl` plus two vendors a site may not declare: Leadinfo's script before
+    any choice (a leak too) and a YouTube frame after accept all."""
+    crawl = fake_crawl(plan, progress)
+    first = crawl.pages[0].url
+    leadinfo = SeenRequest(LEADINFO_URL, "script", first)
+    youtube = SeenRequest(YOUTUBE_URL, "sub_frame", first)
+    none, accept = crawl.states["none"], crawl.states["accept_all"]
+    states = {
+        **crawl.states,
+        "none": StateSeen(none.cookies, none.storage, (*none.requests, leadinfo)),
+        "accept_all": StateSeen(accept.cookies, accept.storage, (*accept.requests, youtube)),
+    }
+    return Crawl(crawl.pages, states, crawl.observed_at)
