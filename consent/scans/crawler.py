@@ -9,7 +9,9 @@ after clicking the banner's own button on the first one. The consent service's o
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import os
 import signal
 import threading
@@ -58,7 +60,35 @@ def crawlable(url: str, origins: frozenset[str]) -> str | None:
 
 
 def crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
-    """Visit the site in the three states; raises :class:`CrawlFailed` with the reason."""
+    """Visit the site in the three states; raises :class:`CrawlFailed` with the reason.
+
+    Playwright's sync API refuses a thread whose event loop is running (another sync
+    Playwright, an async server): there the crawl runs on a thread of its own, in the
+    caller's context (an app context stays visible to ``progress``), while the caller waits.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _crawl(plan, progress)
+    outcome: list[Crawl] = []
+    failure: list[BaseException] = []
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            outcome.append(context.run(_crawl, plan, progress))
+        except BaseException as error:  # handed to the caller, raised there
+            failure.append(error)
+
+    thread = threading.Thread(target=run, name="consent-crawl", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def _crawl(plan: CrawlPlan, progress: Progress | None) -> Crawl:
     report = progress or (lambda _done, _total: None)
     fenced = plan.site_origins | {plan.service_origin}
     with Fence(fenced) as fence, sync_playwright() as playwright:

@@ -304,3 +304,17 @@ def test_a_page_and_a_scan_are_bounded_in_time(scanned: Scanned) -> None:
     hang = CrawlPlan((f"{scanned.owner}/hang",), plan.site_origins, scanned.api, 1, 1.0, 2.0)
     with pytest.raises(CrawlFailed, match=r"timed out after 2 s \(stopped\)"):
         crawl(hang)
+
+
+def test_a_crawl_runs_beside_another_sync_playwright(scanned: Scanned, browser: Any) -> None:
+    # The browser tests' own Playwright runs an event loop on this thread, as an async server
+    # would: the crawl takes a thread of its own instead of refusing to start.
+    from consent.scans.crawler import crawl
+    from consent.scans.plans import CrawlPlan
+
+    if scanned.app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the crawl does not depend on the database: once, on SQLite")
+    page = browser.new_page()  # the other Playwright is in use
+    plan = CrawlPlan((f"{scanned.owner}/about.html",), frozenset({scanned.owner}), scanned.api, 1)
+    assert [p.status for p in crawl(plan).pages] == [200]
+    page.close()
