@@ -238,6 +238,12 @@ class SiteCache:
             self._entries[site_key] = (state, now if epoch == self._epoch else -math.inf)
         return state
 
+    def fresh(self, site_key: str) -> bool:
+        """Whether the next :meth:`get` of ``site_key`` answers from the cache, unread."""
+        with self._lock:
+            entry = self._entries.get(site_key)
+        return entry is not None and time.monotonic() - entry[1] < self.ttl
+
     def forget(self, site_key: str) -> None:
         """Drop a site so the next request reloads it (a change here or announced)."""
         with self._lock:

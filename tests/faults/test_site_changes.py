@@ -54,6 +54,11 @@ def _version(app: Flask, site: str) -> int:
     return int(Visitor(app.test_client(), site).config()["policy_version"])
 
 
+def _fresh(app: Flask, site: str) -> bool:
+    cache: SiteCache = app.extensions["consent_sites"]
+    return cache.fresh(site)
+
+
 def _publish(app: Flask, site: str) -> None:
     with app.app_context():
         row = db.session.query(Site).filter_by(site_key=site).one()
@@ -85,6 +90,9 @@ def test_a_publish_reaches_the_other_instance_at_once(
         _publish(a, site)
         assert _version(a, site) == 2  # the instance that published forgot it itself
         wait_until(lambda: _version(b, site) == 2, timeout=5, what="B serving version 2")
+        # A (re)subscription or message while B read version 2 leaves it to be re-checked
+        # once more (the cache's epoch): read until B trusts what it holds.
+        wait_until(lambda: _version(b, site) == 2 and _fresh(b, site), what="B trusting v2")
 
         # Redis away: B answers from its cache; the change waits for the re-check.
         redis_server.stop()
@@ -135,6 +143,8 @@ def test_a_read_overtaken_by_a_change_is_re_checked_next_time() -> None:
 
     cache._refresh = refresh  # type: ignore[assignment,method-assign]
     cache.get("k")
+    assert not cache.fresh("k")
     cache.get("k")
+    assert cache.fresh("k")
     cache.get("k")
     assert loaded == ["k", "k"]
