@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify
 
 from consent.openapi.admin import ADMIN_PATHS, ADMIN_SCHEMAS
 from consent.openapi.audit import AUDIT_PATHS, AUDIT_SCHEMAS
+from consent.openapi.declaration import DECLARATION_PATHS, DECLARATION_SCHEMAS
 from consent.openapi.parts import (
     ANY_CLIENT_ERROR,
     SITE_KEY,
@@ -242,9 +243,22 @@ def document() -> dict[str, Any]:
         # Relative: the API is served by the same service as this document, wherever it runs.
         "servers": [{"url": "/", "description": "This service"}],
         "tags": TAGS,
-        "paths": {**PATHS, **VISITOR_PATHS, **LOG_PATHS, **ADMIN_PATHS, **AUDIT_PATHS},
+        "paths": {
+            **PATHS,
+            **VISITOR_PATHS,
+            **DECLARATION_PATHS,
+            **LOG_PATHS,
+            **ADMIN_PATHS,
+            **AUDIT_PATHS,
+        },
         "components": {
-            "schemas": {**SCHEMAS, **VISITOR_SCHEMAS, **ADMIN_SCHEMAS, **AUDIT_SCHEMAS},
+            "schemas": {
+                **SCHEMAS,
+                **VISITOR_SCHEMAS,
+                **DECLARATION_SCHEMAS,
+                **ADMIN_SCHEMAS,
+                **AUDIT_SCHEMAS,
+            },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -156,6 +156,13 @@ def find_scan(site_id: int, scan_id: str) -> Scan:
     return row
 
 
+def last_report(site_id: int) -> dict[str, Any] | None:
+    """The report of the site's last finished (done) scan, or None when it has none."""
+    query = select(Scan.report).where(Scan.site_id == site_id, Scan.status == "done")
+    report = db.session.scalar(query.order_by(Scan.finished_at.desc()).limit(1))
+    return None if report is None else dict(report)
+
+
 def scan_summary(row: Scan) -> dict[str, Any]:
     """A scan as the list shows it: where it is, what was asked, how much it found."""
     report = row.report or {}

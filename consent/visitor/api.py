@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -11,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response as BaseResponse
 
 from consent import banner
 from consent.access import limits, tokens
@@ -22,6 +24,7 @@ from consent.ledger.choices import Sender, choice_to_record
 from consent.ledger.exports import CSV_COLUMNS, csv_cell, csv_row
 from consent.ledger.log_reads import current_proofs
 from consent.ledger.reads import subject_receipts
+from consent.scans.declaration import site_declaration
 from consent.sites.state import SiteState, site_state
 from consent.sites.validation import ip_prefix, origin_of
 from consent.visitor.history import history_page
@@ -29,6 +32,8 @@ from consent.visitor.history import history_page
 bp = Blueprint("visitor", __name__)
 
 _VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+#: A BCP 47 tag as far as a language is picked by it: its primary subtag of 2 or 3 letters.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 MAX_VENDORS = 50
 
 
@@ -80,6 +85,21 @@ def config(site_key: str) -> Response:
     config["origins"] = list(site.origins)
     config["build"] = banner.current().build
     return jsonify(config)
+
+
+@bp.get("/<site_key>/declaration")
+def declaration(site_key: str) -> BaseResponse:
+    """The cookie declaration in the requested language (the site's default if it has no
+    texts in it): per category the cookies of the published version's vendors."""
+    site = _site(site_key)  # 404, then 403, before 422 (as the gate)
+    wanted = request.args.get("lang")
+    if wanted is not None and not _LANGUAGE_TAG.fullmatch(wanted):
+        raise InvalidField("lang", "must be a language tag such as nl or nl-BE")
+    response = jsonify(site_declaration(site, site.language(wanted)))
+    # It changes with a publish or a scan: revalidated each time, a 304 when unchanged.
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    return response.make_conditional(request)
 
 
 @bp.post("/<site_key>/consents")
