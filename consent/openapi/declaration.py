@@ -99,4 +99,20 @@ DECLARATION_PATHS: dict[str, Any] = {
             params=[SITE_KEY, param("lang")],
         )
     },
+    "/embed/declaration.js": {
+        "get": operation(
+            "getDeclarationScript",
+            "The script that fills [data-consent-declaration] (the embed loads it, "
+            "with the site key after #, only on a page that has the element)",
+            "embed",
+            {
+                "200": {"description": "JavaScript", "content": {"text/javascript": {}}},
+                "304": {"description": "Not modified"},
+                "412": {
+                    "description": "Precondition Failed: If-Match names another version",
+                    "content": {"text/javascript": {}},
+                },
+            },
+        )
+    },
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -99,6 +100,28 @@ def stylesheet() -> BaseResponse:
     """The banner's stylesheet, loaded into the banner's shadow root."""
     body = banner.current().stylesheet
     response = Response(body, mimetype="text/css")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
+    return negotiate(response, request)
+
+
+def _declaration_script() -> str:
+    """The cookie declaration's script as built (read once per process; empty if absent)."""
+    script: str | None = current_app.extensions.get("consent_declaration_js")
+    if script is None:
+        path = Path(current_app.config.get("CONSENT_BANNER_DIR") or banner.DIST) / "declaration.js"
+        script = path.read_text(encoding="utf-8") if path.exists() else ""
+        current_app.extensions["consent_declaration_js"] = script
+    return script
+
+
+@bp.get("/declaration.js")
+def declaration_script() -> BaseResponse:
+    """The script that fills ``[data-consent-declaration]`` (the same for every site: the
+    embed names the site after ``#``), cached as the stylesheet is."""
+    body = _declaration_script()
+    response = Response(body, mimetype="text/javascript")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])

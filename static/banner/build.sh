@@ -35,6 +35,11 @@ out=$(mkdir -p "$out" && cd "$out" && pwd)
     --banner:js='(function(__CONSENT_CONFIG__){' --footer:js='})' \
     --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/consent.js"
 
+# The cookie declaration's own script (served at /embed/declaration.js): the first layer loads
+# it only on a page with [data-consent-declaration], so it is not part of the first layer.
+"$esbuild" "$here/src/declaration.js" --bundle --format=iife --target=chrome103,firefox101,safari16 \
+    --minify --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/declaration.js"
+
 # The code is a function expression (of the site's configuration) that does nothing alone: the
 # embed follows it with the config, "(…);", which calls it. The parameter is read once.
 count=$(grep -o __CONSENT_CONFIG__ "$out/consent.js" | wc -l)

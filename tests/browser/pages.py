@@ -98,6 +98,15 @@ PAGES: dict[str, tuple[str, str, str, str, str | None]] = {
     "markup.html": ("markup", "en", "", "", None),
     "reconsent.html": ("reconsent", "en", "", "", None),
     "unknown-site.html": ("no-such-site-key", "en", "", "", "strict"),
+    # The cookie declaration's element (tests/browser/test_declaration.py).
+    "declaration-nl.html": ("tags", "nl-NL", "", "<div data-consent-declaration></div>", "strict"),
+    "declaration-markup.html": (
+        "markup",
+        "en",
+        "",
+        "<div data-consent-declaration></div>",
+        "strict",
+    ),
 }
 
 _VENDOR_HOSTS = (

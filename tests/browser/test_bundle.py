@@ -61,7 +61,7 @@ def test_bundle_matches_its_sources(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    for name in ("consent.js", "banner.css"):
+    for name in ("consent.js", "banner.css", "declaration.js"):
         assert (tmp_path / name).read_bytes() == (DIST / name).read_bytes(), (
             f"dist/{name} is stale: run static/banner/build.sh"
         )

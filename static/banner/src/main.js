@@ -81,6 +81,16 @@ function start(config) {
       }
     }),
   );
+  // The cookie declaration is a script of its own (declaration.js), loaded only on a page
+  // that has its element: the first layer carries no more of it than this.
+  whenReady(() => {
+    if (document.querySelector('[data-consent-declaration]'))
+      document.head.append(
+        Object.assign(document.createElement('script'), {
+          src: `${config.api_base}/embed/declaration.js#${config.site_key}`,
+        }),
+      );
+  });
 }
 
 guard(() => {
