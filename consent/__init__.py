@@ -89,7 +89,7 @@ def _dispose(engines: list[Any]) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Every blueprint at its prefix; the JSON APIs (token or no auth) skip CSRF."""
     from consent import landing
-    from consent.admin import access_pages, appearance, policy_pages
+    from consent.admin import access_pages, appearance, policy_pages, scan_pages
     from consent.admin import api as admin_api
     from consent.admin import pages as admin_pages
     from consent.audit import api as audit_api
@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
         (admin_pages.bp, "/admin", False),
         (policy_pages.bp, "/admin", False),
         (appearance.bp, "/admin", False),
+        (scan_pages.bp, "/admin", False),
         (access_pages.bp, "/admin", False),
         (openapi.bp, None, False),
         (log_api.bp, None, False),

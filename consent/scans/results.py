@@ -1,0 +1,111 @@
+"""A scan's report as the admin and audit pages show it: findings by weight (leaks first),
+and per state the cookies by category with their durations and the requests by vendor.
+
+Only regrouping: every value comes from the signed report as stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from consent.core.catalog import CATEGORIES, VENDORS
+from consent.core.observed import STATES
+from consent.core.scan_report import FINDING_KINDS
+
+#: How the pages name a state.
+STATE_LABELS = {
+    "none": "Before any choice",
+    "reject_all": "After “Reject all”",
+    "accept_all": "After “Accept all”",
+}
+#: How the pages name a finding's kind.
+KIND_LABELS = {
+    "leak": "Leak",
+    "undeclared": "Undeclared",
+    "unknown_cookie": "Unknown cookie",
+    "unknown_host": "Unknown host",
+    "declared_unused": "Declared, unused",
+}
+UNKNOWN = "unknown"
+
+
+def vendor_name(vendor_id: str | None) -> str:
+    """A vendor's name from the catalogue (its id when the catalogue lacks it)."""
+    if vendor_id is None:
+        return "unknown"
+    vendor = VENDORS.get(vendor_id)
+    return vendor.name if vendor else vendor_id
+
+
+def duration(cookie: Mapping[str, Any]) -> str:
+    """A cookie's lifetime as observed: ``session``, ``1 day``, ``395 days``."""
+    if cookie["session"] or cookie["duration_days"] is None:
+        return "session"
+    days = int(cookie["duration_days"])
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def ordered_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Findings by weight: leaks, then undeclared, unknown, declared-unused (stable within)."""
+    rank = {kind: index for index, kind in enumerate(FINDING_KINDS)}
+    return sorted(findings, key=lambda f: rank.get(f["kind"], len(rank)))
+
+
+def _cookies_by_category(cookies: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for cookie in cookies:
+        entry = {
+            **cookie,
+            "duration": duration(cookie),
+            "vendor_name": vendor_name(cookie["vendor"]),
+        }
+        groups.setdefault(cookie["category"] or UNKNOWN, []).append(entry)
+    order = [*CATEGORIES, UNKNOWN]
+    return [{"category": c, "cookies": groups[c]} for c in order if c in groups]
+
+
+def _requests_by_vendor(requests: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per vendor (an unknown host is a row of its own), its URLs once each."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for request in requests:
+        vendor = request["vendor"]
+        key = (vendor, "") if vendor is not None else ("", request["host"])
+        group = groups.setdefault(
+            key,
+            {
+                "vendor": vendor,
+                "vendor_name": vendor_name(vendor) if vendor else request["host"],
+                "category": request["category"] or UNKNOWN,
+                "count": 0,
+                "urls": [],
+            },
+        )
+        group["count"] += 1
+        if request["url"] not in group["urls"]:
+            group["urls"].append(request["url"])
+    known = sorted((g for g in groups.values() if g["vendor"]), key=lambda g: g["vendor_name"])
+    unknown = sorted(
+        (g for g in groups.values() if not g["vendor"]), key=lambda g: g["vendor_name"]
+    )
+    return [*known, *unknown]
+
+
+def scan_results(report: Mapping[str, Any]) -> dict[str, Any]:
+    """What the results pages show of a report (done or not: then everything is empty)."""
+    states = report.get("states") or {}
+    return {
+        "findings": ordered_findings(report.get("findings") or ()),
+        "states": [
+            {
+                "state": name,
+                "label": STATE_LABELS[name],
+                "cookies": _cookies_by_category(states.get(name, {}).get("cookies", ())),
+                "storage": list(states.get(name, {}).get("storage", ())),
+                "requests": _requests_by_vendor(states.get(name, {}).get("requests", ())),
+            }
+            for name in STATES
+        ],
+        "kind_labels": KIND_LABELS,
+        "state_labels": STATE_LABELS,
+    }
