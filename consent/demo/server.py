@@ -11,11 +11,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
-from flask import Blueprint, Flask, Response, current_app, render_template
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
+from consent.core.texts import DEFAULT_LANGUAGES
 from consent.demo.activity import DEMO_RECEIPTS, seed_activity
 from consent.demo.examples import SLUGS, example_named, examples, load_example
 from consent.errors import NotFound
@@ -67,7 +68,10 @@ def example_page(slug: str, page: str) -> Response:
     example = examples().get(slug)
     if example is None or page not in ("privacy", "cookies"):
         raise NotFound("unknown page")
-    body = render_template("demo/reference_policy.html", example=example, page=page)
+    site = _site_named(example.name)
+    body = render_template(
+        "demo/reference_policy.html", example=example, page=page, site=site, lang=_page_language()
+    )
     response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = OWNER_CSP
     return response
@@ -254,9 +258,21 @@ Prove the receipts offline (the README's "Proving consent without trusting us"):
     )
 
 
+def _site_named(name: str) -> Site | None:
+    """A demo site by its name: its policy pages embed its banner and cookie declaration."""
+    return db.session.scalar(select(Site).where(Site.name == name))
+
+
+def _page_language() -> str:
+    """The policy page's language (``?lang=``: the languages the demo ships), else English."""
+    wanted = request.args.get("lang", "")
+    return wanted if wanted in DEFAULT_LANGUAGES else "en"
+
+
 @bp.get("/privacy")
 def privacy() -> Response:
-    """The demo site's privacy policy, linked from its banner."""
-    response = Response(render_template("demo/privacy.html"), mimetype="text/html")
+    """The demo site's privacy policy, linked from its banner, with its cookie declaration."""
+    body = render_template("demo/privacy.html", site=_site_named(DEMO_NAME), lang=_page_language())
+    response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = OWNER_CSP
     return response

@@ -151,3 +151,24 @@ def test_a_page_without_the_element_asks_for_no_declaration(visit: Visit) -> Non
 def test_the_declaration_script_has_no_html_or_eval_sinks(sink: str) -> None:
     script = Path(__file__).resolve().parents[2] / "static/banner/dist/declaration.js"
     assert sink not in script.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "path", ["/demo/privacy?lang=nl", "/demo/example/bconnect/cookies?lang=nl"]
+)
+def test_the_demo_policy_pages_show_the_declaration(visit: Visit, path: str) -> None:
+    from consent.demo.examples import load_example
+    from consent.demo.server import ensure_demo_site
+
+    service = visit.service
+    with service.app.app_context():
+        ensure_demo_site(service.origin)
+        load_example("bconnect", service.origin)
+    visit.page.goto(f"{service.origin}{path}", wait_until="domcontentloaded")
+    visit.page.locator("[data-consent-declaration] table").first.wait_for()
+    tables = visit.page.evaluate(TABLES)
+    assert tables[0]["caption"].startswith("Cookies: ")
+    assert [h[2] for h in tables[0]["headers"]] == DUTCH_HEADERS
+    assert "consent_token" in [row[0] for row in tables[0]["rows"]]
+    assert visit.page.evaluate("window.__cspViolations") == []
+    assert visit.errors == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,45 @@ def test_each_instance_answers_for_its_own_site(
     assert client.get(f"/api/v1/sites/{belco}/config").status_code == 404
     # The example signs its log with a key named after its own address.
     assert beside.get("/log/key").get_data(as_text=True).startswith("127.0.0.1:5002+")
+
+
+def test_the_policy_pages_embed_the_banner_and_the_cookie_declaration(
+    client: FlaskClient, runner: FlaskCliRunner, instance: Path, example: Flask
+) -> None:
+    bakery = demo(runner)["site_key"]
+    belco = demo(runner, "--example", "belco")["site_key"]
+    pages = [
+        (client, "/demo/privacy?lang=nl", bakery, "nl"),
+        (client, "/demo/privacy?lang=<b>", bakery, "en"),
+        (example.test_client(), "/demo/example/belco/privacy", belco, "en"),
+    ]
+    for visitor, path, key, lang in pages:
+        response = visitor.get(path)
+        assert response.status_code == 200
+        found = _Elements()
+        found.feed(response.get_data(as_text=True))
+        assert found.first_script == f"/embed/{key}.js", path
+        assert found.html_lang == lang
+        assert found.declarations == 1
+        answer = visitor.get(f"/api/v1/sites/{key}/declaration?lang={lang}")
+        assert answer.status_code == 200
+        assert answer.json["language"] == lang
+
+
+class _Elements(HTMLParser):
+    """What a page's markup holds: its <html lang>, first script and declaration elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.html_lang: str | None = None
+        self.first_script: str | None = None
+        self.declarations = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "html":
+            self.html_lang = named.get("lang")
+        elif tag == "script" and self.first_script is None:
+            self.first_script = named.get("src")
+        if "data-consent-declaration" in named:
+            self.declarations += 1
