@@ -75,4 +75,22 @@ def scan_command(site_key: str, urls: tuple[str, ...], max_pages: int, as_json: 
         sys.exit(1)
 
 
-COMMANDS = (scan_command,)
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run queued site scans (needs CONSENT_REDIS_URL): start one or more beside the web
+    server; each scan runs in a process of its own."""
+    from consent.scans.queue import work
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config["CONSENT_REDIS_URL"]:
+        raise click.ClickException(
+            "consent worker needs CONSENT_REDIS_URL: without Redis the web server runs scans"
+        )
+    db.session.remove()  # nothing held open while waiting for jobs
+    if not work(app, burst=burst):
+        sys.exit(1)
+
+
+COMMANDS = (scan_command, worker_command)

@@ -52,7 +52,14 @@ class ScanJobs:
         self.crawler = crawler
 
     def submit(self, scan_id: str) -> None:
-        """Run the scan in a worker thread (after the scans queued before it)."""
+        """Put the scan on the queue (``consent worker``) when Redis is configured, else, or
+        while Redis does not take it, run it in a worker thread (after those before it)."""
+        url = self._app.config["CONSENT_REDIS_URL"]
+        if url:
+            from consent.scans.queue import enqueue
+
+            if enqueue(url, scan_id):
+                return
         with self._lock:
             if self._pool is None:
                 # Created on first use, so a forked web worker gets threads of its own.
