@@ -8,10 +8,10 @@
 migrates, and consent_app, with docs/postgres-grants.sql), optionally a streaming replica
 (pg_basebackup -R), a throwaway redis-server, two app instances (gunicorn -c
 gunicorn.conf.py, 2 workers each), nginx in front (its own prefix and config, which
-includes deploy/nginx/consent-proxy.conf), and ``consent worker`` when that command
-exists. It writes DIR/consent.env (source it to run ``consent`` commands against the
-cluster) and DIR/state.json (every PID), and prints the URLs. ``down`` stops each process
-by its PID and removes DIR. Debian's nginx, postgresql and redis-server packages are
+includes deploy/nginx/consent-proxy.conf), and one ``consent worker`` (site scans). It
+writes DIR/consent.env (source it to run ``consent`` commands against the cluster) and
+DIR/state.json (every PID), and prints the URLs. ``down`` stops each process by its PID
+and removes DIR. Debian's nginx, postgresql and redis-server packages are
 installed when missing (as root; apt-get update first).
 
 Run it with the project's virtualenv Python: gunicorn and ``consent`` are taken from
@@ -224,7 +224,6 @@ class Topology:
         self.notes: list[str] = []
         #: The CONSENT_* settings every process of the cluster shares (consent.env).
         self.settings: dict[str, str] = {}
-        self._worker_probe: subprocess.Popen[bytes] | None = None
         #: PostgreSQL's folders and nginx's prefix: in /tmp, where the postgres and
         #: www-data users can reach them (a test's tmp_path is private to root).
         self.scratch: Path | None = None
@@ -238,14 +237,6 @@ class Topology:
         if self.folder.exists():
             raise TopologyError(f"{self.folder} exists: `down` it first, or choose another")
         self.folder.mkdir(parents=True)
-        # Whether this checkout has `consent worker`, asked while the rest starts.
-        self._worker_probe = subprocess.Popen(
-            [str(BIN / "consent"), "worker", "--help"],
-            env=self._env(),
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         self.scratch = Path(tempfile.mkdtemp(prefix="consent-topology-"))
         self.scratch.chmod(0o755)
         try:
@@ -270,10 +261,6 @@ class Topology:
 
     def down(self) -> None:
         """Stop every process by its PID (nginx first, PostgreSQL last); remove the folder."""
-        probe = getattr(self, "_worker_probe", None)
-        if probe is not None and probe.poll() is None:
-            probe.kill()
-            probe.wait()
         order = ["nginx", "worker", "a", "b", "redis", "replica", "postgres"]
         for name in order:
             service = self.services.pop(name, None)
@@ -536,13 +523,7 @@ http {{
         wait_until(lambda: answers(f"{self.url}/healthz"), "nginx answering")
 
     def _start_worker(self) -> None:
-        """``consent worker`` when this checkout has it (site scans are building it)."""
-        probe = self._worker_probe
-        assert probe is not None
-        probe.wait(timeout=PATIENCE)
-        if probe.returncode != 0:
-            self.notes.append("consent worker: not in this checkout yet; not started")
-            return
+        """One ``consent worker``: the instances put site scans on Redis's queue."""
         with (self.folder / "worker.log").open("ab") as log:
             process = subprocess.Popen(
                 [str(BIN / "consent"), "worker"],
