@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from consent.admin import pages as admin_pages
     from consent.audit import api as audit_api
     from consent.audit import erasure, pages, reports
+    from consent.audit import scan_pages as audit_scan_pages
     from consent.demo import server as demo
     from consent.extensions import csrf
     from consent.openapi import document as openapi
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
         (erasure.bp, "/api/v1/admin", True),
         (pages.bp, "/audit", False),
         (reports.bp, "/audit", False),
+        (audit_scan_pages.bp, "/audit", False),
         (admin_api.bp, "/api/v1/admin", True),
         (admin_pages.bp, "/admin", False),
         (policy_pages.bp, "/admin", False),

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from consent import create_app
 from consent.core.observed import Crawl
 from consent.core.scan_report import FINDING_KINDS
 from consent.extensions import db
@@ -21,10 +22,11 @@ from consent.models import Scan
 from consent.scans.jobs import ScanJobs
 from consent.scans.plans import CrawlPlan, Progress
 from consent.sites.owner import create_site
+from tests.conftest import base_config
 from tests.http.auditing import Page
 from tests.http.scanning import tracker_crawl
 from tests.http.test_admin_ui import OWNER, draft_of, sign_in
-from tests.owners import add_user, other_site, site_by_key
+from tests.owners import PASSWORD, add_user, other_site, site_by_key
 
 
 @pytest.fixture
@@ -282,3 +284,29 @@ def test_the_pages_are_strict_about_scripts_and_styles(
         page = Page.of(answer)
         assert all(e.attrs.get("src") for e in page.find("script")), path
         assert not page.find("style") and not [e for e in page.elements if "style" in e.attrs]
+
+
+def test_the_forms_need_a_csrf_token(db_url: str, site: str) -> None:
+    app = create_app({**base_config(db_url), "WTF_CSRF_ENABLED": True})
+    jobs: ScanJobs = app.extensions["consent_scans"]
+    jobs.crawler = tracker_crawl
+    add_user(app, OWNER, "owner", site)
+    client = app.test_client()
+    token = Page.of(client.get("/admin/login")).csrf_token()
+    login = {"email": OWNER, "password": PASSWORD, "csrf_token": token}
+    assert client.post("/admin/login", data=login).status_code == 302
+    url = f"/admin/sites/{site}/scans"
+    assert client.post(url, data={"max_pages": "1"}).status_code == 403
+    assert scans_of(app, site) == []
+    token = Page.of(client.get(url)).csrf_token()
+    scan_id = start(client, site, max_pages="1", csrf_token=token)
+    wait_done(client, site, scan_id)
+    apply = f"{url}/{scan_id}/apply"
+    assert client.post(apply, data={}).status_code == 403
+    assert "youtube" not in draft_of(app, site)["vendors"]
+    token = Page.of(client.get(f"{url}/{scan_id}")).csrf_token()
+    assert client.post(apply, data={"csrf_token": token}).status_code == 302
+    assert "youtube" in draft_of(app, site)["vendors"]
+    jobs.shutdown()
+    with app.app_context():
+        db.engine.dispose()
