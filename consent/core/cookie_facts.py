@@ -4,7 +4,8 @@ The cookie declaration shows these facts; a scan's observed duration takes the p
 typical one when the scan saw the cookie. Facts come from ../shared/VENDORS.md ("cookie facts
 for the declaration"), which cites the vendors' own documentation; ``confirmed=False`` marks
 what that file marks ⚠. Every name in a vendor's ``cookies`` and ``third_party_cookies``
-has exactly one fact here (a unit test keeps them in step).
+has exactly one fact here, its purpose in every language the product ships texts in (en, nl,
+de, fr; a test keeps them in step).
 """
 
 from __future__ import annotations
@@ -28,15 +29,98 @@ class CookieFact:
     """One cookie (or name pattern, ``*`` ending a prefix) of a catalogue vendor."""
 
     name: str
-    #: Its purpose, per language (en and nl always; a language without one shows English).
+    #: Its purpose, per language (en, nl, de and fr; a language without one shows English).
     purpose: MappingProxyType[str, str]
     lifetime: Lifetime
     #: False where VENDORS.md marks the fact unconfirmed.
     confirmed: bool = True
 
 
+#: Each English purpose in German and French (the other languages the product ships texts in).
+_DE_FR: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
+    {
+        "Distinguishes visitors": ("Unterscheidet Besucher", "Distingue les visiteurs"),
+        "Keeps the session state": (
+            "Speichert den Sitzungsstatus",
+            "Conserve l'état de la session",
+        ),
+        "Throttles requests": ("Begrenzt die Anzahl der Anfragen", "Limite le nombre de requêtes"),
+        "Keeps advertising campaign information": (
+            "Speichert Informationen zu Werbekampagnen",
+            "Conserve des informations sur les campagnes publicitaires",
+        ),
+        "Attributes conversions to LinkedIn members": (
+            "Ordnet Conversions LinkedIn-Mitgliedern zu",
+            "Attribue les conversions aux membres LinkedIn",
+        ),
+        "Probabilistic identifier": (
+            "Wahrscheinlichkeitsbasierte Kennung",
+            "Identifiant probabiliste",
+        ),
+        "Identifies the browser": ("Erkennt den Browser", "Identifie le navigateur"),
+        "Routes requests": ("Leitet Anfragen weiter", "Achemine les requêtes"),
+        "Synchronises advertising identifiers": (
+            "Gleicht Werbekennungen ab",
+            "Synchronise les identifiants publicitaires",
+        ),
+        "Identifies the browser for advertising": (
+            "Erkennt den Browser für Werbung",
+            "Identifie le navigateur pour la publicité",
+        ),
+        "Stores the last ad click": (
+            "Speichert den letzten Klick auf eine Anzeige",
+            "Enregistre le dernier clic sur une publicité",
+        ),
+        "Tracks visitors": ("Verfolgt Besucher", "Suit les visiteurs"),
+        "Keeps the visitor's identity for forms": (
+            "Speichert die Identität des Besuchers für Formulare",
+            "Conserve l'identité du visiteur pour les formulaires",
+        ),
+        "Counts sessions": ("Zählt Sitzungen", "Compte les sessions"),
+        "Detects a new session": ("Erkennt eine neue Sitzung", "Détecte une nouvelle session"),
+        "Analytics for the video player": (
+            "Statistiken für den Videoplayer",
+            "Statistiques du lecteur vidéo",
+        ),
+        "Estimates bandwidth and keeps player preferences": (
+            "Schätzt die Bandbreite und speichert Player-Einstellungen",
+            "Estime la bande passante et conserve les préférences du lecteur",
+        ),
+        "Counts video views": ("Zählt Videoaufrufe", "Compte les vues des vidéos"),
+        "Identifies the visitor of a visiting company": (
+            "Erkennt den Besucher eines besuchenden Unternehmens",
+            "Identifie le visiteur d'une entreprise en visite",
+        ),
+        "Keeps the session": ("Speichert die Sitzung", "Conserve la session"),
+        "Identifies a visitor who is not signed in": (
+            "Erkennt einen nicht angemeldeten Besucher",
+            "Identifie un visiteur non connecté",
+        ),
+        "Personalisation and advertising": (
+            "Personalisierung und Werbung",
+            "Personnalisation et publicité",
+        ),
+        "Security of the browser's sign-ins": (
+            "Sicherheit der Anmeldungen",
+            "Sécurité des connexions",
+        ),
+        "Advertising": ("Werbung", "Publicité"),
+        "Fraud prevention": ("Betrugsprävention", "Prévention de la fraude"),
+        "Remembers your cookie choice": (
+            "Speichert Ihre Cookie-Auswahl",
+            "Mémorise votre choix en matière de cookies",
+        ),
+    }
+)
+
+
+def _purpose(en: str, nl: str) -> MappingProxyType[str, str]:
+    de, fr = _DE_FR[en]
+    return MappingProxyType({"en": en, "nl": nl, "de": de, "fr": fr})
+
+
 def _fact(name: str, en: str, nl: str, lifetime: Lifetime, confirmed: bool = True) -> CookieFact:
-    return CookieFact(name, MappingProxyType({"en": en, "nl": nl}), lifetime, confirmed)
+    return CookieFact(name, _purpose(en, nl), lifetime, confirmed)
 
 
 _IDENTIFIES = ("Distinguishes visitors", "Onderscheidt bezoekers")
@@ -172,7 +256,7 @@ COOKIE_FACTS: MappingProxyType[str, tuple[CookieFact, ...]] = MappingProxyType(
 #: The product's own cookie: the visitor's consent token (its lifetime is the site's).
 CONSENT_TOKEN = CookieFact(
     "consent_token",
-    MappingProxyType({"en": "Remembers your cookie choice", "nl": "Onthoudt uw cookiekeuze"}),
+    _purpose("Remembers your cookie choice", "Onthoudt uw cookiekeuze"),
     None,
 )
 

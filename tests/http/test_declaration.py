@@ -19,6 +19,7 @@ from consent.core.classify import Classifier
 from consent.core.cookie_facts import COOKIE_FACTS
 from consent.core.observed import Crawl, SeenCookie, SeenPage, SeenStorage, StateSeen
 from consent.core.scan_report import crawl_report
+from consent.core.texts import DEFAULT_LANGUAGES
 from consent.core.times import iso_ms
 from consent.extensions import db
 from consent.models import utcnow
@@ -149,15 +150,21 @@ def test_dutch_texts_purposes_and_durations(client: FlaskClient, site: str) -> N
 
 
 @pytest.mark.parametrize(
-    ("query", "language"), [("?lang=ja", "en"), ("", "en"), ("?lang=FR", "fr")]
+    ("query", "language", "purpose", "duration"),
+    [
+        ("?lang=ja", "en", "Distinguishes visitors", "2 years"),  # no texts: the default
+        ("", "en", "Distinguishes visitors", "2 years"),
+        ("?lang=FR", "fr", "Distingue les visiteurs", "2 ans"),
+        ("?lang=de-AT", "de", "Unterscheidet Besucher", "2 Jahre"),
+    ],
 )
-def test_another_language_falls_back_to_the_default(
-    client: FlaskClient, site: str, query: str, language: str
+def test_other_languages_and_the_default(
+    client: FlaskClient, site: str, query: str, language: str, purpose: str, duration: str
 ) -> None:
     body = _get(client, site, query).json
     assert body["language"] == language
-    # A language without its own purposes shows English's.
-    assert _cookies(body, "performance")["_ga"]["purpose"] == "Distinguishes visitors"
+    assert _cookies(body, "performance")["_ga"]["purpose"] == purpose
+    assert _cookies(body, "performance")["_ga"]["duration"] == duration
 
 
 def test_a_finished_scan_gives_observed_durations_and_the_unclassified(
@@ -255,4 +262,5 @@ def test_every_catalogue_cookie_has_its_facts() -> None:
         facts = [fact.name for fact in COOKIE_FACTS[vendor.id]]
         assert sorted(facts) == sorted(named), vendor.id
         for fact in COOKIE_FACTS[vendor.id]:
-            assert fact.purpose["en"] and fact.purpose["nl"], fact.name
+            assert sorted(fact.purpose) == sorted(DEFAULT_LANGUAGES), fact.name
+            assert all(fact.purpose.values()), fact.name
