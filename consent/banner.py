@@ -1,7 +1,10 @@
 """The banner's code as the service serves it, and every build of it ever served.
 
 The embed is the build's code, the same for every site, followed by the site's config; the
-build is the SHA-256 hex of the code exactly as served. The code is a function expression
+build is the SHA-256 hex of the code exactly as served. The code loads the rest of the build
+(later.js: the preferences layer, the placeholders, the managed vendors' set-up) when first
+needed, and names its SHA-256 (the script's integrity): the build covers it, and each build
+is kept with it (/embed/builds/<build>/later.js). The code is a function expression
 that does nothing alone: the config that follows in the embed calls it, ``(…config…);``.
 Each build is recorded once (``banner_builds``: public, immutable), and a consent may name
 only a build recorded there.
@@ -32,6 +35,7 @@ class Banner:
     """One process's banner code: its build, its stylesheet, the builds known to be served."""
 
     code: str
+    later: str
     stylesheet: str
     build: str
     recorded: bool = False
@@ -43,9 +47,15 @@ def init_app(app: Flask) -> None:
     """Read the bundle once (its build is computed here, once per process)."""
     folder = Path(app.config.get("CONSENT_BANNER_DIR") or DIST)
     code = (folder / "consent.js").read_text(encoding="utf-8")
+    # The first layer's rules, then later.js's: each bundle carries its own, and browsers
+    # without constructable stylesheets link both from here.
+    stylesheet = "".join(
+        (folder / name).read_text(encoding="utf-8") for name in ("banner.css", "later.css")
+    )
     app.extensions["consent_banner"] = Banner(
         code=code,
-        stylesheet=(folder / "banner.css").read_text(encoding="utf-8"),
+        later=(folder / "later.js").read_text(encoding="utf-8"),
+        stylesheet=stylesheet,
         build=hashlib.sha256(code.encode("utf-8")).hexdigest(),
     )
 
@@ -79,7 +89,7 @@ def _insert(banner: Banner) -> None:
     """INSERT the build unless a worker or an earlier process did."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(BannerBuild).values(
-        build=banner.build, code=banner.code, first_served_at=utcnow()
+        build=banner.build, code=banner.code, later=banner.later, first_served_at=utcnow()
     )
     db.session.execute(statement.on_conflict_do_nothing(index_elements=["build"]))
     db.session.commit()
@@ -116,3 +126,16 @@ def build_code(build: str) -> str | None:
         return banner.code
     code: str | None = db.session.scalar(select(BannerBuild.code).where(BannerBuild.build == build))
     return code
+
+
+def build_later(build: str) -> str | None:
+    """What a build served loads when first needed (later.js), or None (none, or no such
+    build)."""
+    banner = current()
+    if build == banner.build:
+        record_served()
+        return banner.later
+    later: str | None = db.session.scalar(
+        select(BannerBuild.later).where(BannerBuild.build == build)
+    )
+    return later

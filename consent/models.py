@@ -266,6 +266,10 @@ class BannerBuild(Model):
     #: SHA-256 hex of ``code``, the code part of the embed exactly as served.
     build: Mapped[str] = mapped_column(String(64), primary_key=True)
     code: Mapped[str] = mapped_column(Text)
+    #: What the code loads when first needed (later.js: the preferences layer, the
+    #: placeholders, the managed vendors' set-up), its sha256 named in ``code``; null for
+    #: builds from before the split.
+    later: Mapped[str | None] = mapped_column(Text, nullable=True)
     first_served_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -50,6 +50,8 @@ def draft_config(site: Site, language: str) -> dict[str, Any]:
         # The banner's stylesheet comes from this very origin (the admin page's CSP allows it).
         "api_base": request.host_url.rstrip("/"),
         "translations": texts,
+        # The build whose later part (the preferences layer) the preview loads.
+        "build": banner.current().build,
         "preview": True,
     }
 

@@ -142,6 +142,16 @@ PATHS: dict[str, Any] = {
             params=[param("build", "path")],
         )
     },
+    "/embed/builds/{build}/later.js": {
+        "get": operation(
+            "getBannerBuildLater",
+            "What one build loads when first needed (the preferences layer, the placeholders; "
+            "immutable, its sha256 named in the build's code)",
+            "embed",
+            {"200": _media("text/javascript", "JavaScript"), **errors(404, 503)},
+            params=[param("build", "path")],
+        )
+    },
     "/embed/builds/{build}/run.js": {
         "get": operation(
             "runBannerBuild",

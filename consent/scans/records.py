@@ -156,11 +156,11 @@ def find_scan(site_id: int, scan_id: str) -> Scan:
     return row
 
 
-def last_report(site_id: int) -> dict[str, Any] | None:
-    """The report of the site's last finished (done) scan, or None when it has none."""
-    query = select(Scan.report).where(Scan.site_id == site_id, Scan.status == "done")
-    report = db.session.scalar(query.order_by(Scan.finished_at.desc()).limit(1))
-    return None if report is None else dict(report)
+def last_done(site_id: int) -> str | None:
+    """The id of the site's last finished (done) scan, or None when it has none."""
+    query = select(Scan.id).where(Scan.site_id == site_id, Scan.status == "done")
+    found: str | None = db.session.scalar(query.order_by(Scan.finished_at.desc()).limit(1))
+    return found
 
 
 def scan_summary(row: Scan) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from consent import banner
 from consent.core.catalog import blocking_rules
 from consent.errors import NotFound
 from consent.sites.seen_origins import note_embed
-from consent.sites.state import site_state
+from consent.sites.state import SiteState, site_state
 from consent.sites.theme import embed_theme
 from consent.visitor.compression import negotiate
 
@@ -26,6 +26,17 @@ bp = Blueprint("embed", __name__)
 DEFAULT_LIFETIME_DAYS = 182
 _NOT_FOUND_JS = "/* Consent Ledger: unknown site key; nothing to do. */\n"
 _BUILD = re.compile(r"[0-9a-f]{64}")
+#: The texts and labels the embed carries: the first layer's (and the withdrawal's words).
+FIRST_LAYER_TEXTS = (
+    "title",
+    "description",
+    "accept_all",
+    "reject_all",
+    "customize",
+    "privacy_link",
+    "gpc_notice",
+)
+FIRST_LAYER_LABELS = ("cookies", "withdrawn")
 
 
 def inline_json(value: Any) -> str:
@@ -42,28 +53,29 @@ def _script(body: str, status: int = 200) -> Response:
     return response
 
 
-@bp.get("/<site_key>.js")
-def loader(site_key: str) -> BaseResponse:
-    """The whole loader + banner for the site, config included (one request)."""
-    try:
-        site = site_state(site_key)
-    except NotFound:
-        return _script(_NOT_FOUND_JS, status=404)
-    # The config API's shape, less what the loader does not read (it is on every page of
-    # the owner's site): it carries the default language's texts as ``translations`` and the
-    # list of the other languages, whose texts the loader asks the config API for on a page
-    # in one of them; it finds a category's vendors by their category; a null URL, empty
-    # settings, empty cookie lists, the default choice lifetime and theme are as good as absent.
+def embed_config(site: SiteState) -> dict[str, Any]:
+    """The config the embed carries: the config API's shape, less what the loader does not
+    read (it is on every page of the owner's site).
+
+    It carries the default language's texts as ``translations`` and the list of the other
+    languages, whose texts the loader asks the config API for on a page in one of them; it
+    finds a category's vendors by their category; a null URL, empty settings, empty cookie
+    lists, the default choice lifetime and theme are as good as absent. Only the first
+    layer's texts and labels, and no vendor names: the loader asks the config API for the
+    rest when it shows the preferences or a placeholder. (Copies: the site's cached texts
+    stay whole.)
+    """
     config = site.config(site.default_language)
-    texts = config.pop("texts")
-    for unused in ("language", "categories"):
+    texts = {key: config["texts"][key] for key in FIRST_LAYER_TEXTS}
+    labels = {key: config["labels"][key] for key in FIRST_LAYER_LABELS}
+    for unused in ("texts", "language", "categories"):
         del config[unused]
     if len(config["languages"]) == 1:
         del config["languages"]
     if config["cookie_statement_url"] is None:
         # And the label of its link.
         del config["cookie_statement_url"]
-        config["labels"] = {k: v for k, v in config["labels"].items() if k != "cookies"}
+        del labels["cookies"]
     if config["choice_lifetime_days"] == DEFAULT_LIFETIME_DAYS:
         del config["choice_lifetime_days"]
     if theme := embed_theme(config.pop("theme")):
@@ -72,7 +84,7 @@ def loader(site_key: str) -> BaseResponse:
         vid: {
             key: value
             for key, value in vendor.items()
-            if key != "kind" and value != {} and value != []
+            if key not in ("kind", "name") and value != {} and value != []
         }
         for vid, vendor in config["vendors"].items()
     }
@@ -80,6 +92,18 @@ def loader(site_key: str) -> BaseResponse:
     # On any other origin the banner shows nothing (its choice could not be recorded).
     config["origins"] = list(site.origins)
     config["translations"] = {site.default_language: texts}
+    config["labels"] = labels
+    return config
+
+
+@bp.get("/<site_key>.js")
+def loader(site_key: str) -> BaseResponse:
+    """The whole loader + banner for the site, config included (one request)."""
+    try:
+        site = site_state(site_key)
+    except NotFound:
+        return _script(_NOT_FOUND_JS, status=404)
+    config = embed_config(site)
     current = banner.current()
     config["build"] = current.build
     if site.auto_block:
@@ -148,6 +172,19 @@ def build_code(build: str) -> BaseResponse:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.set_etag(build[:32])
+    return negotiate(response, request)
+
+
+@bp.get("/builds/<build>/later.js")
+def build_later(build: str) -> BaseResponse:
+    """What one build loads when first needed (immutable: the build's code names its hash)."""
+    code = banner.build_later(build) if _BUILD.fullmatch(build) else None
+    if code is None:
+        raise NotFound("no such banner build")
+    response = Response(code, mimetype="text/javascript")
+    # The loader asks for it in CORS mode (its integrity is checked).
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return negotiate(response, request)
 
 

@@ -29,7 +29,9 @@
   };
   var categories = replay.categories;
 
+  // The recorded choice on the switches; false while there are none yet.
   function setSwitches() {
+    var found = false;
     var all = document.querySelectorAll('*');
     for (var i = 0; i < all.length; i++) {
       if (!all[i].shadowRoot) continue;
@@ -37,16 +39,29 @@
       for (var j = 0; j < inputs.length; j++) {
         var id = inputs[j].getAttribute('data-consent-category');
         inputs[j].checked = id === 'necessary' || !!categories[id];
+        found = true;
       }
     }
+    return found;
   }
 
-  // The banner shows its first layer once the document is parsed; by load it has.
-  window.addEventListener('load', function () {
-    if (categories && window.Consent && typeof window.Consent.show === 'function') {
-      window.Consent.show();
-      setSwitches();
-    }
+  function ready() {
     document.documentElement.setAttribute('data-replay-ready', '');
+  }
+
+  // The banner shows its first layer once the document is parsed; by load it has. Builds
+  // since the preferences layer loads apart (later.js) build it a moment after it is opened:
+  // the switches are set once it is there (for up to 5 s).
+  window.addEventListener('load', function () {
+    if (!(categories && window.Consent && typeof window.Consent.show === 'function')) {
+      ready();
+      return;
+    }
+    window.Consent.show();
+    var tries = 0;
+    (function set() {
+      if (setSwitches() || ++tries > 100) ready();
+      else setTimeout(set, 50);
+    })();
   });
 })();

@@ -24,14 +24,29 @@ if [ "$("$esbuild" --version)" != "$version" ]; then
     echo "build.sh: warning: esbuild $("$esbuild" --version), dist/ is built with $version" >&2
 fi
 
-# Absolute: esbuild resolves the alias below from the working directory.
+# Absolute: esbuild resolves the aliases below from the working directory.
 out=$(mkdir -p "$out" && cd "$out" && pwd)
-# The stylesheet first: the bundle carries it too, as the text of the import
-# 'consent-banner-css', and adopts it as a constructable stylesheet (no second request).
-"$esbuild" "$here/src/banner.css" --minify --target=chrome84,firefox101,safari16 \
-    --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/banner.css"
+css() {
+    "$esbuild" "$here/src/$1.css" --minify --target=chrome84,firefox101,safari16 \
+        --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/$1.css"
+}
+# The stylesheets first: each bundle carries its own, as the text of the import
+# 'consent-banner-css' or 'consent-later-css', and adopts it as a constructable stylesheet (no
+# second request). The service serves both, one after the other, as /embed/banner.css.
+css banner
+css later
+# What the first layer leaves for later (the preferences layer, the placeholders, the managed
+# vendors' set-up), loaded when first needed (/embed/builds/<build>/later.js): the first
+# layer's code names its sha256 as the script's integrity, so the first layer's build covers
+# it and the browser runs nothing else.
+"$esbuild" "$here/src/later.js" --bundle --format=iife --target=chrome103,firefox101,safari16 --minify \
+    --alias:consent-later-css="$out/later.css" --loader:.css=text \
+    --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/later.js"
+later=sha256-$(node -e 'process.stdout.write(require("crypto").createHash("sha256")
+    .update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$out/later.js")
 "$esbuild" "$here/src/main.js" --bundle --format=iife --target=chrome103,firefox101,safari16 --minify \
     --alias:consent-banner-css="$out/banner.css" --loader:.css=text \
+    --define:LATER_INTEGRITY="\"$later\"" \
     --banner:js='(function(__CONSENT_CONFIG__){' --footer:js='})' \
     --legal-comments=none --charset=utf8 --log-level=warning --outfile="$out/consent.js"
 
@@ -48,4 +63,4 @@ if [ "$count" -ne 2 ]; then
     exit 1
 fi
 size=$(gzip -9 <"$out/consent.js" | wc -c)
-echo "consent.js (stylesheet included, config not): $size bytes gzip"
+echo "consent.js (stylesheet included, config not): $size bytes gzip; later.js: $(gzip -9 <"$out/later.js" | wc -c)"

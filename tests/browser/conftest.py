@@ -230,6 +230,12 @@ class Visit:
         """A banner button by its contract selector."""
         return self.page.locator(f'[data-consent-banner] [data-consent-action="{name}"]')
 
+    def preferences(self) -> None:
+        """Open the preferences and wait until they show (their code and texts load when they
+        are first opened)."""
+        self.action("customize").click()
+        self.action("save").wait_for()
+
     def switch(self, category: str) -> Any:
         """A category switch by its contract selector."""
         return self.page.locator(f'input[data-consent-category="{category}"]')

@@ -297,7 +297,7 @@ def test_custom_choice_of_performance_releases_only_google_analytics(
     page = tab.open_page(owner, "snippets.html")
     tab.banner().wait_for()
     settle_held(tab)
-    tab.action("customize").click()
+    tab.preferences()
     tab.switch("performance").check()
     since = len(tab.requests)
     tab.choose("save")

@@ -77,14 +77,14 @@ def test_banner_is_styled_from_its_one_request(visit: Visit) -> None:
     ]
     # The second layer is built when first opened.
     assert visit.page.locator("input[data-consent-category]").count() == 0
-    visit.action("customize").click()
+    visit.preferences()
     # Strictly necessary and the categories with a vendor (performance, targeting here).
     assert visit.page.locator("input[data-consent-category]").count() == 3
 
 
 def test_second_layer_lists_categories_and_vendors(visit: Visit) -> None:
     page = visit.open("tags.html")
-    visit.action("customize").click()
+    visit.preferences()
     for category in ("necessary", "performance", "targeting"):
         expect_checked = category == "necessary"
         switch = visit.switch(category)
@@ -128,6 +128,7 @@ def test_keyboard_customize_and_save(visit: Visit) -> None:
     visit.banner().wait_for()
     tab_to(visit, "action", "customize")
     visit.page.keyboard.press("Enter")
+    visit.action("save").wait_for()
     assert focused(visit)["category"] == "performance"
     visit.page.keyboard.press("Space")
     tab_to(visit, "action", "save")
@@ -145,6 +146,7 @@ def test_escape_is_not_consent(visit: Visit) -> None:
     visit.banner().wait_for()
     tab_to(visit, "action", "customize")
     page.keyboard.press("Enter")
+    visit.action("save").wait_for()
     page.keyboard.press("Escape")  # back to the first layer
     assert visit.banner().is_visible()
     assert not visit.switch("performance").is_visible()
@@ -205,7 +207,7 @@ def test_owner_markup_is_shown_as_text_and_never_runs(visit: Visit) -> None:
     visit.banner().wait_for()
     assert page.locator("[data-consent-banner] h2").inner_text() == pages.HOSTILE_TITLE
     assert page.locator("#cl-desc").inner_text() == pages.HOSTILE_DESCRIPTION
-    visit.action("customize").click()
+    visit.preferences()
     assert "<svg onload=window.__xss=3>Stats" in visit.banner().inner_text()
     injected = page.evaluate(
         "document.querySelector('consent-ledger').shadowRoot"
@@ -281,7 +283,7 @@ def test_phone_preferences_keep_save_and_reject_in_view(visit: Visit) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     visit.open("tags.html")
     visit.banner().wait_for()
-    visit.action("customize").click()
+    visit.preferences()
     for action in ("save", "reject-all"):
         box = visit.action(action).bounding_box()
         assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, action

@@ -21,7 +21,7 @@ def test_strict_csp_banner_and_choices_cause_no_violation(visit: Visit) -> None:
     visit.banner().wait_for()
     # The stylesheet applied inside the shadow root: the banner is a fixed overlay.
     assert visit.banner().evaluate("e => getComputedStyle(e).position") == "fixed"
-    visit.action("customize").click()
+    visit.preferences()
     visit.choose("reject-all")
     page.click("[data-consent-open]")
     visit.banner().wait_for()

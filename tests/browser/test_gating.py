@@ -237,7 +237,7 @@ def test_privacy_signal_starts_targeting_off_with_notice(
     visit.banner().wait_for()
     notice = page.locator("[data-consent-banner] .cl-notice")
     assert notice.inner_text().startswith("Your browser sent a privacy signal")
-    visit.action("customize").click()
+    visit.preferences()
     assert not visit.switch("targeting").is_checked()
     visit.switch("performance").check()
     visit.choose("save")

@@ -63,7 +63,7 @@ def test_connect_group_gates_the_vimeo_player(visit: Visit, service: Service) ->
     placeholder.wait_for()
     assert visit.hits("player.vimeo.com") == []
     # Dutch page: the Dutch texts of the reference site, its five categories.
-    visit.action("customize").click()
+    visit.preferences()
     assert page.get_by_text("Deelknoppen en ingesloten berichten", exact=False).is_visible()
     visit.choose("save")  # everything but necessary off
     assert visit.hits("player.vimeo.com") == []
@@ -84,6 +84,7 @@ def test_custom_connect_honours_do_not_track(browser: object, service: Service) 
         banner.wait_for()
         assert page.get_by_text("We honour that", exact=False).is_visible()
         page.locator('[data-consent-action="customize"]').click()
+        page.locator('[data-consent-action="save"]').wait_for()
         assert not page.locator('input[data-consent-category="targeting"]').is_checked()
         with page.expect_response(lambda r: r.url.endswith("/consents")) as answer:
             page.locator('[data-consent-action="save"]').click()

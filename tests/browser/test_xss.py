@@ -200,6 +200,7 @@ def test_banner_shows_every_hostile_text_as_text(browser: Any, hostile: Hostile,
     banner = page.locator("[data-consent-banner]")
     banner.wait_for()
     page.locator('[data-consent-banner] [data-consent-action="customize"]').click()
+    page.locator('[data-consent-banner] [data-consent-action="save"]').wait_for()
     shown = banner.inner_text() + page.locator("body").inner_text()
     shadow = page.evaluate(
         "() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"

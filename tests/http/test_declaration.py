@@ -26,7 +26,7 @@ from consent.models import utcnow
 from consent.scans.records import create_scan, mark_done, mark_failed, mark_running
 from tests.conftest import ORIGIN
 from tests.conftest import VENDORS as SITE_VENDORS
-from tests.owners import site_by_key
+from tests.owners import mint, site_by_key
 
 DAY = 86_400
 
@@ -264,3 +264,21 @@ def test_every_catalogue_cookie_has_its_facts() -> None:
         for fact in COOKIE_FACTS[vendor.id]:
             assert sorted(fact.purpose) == sorted(DEFAULT_LANGUAGES), fact.name
             assert all(fact.purpose.values()), fact.name
+
+
+def test_an_owners_change_reaches_the_declaration(
+    app: Flask, client: FlaskClient, site: str
+) -> None:
+    # Each worker keeps the declarations it built, by the site's state and its last scan.
+    before = _get(client, site, "?lang=en").json
+    assert _cookies(before, "necessary")["consent_token"]["duration"] == "182 days"
+    owner = {"Authorization": f"Bearer {mint(app, site, 'owner')}"}
+    changed = client.patch(
+        f"/api/v1/admin/sites/{site}",
+        json={"choice_lifetime_days": 30, "name": "Bakery"},
+        headers=owner,
+    )
+    assert changed.status_code == 200
+    after = _get(client, site, "?lang=en").json
+    token = _cookies(after, "necessary")["consent_token"]
+    assert (token["duration"], token["provider"]) == ("30 days", "Bakery")

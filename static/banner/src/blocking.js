@@ -6,11 +6,11 @@ import { autoBlock, seen } from './autoblock.js';
 import { BLOCKED } from './constants.js';
 import { guard } from './page.js';
 import { placeholder } from './placeholder.js';
+import { later } from './service.js';
 import { config, nonce, vendorIds, vendors } from './site.js';
-import { MANAGED } from './vendor-apis.js';
 
 // The gate's latest answer (none yet: nothing allowed); the managed vendors injected; the
-// vendors warned about; each blocked iframe's placeholder; whether Meta's consent was revoked
+// vendors warned about; each blocked iframe's placeholder (a promise of it); whether Meta's consent was revoked
 // since its pixel was last allowed.
 let answer;
 const injected = {};
@@ -84,7 +84,7 @@ export function scan() {
     } else if (tag === 'script') {
       if (allowed(id) && addScript(node.getAttribute('data-src'), node)) return;
     } else if (allowed(id)) {
-      if (holder) holder.remove();
+      if (holder) holder.then((box) => box && box.remove());
       let src = node.getAttribute('data-src');
       // Vimeo is asked not to track unless performance (analytics) is granted.
       if (id === 'vimeo' && answer.consent_mode.analytics_storage !== 'granted')
@@ -99,13 +99,21 @@ export function scan() {
 /** Load what ``next`` (a gate answer, or null: nothing) allows; never unload anything. */
 export function apply(next) {
   answer = next;
-  for (const id of vendorIds) {
-    if (MANAGED[id] && !injected[id] && !seen[id] && allowed(id)) {
-      injected[id] = true;
-      const src = MANAGED[id](vendors[id].settings || {});
-      if (src) addScript(src);
-    }
-  }
+  // The vendors the loader injects itself (from their settings; their set-up is in later.js)
+  // unless the page carries their own snippet.
+  const due = vendorIds.filter((id) => vendors[id].settings && !injected[id] && allowed(id));
+  if (due.length)
+    later().then(
+      guard(({ managed }) => {
+        for (const id of due)
+          if (managed[id] && !injected[id] && !seen[id]) {
+            injected[id] = true;
+            const src = managed[id](vendors[id].settings);
+            if (src) addScript(src);
+          }
+      }),
+      () => {},
+    );
   if (metaRevoked && allowed('meta-pixel') && window.fbq) {
     metaRevoked = false;
     window.fbq('consent', 'grant');

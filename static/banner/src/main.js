@@ -5,9 +5,11 @@
 // Modules: constants, config (the inlined configuration), choice, consent-mode, token,
 // cookies and vendors are pure (tested with node --test in ../test); page (guard, document
 // readiness, cookies), site (the configuration and the page's context, set once), service
-// (the visitor API), vendor-apis (gtag and the managed vendors), dom, ui (the banner),
-// placeholder, blocking (what the vendors may do) and choices (the token, the choice and
-// the order of work) hold the rest. Each module keeps its own state; only choices changes
+// (the visitor API and later.js's loading), vendor-apis (gtag and the managed vendors), dom,
+// ui (the banner), placeholder, blocking (what the vendors may do) and choices (the token,
+// the choice and the order of work) hold the rest. later.js, a bundle of its own loaded when
+// first needed, holds what the first layer does not need: the preferences layer, the
+// placeholders and the managed vendors' set-up. Each module keeps its own state; only choices changes
 // the token and the choice.
 //
 // The order of work keeps the main thread free until a first-time visitor sees the banner:
@@ -17,7 +19,7 @@
 // blocked-tag scan and the MutationObserver. A returning visitor asks the gate as soon as
 // the token is read; a first-time visitor only on a site with a strictly necessary vendor
 // (without a token the gate refuses every other one). The second layer is built when first
-// opened.
+// opened, from later.js.
 //
 // Texts are plain text: only textContent and text nodes, never innerHTML.
 

@@ -1,6 +1,8 @@
-// The visitor API of the service.
+// The service: its visitor API, and what the first layer leaves for later (code and texts).
 
-import { config } from './site.js';
+import { config, language, nonce, takeTexts, texts } from './site.js';
+
+let loading, all;
 
 /**
  * One request (a POST when there is a ``body``): resolves [status, body or null], or null on
@@ -26,4 +28,39 @@ export async function request(path, body) {
   } catch (err) {
     return null;
   }
+}
+
+/**
+ * The exports of later.js, this build's (LATER_INTEGRITY, its sha256, is written into this
+ * code by build.sh: the build covers it), loaded once when first asked for; rejects if it
+ * cannot be loaded (the next call tries again).
+ */
+export function later() {
+  return (loading ||= new Promise((resolve, reject) => {
+    document.addEventListener('consent-ledger-later', (event) => resolve(event.detail), {
+      once: true,
+    });
+    const script = document.createElement('script');
+    script.src = `${config.api_base}/embed/builds/${config.build}/later.js`;
+    script.integrity = LATER_INTEGRITY;
+    script.crossOrigin = 'anonymous';
+    if (nonce) script.nonce = nonce;
+    script.onerror = () => reject((loading = null));
+    document.head.append(script);
+  }));
+}
+
+/**
+ * Resolves once this page's texts and labels are whole and its vendors named: the embed
+ * carries only what the first layer shows (the preferences and the placeholders show the
+ * rest), so the config API's, asked for once; rejects if it cannot answer for this version
+ * (the next call asks again).
+ */
+export function fullTexts() {
+  return (all ||=
+    texts.save ||
+    request(`config?lang=${language}`).then((result) => {
+      takeTexts(result);
+      if (!texts.save) throw (all = 0);
+    }));
 }

@@ -12,8 +12,9 @@ export function setSite(value) {
     console.error(
       `[consent] no banner: ${location.origin} is not an allowed origin (admin: Settings)`,
     );
-  // The server always sends vendors, translations (with the default language's texts, each
-  // with every key) and the vendors' names.
+  // The server always sends vendors and translations (with the default language's texts: the
+  // first layer's, in the embed; every key in the admin's preview and replay). The embed
+  // leaves out the vendors' names too (fullTexts in service.js).
   vendors = value.vendors;
   vendorIds = Object.keys(vendors);
   const script = document.currentScript;
@@ -34,13 +35,13 @@ export function setSite(value) {
 }
 
 /**
- * Take this page's texts from ``result`` (the config API's answer for its language, or null);
- * unless it answered for this very version, the default language's texts instead.
+ * Take this page's texts, labels and vendors (with their names) from ``result`` (the config
+ * API's answer for its language, or null); unless it answered for this very version, the
+ * default language's texts instead.
  */
 export function takeTexts(result) {
   const body = result && result[1];
   if (body && body.policy_hash === config.policy_hash) {
-    texts = body.texts;
-    labels = body.labels;
+    ({ texts, labels, vendors } = body);
   } else texts = config.translations[(language = config.default_language)];
 }

@@ -2,11 +2,10 @@
 // second (the categories with their vendors) when first opened.
 
 import { record } from './choices.js';
-import { CATEGORY_IDS } from './constants.js';
 import { el, shadowHost } from './dom.js';
-import { afterPaint } from './page.js';
+import { afterPaint, guard } from './page.js';
+import { fullTexts, later } from './service.js';
 import { config, labels, signals, texts, unlisted, vendors } from './site.js';
-import { vendorsIn } from './vendors.js';
 
 // The banner's elements (``status``: a polite live region) and the switches, in
 // CATEGORY_IDS order (necessary first).
@@ -14,7 +13,7 @@ let host, dialog, status, links, actions, customize, prefs, save;
 const inputs = [];
 // Where focus returns on closing; whether the preferences were asked for; what the switches
 // show when shown.
-let returnFocus, startedExpanded, initial;
+let returnFocus, startedExpanded, initial, expanded;
 
 function button(action, text, className) {
   return el(
@@ -72,47 +71,23 @@ function build() {
   document.body.append((host = shadowHost('consent-ledger', dialog)));
 }
 
-// The second layer: the five categories with their vendors, a switch for strictly necessary
-// and each one with a vendor (one without is described: there is nothing to consent to);
-// built when first opened.
+// The second layer, built when first opened, from later.js and the texts only it shows
+// (fullTexts). Resolves once built; rejects if either cannot be had (the first layer stays,
+// and the next opening tries again).
 function buildPrefs() {
-  if (prefs) return;
-  prefs = el(
-    'div',
-    { class: 'cl-prefs', role: 'group', 'aria-labelledby': 'cl-title' },
-    ...CATEGORY_IDS.map((id) => {
-      const words = texts.categories[id];
-      const names = vendorsIn(vendors, [id]).map((v) => vendors[v].name);
-      const input =
-        (id === 'necessary' || names.length) &&
-        el('input', {
-          type: 'checkbox',
-          role: 'switch',
-          name: id,
-          'data-consent-category': id,
-          'aria-describedby': `cl-cat-${id}-desc`,
-        });
-      if (input) {
-        input.disabled = id === 'necessary';
-        inputs.push(input);
-      }
-      return el(
-        'div',
-        { class: 'cl-cat' },
-        el('label', null, input, words.title),
-        el(
-          'div',
-          { id: `cl-cat-${id}-desc` },
-          el('p', null, words.description),
-          names.length ? el('p', null, `${labels.vendors}: ${names.join(', ')}`) : null,
-        ),
-      );
-    }),
-  );
-  save = button('save', texts.save, 'cl-secondary');
-  dialog.insertBefore(prefs, links);
-  actions.append(save);
-  setSwitches();
+  return Promise.all([
+    later(),
+    fullTexts(),
+  ]).then((loaded) => {
+    if (prefs) return;
+    // Hidden until expand shows them.
+    prefs = loaded[0].buildPrefs(el, texts, labels, vendors, inputs, dialog);
+    save = button('save', texts.save, 'cl-secondary');
+    prefs.hidden = save.hidden = true;
+    dialog.insertBefore(prefs, links);
+    actions.append(save);
+    setSwitches();
+  });
 }
 
 // The switches from ``initial``; necessary (the one disabled) is always on.
@@ -120,12 +95,19 @@ function setSwitches() {
   for (const input of inputs) input.checked = input.disabled || !!(initial && initial[input.name]);
 }
 
-// Open (or close) the preferences: a modal layer while open.
+// The preferences shown if asked for (``expanded``) and built: a modal layer while open.
+function shown() {
+  if (prefs) prefs.hidden = save.hidden = !expanded;
+  customize.hidden = expanded && !!prefs;
+  dialog.setAttribute('aria-modal', expanded && !!prefs);
+}
+
+// Open (or close) the preferences; resolves once shown (the first time, once built: the first
+// layer stays meanwhile, and if they cannot be loaded).
 function expand(on) {
-  if (on) buildPrefs();
-  if (prefs) prefs.hidden = save.hidden = !on;
-  customize.hidden = on;
-  dialog.setAttribute('aria-modal', on);
+  expanded = on;
+  shown();
+  if (on) return buildPrefs().then(guard(shown), () => {});
 }
 
 /**
@@ -153,8 +135,7 @@ function onClick(event) {
   const action = target && target.getAttribute('data-consent-action');
   if (!action) return;
   if (action === 'customize') {
-    expand(true);
-    (inputs[1] || save).focus();
+    expand(true).then(guard(() => expanded && prefs && (inputs[1] || save).focus()));
     return;
   }
   const picked = {};
@@ -163,21 +144,12 @@ function onClick(event) {
   else record(action.replace('-', '_'));
 }
 
+// (While the preferences are open, Tab stays inside the banner: later.js.)
 function onKey(event) {
-  const open = prefs && !prefs.hidden;
-  // While the preferences are open, Tab stays inside the banner.
-  if (event.key === 'Tab' && open) {
-    const stops = [...dialog.querySelectorAll('a,button:not([hidden]),input:enabled')];
-    const edge = stops[event.shiftKey ? 0 : stops.length - 1];
-    if (event.composedPath()[0] === edge) {
-      event.preventDefault();
-      stops[event.shiftKey ? stops.length - 1 : 0].focus();
-    }
-  }
   if (event.key !== 'Escape') return;
   event.stopPropagation();
   // Escape is not a choice: it steps back to the first layer, or closes without recording.
-  if (open && !startedExpanded) {
+  if (prefs && !prefs.hidden && !startedExpanded) {
     expand(false);
     customize.focus();
   } else {
@@ -198,7 +170,7 @@ export function show(current, expanded, auto) {
   initial = current;
   setSwitches();
   // The admin's live preview shows the second layer's texts too, without a click.
-  if (config.preview) buildPrefs();
+  if (config.preview) buildPrefs().catch(() => {});
   expand((startedExpanded = !!expanded));
   dialog.hidden = false;
   const focus = () => {

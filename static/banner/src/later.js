@@ -1,0 +1,123 @@
+// What the first layer does not need, a bundle of its own that service.js loads when first
+// needed, so that the first layer (on every page of the owner's site) does not carry it: the
+// preferences layer (the second), when first opened; the placeholder of a blocked frame, when
+// the page has one; and the set-up of the vendors the loader injects itself, when the gate
+// first allows one with settings. It is served as part of
+// the first layer's build (/embed/builds/<build>/later.js), whose code names its sha256 as the
+// script's integrity (LATER_INTEGRITY): the build covers it.
+//
+// Running, it hands over its exports in the event 'consent-ledger-later' (no global).
+
+// dist/later.css as text (build.sh aliases this name to the minified stylesheet).
+import css from 'consent-later-css';
+import { CATEGORY_IDS } from './constants.js';
+import { MANAGED } from './vendor-apis.js';
+import { vendorsIn } from './vendors.js';
+
+let sheet;
+
+// This bundle's stylesheet, after the first layer's, in shadow ``root`` (browsers without
+// constructable stylesheets link both: dom.js).
+function adopt(root) {
+  if (root.adoptedStyleSheets) {
+    if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(css);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  }
+}
+
+/**
+ * The five categories with their vendors, each a switch in ``inputs`` when it is strictly
+ * necessary or has a vendor (one without is described: there is nothing to consent to), for
+ * ``dialog``: the stylesheet adopted into its shadow root, and Tab kept inside it while they
+ * show. ``el``, ``texts``, ``labels`` and ``vendors``: the first layer's.
+ */
+function buildPrefs(el, texts, labels, vendors, inputs, dialog) {
+  adopt(dialog.getRootNode());
+  const prefs = el(
+    'div',
+    { class: 'cl-prefs', role: 'group', 'aria-labelledby': 'cl-title' },
+    ...CATEGORY_IDS.map((id) => {
+      const words = texts.categories[id];
+      const names = vendorsIn(vendors, [id]).map((v) => vendors[v].name);
+      const input =
+        (id === 'necessary' || names.length) &&
+        el('input', {
+          type: 'checkbox',
+          role: 'switch',
+          name: id,
+          'data-consent-category': id,
+          'aria-describedby': `cl-cat-${id}-desc`,
+        });
+      if (input) {
+        input.disabled = id === 'necessary';
+        inputs.push(input);
+      }
+      return el(
+        'div',
+        { class: 'cl-cat' },
+        el('label', null, input, words.title),
+        el(
+          'div',
+          { id: `cl-cat-${id}-desc` },
+          el('p', null, words.description),
+          names.length ? el('p', null, `${labels.vendors}: ${names.join(', ')}`) : null,
+        ),
+      );
+    }),
+  );
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key !== 'Tab' || prefs.hidden) return;
+    const stops = [...dialog.querySelectorAll('a,button:not([hidden]),input:enabled')];
+    const edge = stops[event.shiftKey ? 0 : stops.length - 1];
+    if (event.composedPath()[0] === edge) {
+      event.preventDefault();
+      stops[event.shiftKey ? stops.length - 1 : 0].focus();
+    }
+  });
+  return prefs;
+}
+
+/**
+ * A placeholder before ``frame`` (in a shadow host from ``shadowHost``) whose button (``allow``
+ * its category on click) says which category it allows for ``vendor`` (``id``'s); for a vendor
+ * the site does not enable, one that says so, without a button. ``el``, ``texts`` and
+ * ``labels``: the first layer's.
+ */
+function placeholder(frame, id, vendor, allow, el, shadowHost, texts, labels) {
+  const name = vendor ? vendor.name : id;
+  const box = el(
+    'div',
+    { class: 'cl-placeholder', role: 'group', 'aria-label': name },
+    el(
+      'p',
+      { id: 'cl-ph-text' },
+      (vendor ? texts.placeholder : labels.disabled).split('{vendor}').join(name),
+    ),
+    vendor &&
+      el(
+        'button',
+        {
+          type: 'button',
+          'aria-describedby': 'cl-ph-text',
+          'data-consent-action': 'allow-vendor',
+          'data-consent-vendor': id,
+        },
+        labels.load.split('{category}').join(texts.categories[vendor.category].title),
+      ),
+  );
+  if (vendor) box.lastChild.addEventListener('click', allow);
+  const holder = shadowHost('consent-ledger-placeholder', box);
+  adopt(holder.shadowRoot);
+  const width = frame.getAttribute('width');
+  const height = frame.getAttribute('height');
+  if (/^\d+$/.test(width)) holder.style.maxWidth = `${width}px`;
+  if (/^\d+$/.test(height)) box.style.minHeight = `${height}px`;
+  frame.before(holder);
+  return holder;
+}
+
+document.dispatchEvent(
+  new CustomEvent('consent-ledger-later', {
+    detail: { buildPrefs, placeholder, managed: MANAGED },
+  }),
+);
