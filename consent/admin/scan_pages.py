@@ -168,4 +168,11 @@ def apply(site_key: str, scan_id: str) -> ResponseReturnValue:
 
 
 def _apply_errors(error: InvalidField) -> dict[str, str]:
-    return {"apply": " ".join(f"{p.field}: {p.message}." for p in error.problems)}
+    # add_undeclared's messages name the vendor and what to do; any other names its field.
+    said = [
+        p.message.removeprefix("is required: ")
+        if p.message.startswith("is required: ")
+        else f"{p.field}: {p.message}."
+        for p in error.problems
+    ]
+    return {"apply": "Nothing was added. " + " ".join(said)}

@@ -32,7 +32,7 @@ def _missing_ids(vendor_ids: list[str]) -> list[FieldProblem]:
             f"vendors.{vendor_id}.settings.{setting.name}",
             f"is required: {VENDORS[vendor_id].name} needs its {setting.name} (like "
             f"{setting.example}) while auto-blocking is off. Enter it on the Vendors page, "
-            "or turn auto-blocking on (the page's own snippet then carries it), and apply again",
+            "or turn auto-blocking on (the page's own snippet then carries it), and apply again.",
         )
         for vendor_id in vendor_ids
         for setting in VENDORS[vendor_id].settings

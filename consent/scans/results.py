@@ -19,6 +19,12 @@ STATE_LABELS = {
     "reject_all": "After “Reject all”",
     "accept_all": "After “Accept all”",
 }
+#: The same within a sentence (a table's caption).
+STATE_PHRASES = {
+    "none": "before any choice",
+    "reject_all": "after “Reject all”",
+    "accept_all": "after “Accept all”",
+}
 #: How the pages name a finding's kind.
 KIND_LABELS = {
     "leak": "Leak",
@@ -100,6 +106,7 @@ def scan_results(report: Mapping[str, Any]) -> dict[str, Any]:
             {
                 "state": name,
                 "label": STATE_LABELS[name],
+                "phrase": STATE_PHRASES[name],
                 "cookies": _cookies_by_category(states.get(name, {}).get("cookies", ())),
                 "storage": list(states.get(name, {}).get("storage", ())),
                 "requests": _requests_by_vendor(states.get(name, {}).get("requests", ())),

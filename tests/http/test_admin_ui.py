@@ -72,6 +72,7 @@ SITE_PAGES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/texts/nl", {"title": "Overgenomen"}),
     ("GET", "/appearance", None),
     ("POST", "/appearance", {"accent": "#000000", "mode": "dark"}),
+    ("GET", "/scans", None),  # the rest of the scan pages: tests/http/test_scan_pages.py
     ("GET", "/publish", None),
     ("POST", "/publish", {"requires_reconsent": "y"}),
     ("GET", "/versions", None),
