@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
 
 from consent.core.catalog import VENDORS
 from consent.core.observed import Crawl
 from consent.extensions import db
 from consent.models import Scan
+from consent.openapi.document import document
 from consent.scans.jobs import ScanJobs
 from consent.scans.plans import CrawlPlan, Progress
 from consent.sites.owner import create_site
@@ -194,3 +196,28 @@ def test_only_the_sites_owner_applies(
     assert answer.status_code == 404 and answer.json["error"]["message"] == "unknown scan"
     assert owner.draft() == before
     assert client.get(url, headers=auditor).status_code == 405
+
+
+def test_the_answer_keeps_to_its_schema(owner: OwnerApi, crawler: Any) -> None:
+    scan_id, _report = done_scan(owner, crawler)
+    answer = owner.ok("POST", f"/scans/{scan_id}/apply")
+    schemas = document()["components"]
+    validator = Draft202012Validator(
+        {"$ref": "#/components/schemas/ScanApplied", "components": schemas}
+    )
+    assert list(validator.iter_errors(answer)) == []
+    assert list(validator.iter_errors({**answer, "added": "youtube"}))  # the schema says something
+
+
+def test_a_scan_request_names_every_invalid_field(owner: OwnerApi, crawler: Any) -> None:
+    body = {
+        "urls": ["https://evil.example/", "https://shop.example/", "javascript:x"],
+        "max_pages": 0,
+        "depth": 2,
+    }
+    answer = owner.call("POST", "/scans", body)
+    assert answer.status_code == 422
+    error = answer.json["error"]
+    assert [f["field"] for f in error["fields"]] == ["depth", "urls[0]", "urls[2]", "max_pages"]
+    assert error["field"] == "depth"
+    assert owner.ok("GET", "/scans")["items"] == []
