@@ -6,8 +6,6 @@ import json
 import logging
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +22,7 @@ from consent.demo.examples import SLUGS, example_named, examples, load_example
 from consent.errors import NotFound
 from consent.extensions import db
 from consent.models import Site
+from consent.scans.queue import spawn_worker
 from consent.sites.owner import create_site
 from consent.sites.state import site_state
 
@@ -154,36 +153,13 @@ def demo_command(
         _print_info(info)
     if no_serve:
         return
-    worker = _start_scan_worker(app, public)
+    worker = spawn_worker(app, public)
     try:
         run_simple(host, port, app, threaded=True, request_handler=_PathOnlyLog)
     finally:
         if worker is not None:
             worker.terminate()  # RQ finishes the job at hand, then stops
             worker.wait()
-
-
-def _start_scan_worker(app: Flask, public: str) -> subprocess.Popen[bytes] | None:
-    """With Redis configured, scans go on its queue: run one ``consent worker`` beside the
-    demo, on the same database and log key (an example's are in its own instance folder)."""
-    if not app.config["CONSENT_REDIS_URL"]:
-        return None
-    env = {
-        **os.environ,
-        "CONSENT_PUBLIC_URL": public,
-        "CONSENT_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "CONSENT_SECRET_KEY": app.config["SECRET_KEY"],
-        "CONSENT_REDIS_URL": app.config["CONSENT_REDIS_URL"],
-    }
-    netloc = urlsplit(public).netloc
-    key = Path(app.instance_path) / "log-keys" / f"{netloc.replace('/', '_')}.key"
-    if app.config.get("CONSENT_LOG_KEY"):
-        env["CONSENT_LOG_KEY"] = app.config["CONSENT_LOG_KEY"]
-    elif key.exists():
-        env["CONSENT_LOG_KEY"] = key.read_text().strip()
-    command = [str(Path(sys.executable).with_name("consent")), "worker"]
-    click.echo(f"Scans run on Redis's queue: started `consent worker` ({' '.join(command)}).")
-    return subprocess.Popen(command, env=env)  # noqa: S603 (our own console script)
 
 
 def example_app(slug: str, public: str) -> Flask:

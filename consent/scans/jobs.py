@@ -1,5 +1,6 @@
-"""Scan jobs: :func:`run_job` runs one scan from queued to done or failed; without a queue,
-a small thread pool of the serving process calls it (:class:`ScanJobs`).
+"""Scan jobs: :func:`run_job` runs one scan from queued to done or failed; with Redis it is
+queued for ``consent worker`` (:func:`enqueue`), without a queue a small thread pool of the
+serving process calls it (:class:`ScanJobs`).
 
 :func:`run_job` takes only the app and the scan id and reads everything else from the
 database, so a queue worker in another process can call it in place of the pool.
@@ -12,13 +13,23 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+import redis
 from flask import Flask, current_app
+from rq import Queue
 from sqlalchemy.exc import SQLAlchemyError
 
 from consent.core.observed import Crawl
 from consent.extensions import db
 from consent.models import Site, utcnow
-from consent.scans.plans import CrawlFailed, CrawlPlan, Progress, origin_of, start_urls
+from consent.scans.plans import (
+    PAGE_SECONDS,
+    SCAN_SECONDS,
+    CrawlFailed,
+    CrawlPlan,
+    Progress,
+    origin_of,
+    start_urls,
+)
 from consent.scans.records import expire_stale, mark_done, mark_failed, mark_running, scan_row
 from consent.scans.reports import signed_report
 from consent.sites.state import SiteState, site_state
@@ -27,6 +38,13 @@ from consent.sites.state import SiteState, site_state
 Crawler = Callable[[CrawlPlan, Progress | None], Crawl]
 #: Threads that scan at once in one serving process (each drives its own Chromium).
 MAX_WORKERS = 2
+#: The queue's name on Redis.
+QUEUE = "consent-scans"
+#: RQ stops the work horse past this: the crawl bounds itself first (its watchdog kills
+#: Chromium one page's time after the scan's), so this only catches a stuck horse.
+JOB_SECONDS = int(SCAN_SECONDS + 2 * PAGE_SECONDS + 30)
+#: Seconds RQ keeps a finished or failed job's record (the scan row keeps the outcome).
+KEEP_SECONDS = 3600
 
 
 def browser_crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
@@ -38,6 +56,31 @@ def browser_crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
             "the scanner is not installed: pip install 'consent-ledger[scan]'"
         ) from error
     return crawl(plan, progress)
+
+
+def scan_queue(url: str) -> Queue:
+    """The one RQ queue of scans on Redis at ``url``."""
+    return Queue(QUEUE, connection=redis.Redis.from_url(url, socket_connect_timeout=2))
+
+
+def enqueue(url: str, scan_id: str) -> bool:
+    """Put the scan on the queue for ``consent worker`` (:mod:`consent.scans.queue`); False
+    when Redis does not take it (the caller runs it itself)."""
+    try:
+        scan_queue(url).enqueue_call(
+            "consent.scans.queue.perform",
+            args=(scan_id,),
+            job_id=f"scan-{scan_id}",
+            timeout=JOB_SECONDS,
+            result_ttl=KEEP_SECONDS,
+            failure_ttl=KEEP_SECONDS,
+        )
+    except (redis.RedisError, OSError) as error:
+        current_app.logger.warning(
+            "the scan queue is unavailable (%s): scan %s runs here", error, scan_id
+        )
+        return False
+    return True
 
 
 class ScanJobs:
@@ -55,11 +98,8 @@ class ScanJobs:
         """Put the scan on the queue (``consent worker``) when Redis is configured, else, or
         while Redis does not take it, run it in a worker thread (after those before it)."""
         url = self._app.config["CONSENT_REDIS_URL"]
-        if url:
-            from consent.scans.queue import enqueue
-
-            if enqueue(url, scan_id):
-                return
+        if url and enqueue(url, scan_id):
+            return
         with self._lock:
             if self._pool is None:
                 # Created on first use, so a forked web worker gets threads of its own.

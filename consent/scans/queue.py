@@ -6,58 +6,31 @@ RQ because it is the smallest well-kept queue on the Redis we already run: one j
 function call with the scan's id, a work horse forked per job (a crash or a kill takes only
 that job), and nothing to run besides Redis. The database stays the truth: a job only moves
 its scan row, and a scan whose worker died is declared failed by its time limit
-(:func:`consent.scans.records.expire_stale`), whatever the queue remembers.
+(:func:`consent.scans.records.expire_stale`), whatever the queue remembers. The web side
+(enqueueing) is :meth:`consent.scans.jobs.ScanJobs.submit`; this module is the worker's.
 """
 
 from __future__ import annotations
 
-import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
 
-import redis
+import click
 from flask import Flask
-from rq import Queue, Worker
+from rq import Worker
 
 from consent.extensions import db
-from consent.scans.plans import PAGE_SECONDS, SCAN_SECONDS
+from consent.scans.jobs import run_job, scan_queue
 
-log = logging.getLogger("consent.scans")
-
-#: The one queue's name.
-QUEUE = "consent-scans"
-#: RQ stops the work horse past this: the crawl bounds itself first (its watchdog kills
-#: Chromium one page's time after the scan's), so this only catches a stuck horse.
-JOB_SECONDS = int(SCAN_SECONDS + 2 * PAGE_SECONDS + 30)
-#: Seconds RQ keeps a finished or failed job's record (the scan row keeps the outcome).
-KEEP_SECONDS = 3600
 #: The app a worker's jobs run in (set by :func:`work`; a forked horse inherits it).
 _worker_app: Flask | None = None
 
 
-def _queue(url: str) -> Queue:
-    return Queue(QUEUE, connection=redis.Redis.from_url(url, socket_connect_timeout=2))
-
-
-def enqueue(url: str, scan_id: str) -> bool:
-    """Put the scan on the queue; False when Redis does not take it (the caller runs it)."""
-    try:
-        _queue(url).enqueue_call(
-            perform,
-            args=(scan_id,),
-            job_id=f"scan-{scan_id}",
-            timeout=JOB_SECONDS,
-            result_ttl=KEEP_SECONDS,
-            failure_ttl=KEEP_SECONDS,
-        )
-    except (redis.RedisError, OSError) as error:
-        log.warning("the scan queue is unavailable (%s): scan %s runs here", error, scan_id)
-        return False
-    return True
-
-
 def perform(scan_id: str) -> None:
     """The job: run one scan in the worker's app (in RQ's forked work horse)."""
-    from consent.scans.jobs import run_job
-
     app = _worker_app
     if app is None:
         raise RuntimeError("scan jobs run in `consent worker`")
@@ -72,6 +45,29 @@ def work(app: Flask, burst: bool = False) -> bool:
     empty); RQ's own return value."""
     global _worker_app
     _worker_app = app
-    queue = _queue(app.config["CONSENT_REDIS_URL"])
+    queue = scan_queue(app.config["CONSENT_REDIS_URL"])
     worker = Worker([queue], connection=queue.connection)
     return bool(worker.work(burst=burst, logging_level="INFO"))
+
+
+def spawn_worker(app: Flask, public: str) -> subprocess.Popen[bytes] | None:
+    """With Redis configured, run one ``consent worker`` beside a development server (the
+    demo), on its database and log key (an example's are in its own instance folder)."""
+    if not app.config["CONSENT_REDIS_URL"]:
+        return None
+    env = {
+        **os.environ,
+        "CONSENT_PUBLIC_URL": public,
+        "CONSENT_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "CONSENT_SECRET_KEY": app.config["SECRET_KEY"],
+        "CONSENT_REDIS_URL": app.config["CONSENT_REDIS_URL"],
+    }
+    netloc = urlsplit(public).netloc
+    key = Path(app.instance_path) / "log-keys" / f"{netloc.replace('/', '_')}.key"
+    if app.config.get("CONSENT_LOG_KEY"):
+        env["CONSENT_LOG_KEY"] = app.config["CONSENT_LOG_KEY"]
+    elif key.exists():
+        env["CONSENT_LOG_KEY"] = key.read_text().strip()
+    command = [str(Path(sys.executable).with_name("consent")), "worker"]
+    click.echo(f"Scans run on Redis's queue: started `consent worker` ({' '.join(command)}).")
+    return subprocess.Popen(command, env=env)  # noqa: S603 (our own console script)

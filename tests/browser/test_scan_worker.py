@@ -172,9 +172,9 @@ def test_a_worker_killed_mid_scan_leaves_the_scan_failed_after_its_limit(queued:
 
 
 def test_the_demo_starts_a_worker_when_redis_is_configured(queued: Queued) -> None:
-    from consent.demo.server import _start_scan_worker
+    from consent.scans.queue import spawn_worker
 
-    worker = _start_scan_worker(queued.app, queued.api)
+    worker = spawn_worker(queued.app, queued.api)
     assert worker is not None
     queued.workers.append(worker)
     scan_id = queued.scan({"max_pages": 1})
