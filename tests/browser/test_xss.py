@@ -59,6 +59,7 @@ class Hostile:
     receipt: dict[str, Any]
     auditor: str
     auditor_id: int
+    scan_id: str
 
     def read_with_markup(self, service: Service) -> None:
         """An audited read whose path and query carry markup (the access log shows both)."""
@@ -133,8 +134,46 @@ def hostile(service: Service) -> Iterator[Hostile]:
         page_url=server.origin + PAGE_URL_PATH,
         headers={"User-Agent": HOSTILE, "X-Forwarded-For": HOSTILE, "Client-IP": HOSTILE},
     )
-    yield Hostile(key, server.origin, receipt, auditor, int(state["token_id"]))
+    scan_id = _hostile_scan(service, key, server.origin)
+    yield Hostile(key, server.origin, receipt, auditor, int(state["token_id"]), scan_id)
     server.stop()
+
+
+def _hostile_scan(service: Service, key: str, origin: str) -> str:
+    """A done scan of the site whose pages set cookies, storage keys and requests named with
+    markup (a scanned site controls every name the report shows)."""
+    from consent.console import site_by_key
+    from consent.core.observed import (
+        Crawl,
+        SeenCookie,
+        SeenPage,
+        SeenRequest,
+        SeenStorage,
+        StateSeen,
+    )
+    from consent.extensions import db
+    from consent.models import utcnow
+    from consent.scans.records import create_scan, mark_done, mark_running
+    from consent.scans.reports import signed_report
+    from consent.sites.state import site_state
+
+    page = f"{origin}/{urllib.parse.quote(HOSTILE)}"
+    seen = StateSeen(
+        cookies=(SeenCookie(HOSTILE, "127.0.0.1", "/", None, False, False, "Lax", (page,)),),
+        storage=(SeenStorage("local", HOSTILE),),
+        requests=(SeenRequest(f"https://tracker.example/{HOSTILE}", "script", page),),
+    )
+    crawl = Crawl(
+        (SeenPage(page, 200),), dict.fromkeys(("none", "reject_all", "accept_all"), seen), 0
+    )
+    with service.app.app_context():
+        scan = create_scan(site_by_key(key).id, [], 1)
+        db.session.commit()
+        started = utcnow()
+        assert mark_running(scan.id, started)
+        report = signed_report(scan.id, site_state(key), started, utcnow(), crawl, service.origin)
+        assert mark_done(scan.id, report, utcnow())
+        return scan.id
 
 
 @pytest.fixture(scope="module")
@@ -236,6 +275,7 @@ def _ui_pages(service: Service, hostile: Hostile) -> list[str]:
         "b": "2",
         "language": "en",
         "token_id": str(hostile.auditor_id),
+        "scan_id": hostile.scan_id,
     }
     urls = ["/admin/", "/audit/", f"/admin/sites/{hostile.key}/texts/nl"]
     for rule in service.app.url_map.iter_rules():
@@ -252,6 +292,7 @@ SHOWN = {
     "/subjects/": (HOSTILE,),
     "/access-log": (PATH_MARKUP, HOSTILE),
     "/tokens": (LABEL,),  # the list, and a token's revoke confirmation
+    "/scans/": (HOSTILE,),  # a report: the site's cookie, storage and request names
 }
 
 
