@@ -192,6 +192,19 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
                 third_party_cookies=("datr", "fr"),
             ),
             Vendor(
+                "mailchimp",
+                "Mailchimp",
+                "targeting",
+                "script",
+                # chimpstatic.com serves the Connected Site script (mcjs); downloads. and
+                # cdn-images.mailchimp.com the older pop-up and embedded signup forms.
+                script_hosts=("chimpstatic.com", "mailchimp.com"),
+                # Signup forms post to and load from <account>.<dc>.list-manage.com.
+                beacon_hosts=("list-manage.com",),
+                inline_markers=("mcjs-connected", "mojo/signup-forms/Loader"),
+                cookies=("_mcid", "MCPopupClosed", "MCPopupSubscribed"),
+            ),
+            Vendor(
                 "stripe",
                 "Stripe",
                 "necessary",
@@ -219,6 +232,7 @@ EXAMPLE_SRC: MappingProxyType[str, str] = MappingProxyType(
         "leadinfo": "https://cdn.leadinfo.net/ping.js",
         "twitter": "https://platform.twitter.com/widgets.js",
         "facebook-social": "https://connect.facebook.net/en_US/sdk.js",
+        "mailchimp": "https://chimpstatic.com/mcjs-connected/js/users/USER_ID/SITE_ID.js",
         "stripe": "https://js.stripe.com/v3/",
     }
 )

@@ -106,6 +106,18 @@ _DE_FR: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         ),
         "Advertising": ("Werbung", "Publicité"),
         "Fraud prevention": ("Betrugsprävention", "Prévention de la fraude"),
+        "Recognises a subscriber who comes back": (
+            "Erkennt einen wiederkehrenden Abonnenten",
+            "Reconnaît un abonné qui revient",
+        ),
+        "Remembers that the signup pop-up was closed": (
+            "Speichert, dass das Anmelde-Pop-up geschlossen wurde",
+            "Mémorise que la fenêtre d'inscription a été fermée",
+        ),
+        "Remembers that the visitor subscribed": (
+            "Speichert, dass der Besucher sich angemeldet hat",
+            "Mémorise que le visiteur s'est inscrit",
+        ),
         "Remembers your cookie choice": (
             "Speichert Ihre Cookie-Auswahl",
             "Mémorise votre choix en matière de cookies",
@@ -246,6 +258,29 @@ COOKIE_FACTS: MappingProxyType[str, tuple[CookieFact, ...]] = MappingProxyType(
             ),
             _fact("fr", "Advertising", "Advertenties", (2, "year"), confirmed=False),
         ),
+        "mailchimp": (
+            _fact(
+                "_mcid",
+                "Recognises a subscriber who comes back",
+                "Herkent een abonnee die terugkomt",
+                (1, "year"),
+                confirmed=False,
+            ),
+            _fact(
+                "MCPopupClosed",
+                "Remembers that the signup pop-up was closed",
+                "Onthoudt dat de aanmeldpop-up is gesloten",
+                (1, "year"),
+                confirmed=False,
+            ),
+            _fact(
+                "MCPopupSubscribed",
+                "Remembers that the visitor subscribed",
+                "Onthoudt dat de bezoeker zich heeft aangemeld",
+                (1, "year"),
+                confirmed=False,
+            ),
+        ),
         "stripe": (
             _fact("__stripe_mid", "Fraud prevention", "Fraudepreventie", (1, "year")),
             _fact("__stripe_sid", "Fraud prevention", "Fraudepreventie", (30, "minute")),
@@ -273,6 +308,7 @@ PROVIDERS: MappingProxyType[str, str] = MappingProxyType(
         "leadinfo": "Leadinfo",
         "twitter": "X (Twitter)",
         "facebook-social": "Meta",
+        "mailchimp": "Intuit Mailchimp",
         "stripe": "Stripe",
     }
 )
