@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 import threading
 from dataclasses import dataclass
 from functools import partial
@@ -26,9 +27,11 @@ REPORT = "bench:banner "
 #: layout) watches each element that matches, looked up after each batch of DOM mutations
 #: (in the document and in open shadow roots) and after each stylesheet load (no mutation).
 #: Only a banner laid out but hidden by ``visibility`` (which may turn visible in a
-#: transition) is checked at each frame until it shows.
+#: transition) is checked at each frame until it shows. Frames in the page (the injected
+#: script runs in each) are left alone: the banner is in the top document.
 PROBE = """
 (() => {
+  if (window !== window.top) return;
   const selectors = %s.split("|").map((s) => s.split(">>"));
   const options = {childList: true, subtree: true, attributes: true};
   const observed = new WeakSet();
@@ -186,15 +189,23 @@ def pages(our_src: str) -> dict[str, tuple[str, str]]:
 
 
 def serve_static(
-    root: Path, extra: dict[str, str], html: dict[str, str]
+    root: Path, extra: dict[str, str], html: dict[str, str], port: int | None = None
 ) -> tuple[ThreadingHTTPServer, str]:
-    """Serve the peers' files under /m/ and the generated pages from a temporary folder."""
+    """Serve the peers' files under /m/ and the generated pages from a temporary folder, on
+    ``port`` (one the site lists as its origin: the banner shows on no other) or a free one."""
     for name, text in {**extra, **html}.items():
         (root / name).write_text(text)
     handler = partial(_Quiet, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    server = _QuietServer(("127.0.0.1", port or free_port()), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A page closed while its images or frames load: the browser drops the connection.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -272,6 +283,9 @@ def _file(name: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in name.lower()) + ".html"
 
 
+#: Our main-thread script time goal (ms) with auto-blocking on (#24; 3 ms before it).
+SCRIPT_GOAL = 4.0
+
 #: Where our script time goes (CDP traces, main thread CPU time, 2026-11-23), printed while
 #: the script-time goal is missed.
 SCRIPT_TIME = (
@@ -292,19 +306,27 @@ SCRIPT_TIME = (
     "harness itself adds about 0.5 ms (the floor page's script less the probe). About 2 ms "
     "is platform cost that any banner built from elements and a constructed stylesheet "
     "pays. Plan: one post-paint timer instead of two (0.1–0.2 ms), scanning at idle time "
-    "(0.15 ms, about 13 B gzip), fewer element types and less CSS in the first layer, the "
-    "rest of the preferences built on demand; each is smaller than the run-to-run spread, "
+    "(0.15 ms, about 13 B gzip), fewer element types and less CSS in the first layer (the "
+    "preferences and placeholders load on demand since 2026-12-07: later.js); each is "
+    "smaller than the run-to-run spread, "
     "so each is to be measured over several runs against the weight budget.\n"
 )
 
 
 def run(
-    service_base: str, site_key: str, modules: Path, workdir: Path, runs: int = 15
+    service_base: str,
+    site_key: str,
+    modules: Path,
+    workdir: Path,
+    runs: int = 15,
+    port: int | None = None,
 ) -> tuple[str, bool]:
-    """Measure and describe; returns the Markdown section and whether the goals are met."""
+    """Measure and describe; returns the Markdown section and whether the goals are met.
+    The pages are served on ``port``, whose origin the site must list."""
     html, extra = pages(f"{service_base}/embed/{site_key}.js")
     (workdir / "m").symlink_to(modules)
-    server, base = serve_static(workdir, extra, {_file(n): page for n, (page, _s) in html.items()})
+    pages_html = {_file(n): page for n, (page, _s) in html.items()}
+    server, base = serve_static(workdir, extra, pages_html, port)
     try:
         results = measure(base, {name: sel for name, (_p, sel) in html.items()}, runs)
     finally:
@@ -321,7 +343,7 @@ def run(
     # The goal is the banner's own script time: ScriptDuration less the probe's callbacks.
     own = statistics.median(s.script - s.probe for s in results["Consent Ledger"])
     peers = [v[0] for n, v in median.items() if n not in ("plain HTML (floor)", "Consent Ledger")]
-    ok = at <= 1.5 * floor and all(at < p for p in peers) and own <= 3.0
+    ok = at <= 1.5 * floor and all(at < p for p in peers) and own <= SCRIPT_GOAL
     rows = [
         [n, f"{t:.1f}", f"{t / floor:.2f}×", f"{sd:.1f}", f"{pr:.1f}"]
         for n, (t, sd, pr, _lag) in median.items()
@@ -339,13 +361,16 @@ def run(
         f"as the report arrives (ours: a median {lag:.0f} ms after it was sent, so what runs "
         "just after the banner's frame is counted too); the probe's share is the time its own "
         "callbacks took. ScriptDuration does not count the probe's set-up (an injected script), "
-        "nor any script in the floor but the probe.\n\n"
+        "nor any script in the floor but the probe. Our page embeds the bench's site: eight "
+        "vendors (google-analytics, meta-pixel, linkedin-insight, hubspot, leadinfo, youtube, "
+        "vimeo, twitter) without ids, auto-blocking on.\n\n"
         + table(
             ["banner", "time to banner (ms)", "vs floor", "script time (ms)", "of it probe (ms)"],
             rows,
         )
-        + "\n\nGoal: ≤ 1.5× the plain-HTML floor, faster than every peer, script ≤ 3 ms "
-        f"(ours less the probe): {at:.1f} ms, {at / floor:.2f}× floor, script {own:.1f} ms → "
-        f"{verdict(ok)}\n" + ("" if own <= 3.0 else SCRIPT_TIME)
+        + "\n\nGoal: ≤ 1.5× the plain-HTML floor, faster than every peer, script "
+        f"≤ {SCRIPT_GOAL:.0f} ms with auto-blocking on (ours less the probe): {at:.1f} ms, "
+        f"{at / floor:.2f}× floor, script {own:.1f} ms → {verdict(ok)}\n"
+        + ("" if own <= SCRIPT_GOAL else SCRIPT_TIME)
     )
     return text, ok

@@ -13,10 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .common import ROOT
+from .service import BANNER_VENDORS, BANNER_VENDORS_WITH_IDS, ORIGIN, VENDORS
 
 SECTIONS = (
     "weight",
     "banner",
+    "autoblock",
     "gate",
     "appends",
     "auditor",
@@ -39,13 +41,29 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
 
 
+#: The sites served in-process (section 1): their ``--vendor`` options and auto-blocking.
+WEIGHT_SITES = {
+    "eight, auto-blocking on": (BANNER_VENDORS, True),
+    "eight, auto-blocking off": (BANNER_VENDORS_WITH_IDS, False),
+    "five, auto-blocking off": (VENDORS, False),
+}
+#: More sites like the first, for the spread of its size (keys and policy hashes differ).
+WEIGHT_SPREAD = 24
+
+
 def _served_site(tmp: Path):  # type: ignore[no-untyped-def]
-    """The app on a temporary SQLite database with one site, for in-process measurements."""
+    """The app on a temporary SQLite database with the sites of :data:`WEIGHT_SITES`, for
+    in-process measurements; the app and each site's key by its name.
+
+    The first is the bench's banner site (#24): eight vendors, no ids, auto-blocking on;
+    the second the same eight with the ids auto-blocking off requires; the third the
+    five-vendor site of the figures before #24 (an existing site's auto-blocking is off);
+    then :data:`WEIGHT_SPREAD` more like the first (``"eight, auto-blocking on 2"`` …).
+    """
     from consent import create_app
     from consent.extensions import db, init_db
+    from consent.sites.commands import parse_vendor_options
     from consent.sites.owner import create_site
-
-    from .service import ORIGIN
 
     app = create_app(
         {
@@ -54,25 +72,25 @@ def _served_site(tmp: Path):  # type: ignore[no-untyped-def]
             "TESTING": True,
         }
     )
+    keys: dict[str, str] = {}
     with app.app_context():
         init_db()
-        site = create_site(
-            name="Bench",
-            origins=[ORIGIN],
-            vendors={
-                "google-analytics": {
-                    "category": "performance",
-                    "settings": {"measurement_id": "G-BENCH1"},
-                },
-                "linkedin-insight": {"category": "targeting", "settings": {"partner_id": "123"}},
-                "meta-pixel": {"category": "targeting", "settings": {"pixel_id": "456"}},
-                "hubspot": {"category": "targeting", "settings": {}},
-                "vimeo": {"category": "targeting", "settings": {}},
-            },
-            privacy_url=f"{ORIGIN}/privacy",
-        )
+        first = next(iter(WEIGHT_SITES))
+        sites = [
+            *WEIGHT_SITES.items(),
+            *((f"{first} {i}", WEIGHT_SITES[first]) for i in range(2, WEIGHT_SPREAD + 2)),
+        ]
+        for name, (vendors, auto_block) in sites:
+            site = create_site(
+                name=f"Bench {name}",
+                origins=[ORIGIN],
+                vendors=parse_vendor_options(vendors, ids_required=not auto_block),
+                privacy_url=f"{ORIGIN}/privacy",
+                auto_block=auto_block,
+            )
+            keys[name] = site.site_key
         db.session.commit()
-        return app, site.site_key
+    return app, keys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     spent: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        app, site_key = _served_site(tmp)
+        app, site_keys = _served_site(tmp)
         client = app.test_client()
         modules = None
         if "weight" in args.sections or "banner" in args.sections:
@@ -101,14 +119,16 @@ def main(argv: list[str] | None = None) -> int:
         for section in args.sections:
             print(f"bench: {section} …", file=sys.stderr, flush=True)
             began = time.monotonic()
-            text, _ok = _run(section, args, client, site_key, modules, tmp)
+            text, _ok = _run(section, args, client, site_keys, modules, tmp)
             spent[section] = time.monotonic() - began
             print(f"bench: {section} took {spent[section]:.0f} s", file=sys.stderr, flush=True)
             parts.append(text)
     out = ROOT / "docs" / "benchmarks.md"
     # Sections not run this time keep their last figures.
     kept = _sections(out.read_text()) if out.exists() else {}
-    kept.update(_sections("\n".join(parts)))
+    fresh = _sections("\n".join(parts))
+    earlier = [title.split(".", 1)[0] for title in sorted(kept) if title not in fresh]
+    kept.update(fresh)
     misses = [title for title, text in sorted(kept.items()) if "**miss**" in text]
     header = (
         "# Benchmarks\n\nWritten by `make bench` on "
@@ -117,7 +137,14 @@ def main(argv: list[str] | None = None) -> int:
         f"rounds; medians. This run ({', '.join(args.sections)}) took "
         f"{time.monotonic() - started:.0f} s ("
         + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in spent.items())
-        + "; the rest is set-up, such as installing the peers from npm).\n\n"
+        + "; the rest is set-up, such as installing the peers from npm)."
+        + (
+            f" Section{'s' if len(earlier) > 1 else ''} {', '.join(earlier)} "
+            f"keep{'' if len(earlier) > 1 else 's'} the figures of earlier runs."
+            if earlier
+            else ""
+        )
+        + "\n\n"
         + (
             "All goals met.\n"
             if not misses
@@ -161,7 +188,7 @@ def _auditor(section: str, args: argparse.Namespace) -> tuple[str, bool]:
     return auditor.growth_section(_auditor_points, stamp)
 
 
-def _run(section, args, client, site_key, modules, tmp):  # type: ignore[no-untyped-def]
+def _run(section, args, client, site_keys, modules, tmp):  # type: ignore[no-untyped-def]
     if section in ("auditor", "growth"):
         return _auditor(section, args)
     if section == "transparency":
@@ -172,18 +199,43 @@ def _run(section, args, client, site_key, modules, tmp):  # type: ignore[no-unty
     if section == "weight":
         from . import weight
 
-        return weight.run_with(client, site_key, modules)
+        return weight.run_with(client, site_keys, modules)
     if section == "banner":
         from . import banner_time
-        from .common import gunicorn
+        from .common import free_port, gunicorn
         from .service import create_site, env_for
 
+        # The pages' origin: the site lists it (on any other the banner shows nothing).
+        port = free_port()
         env = env_for(f"sqlite:///{tmp / 'banner.sqlite3'}", tmp)
-        key = create_site(env)
+        key = create_site(env, vendors=BANNER_VENDORS, origins=(f"http://127.0.0.1:{port}",))
         work = tmp / "pages"
         work.mkdir()
         with gunicorn(env, workers=2) as base:
-            return banner_time.run(base, key, modules, work, runs=args.runs)
+            return banner_time.run(base, key, modules, work, runs=args.runs, port=port)
+    if section == "autoblock":
+        from . import autoblock_overhead
+        from .common import free_port, gunicorn
+        from .service import create_site, env_for
+
+        port = free_port()
+        pages = (f"http://127.0.0.1:{port}",)
+        env = env_for(f"sqlite:///{tmp / 'autoblock.sqlite3'}", tmp)
+        keys = {
+            True: create_site(env, "Auto-blocking on", vendors=BANNER_VENDORS, origins=pages),
+            False: create_site(
+                env,
+                "Auto-blocking off",
+                migrate=False,
+                vendors=BANNER_VENDORS_WITH_IDS,
+                auto_block=False,
+                origins=pages,
+            ),
+        }
+        work = tmp / "autoblock-pages"
+        work.mkdir()
+        with gunicorn(env, workers=2) as base:
+            return autoblock_overhead.run(base, keys, work, runs=args.runs, port=port)
     if section == "sites":
         from . import site_cache
 

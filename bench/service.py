@@ -11,13 +11,34 @@ from pathlib import Path
 from .common import BIN, ROOT
 
 ORIGIN = "https://bench.example"
-VENDORS = [
+#: The site of the load sections (gate, appends, auditor, transparency): five vendors with
+#: their ids, as their earlier figures were measured (a receipt lists the vendors).
+VENDORS = (
     "google-analytics=G-BENCH1",
     "linkedin-insight=123",
     "meta-pixel=456",
     "hubspot",
     "vimeo",
-]
+)
+#: The banner's site (#24): eight vendors, none with settings (with auto-blocking on a
+#: vendor's id is optional: the page's own snippet may stand in for it).
+BANNER_VENDORS = (
+    "google-analytics",
+    "meta-pixel",
+    "linkedin-insight",
+    "hubspot",
+    "leadinfo",
+    "youtube",
+    "vimeo",
+    "twitter",
+)
+#: The same eight with the ids that auto-blocking off requires.
+BANNER_VENDORS_WITH_IDS = (
+    "google-analytics=G-BENCH1",
+    "meta-pixel=456",
+    "linkedin-insight=123",
+    *BANNER_VENDORS[3:],
+)
 
 
 def env_for(database_url: str, workdir: Path, **extra: str) -> dict[str, str]:
@@ -48,17 +69,30 @@ def consent_cli(env: dict[str, str], *args: str) -> dict:  # type: ignore[type-a
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def create_site(env: dict[str, str], name: str = "Bench", migrate: bool = True) -> str:
-    """A site with GA, LinkedIn, Meta Pixel, HubSpot and Vimeo; its key.
+def create_site(
+    env: dict[str, str],
+    name: str = "Bench",
+    migrate: bool = True,
+    vendors: tuple[str, ...] = VENDORS,
+    auto_block: bool = True,
+    origins: tuple[str, ...] = (),
+) -> str:
+    """A site with ``vendors`` (``id`` or ``id=setting``; by default GA, LinkedIn, Meta
+    Pixel, HubSpot and Vimeo) and auto-blocking on unless told, on :data:`ORIGIN` and
+    ``origins`` (a page elsewhere shows no banner); its key.
 
     The schema is migrated first unless ``migrate`` is false (a database already set up:
     each CLI call starts the app, about a second).
     """
     if migrate:
         consent_cli(env, "init-db")
-    args = ["create-site", "--name", name, "--origin", ORIGIN]
-    for vendor in VENDORS:
+    args = ["create-site", "--name", name]
+    for origin in (ORIGIN, *origins):
+        args += ["--origin", origin]
+    for vendor in vendors:
         args += ["--vendor", vendor]
+    if not auto_block:
+        args.append("--no-auto-block")
     return str(consent_cli(env, *args)["site_key"])
 
 
