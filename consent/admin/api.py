@@ -15,6 +15,7 @@ from consent.scans.apply import add_undeclared
 from consent.scans.jobs import jobs
 from consent.scans.plans import parse_scan_request
 from consent.scans.records import create_scan, find_scan, list_scans, scan_report, scan_summary
+from consent.sites.custom_vendors import necessary_notice
 from consent.sites.drafts import draft_dict, parse_publish, replace_draft, validate_site_draft
 from consent.sites.drafts import version_diff as diff_versions
 from consent.sites.members import (
@@ -96,6 +97,8 @@ def publish(site_key: str) -> Response:
     site = lock_site(_site_id())
     version = publish_draft(site, requires_reconsent)
     answer = policy_dict(version)
+    if notice := necessary_notice(version.vendors):
+        answer["notice"] = notice
     db.session.commit()
     forget_cached(site_key)
     return _no_store(jsonify(answer), 201)

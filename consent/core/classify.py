@@ -1,4 +1,5 @@
-"""Which catalogue vendor a request, cookie or storage key of a site scan belongs to.
+"""Which vendor (the catalogue's, or the site's own custom one) a request, cookie or storage
+key of a site scan belongs to.
 
 Hosts match the host itself or any subdomain (as auto-blocking matches them); cookie names
 and storage keys match exactly, or by prefix where the catalogue's name ends in ``*``
@@ -9,7 +10,7 @@ gave it; any other vendor its catalogue category.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from consent.core.catalog import VENDORS, Vendor
@@ -56,9 +57,15 @@ class Classifier:
     site_hosts: frozenset[str]
     #: The consent service's own origin (the embed, the API): strictly necessary.
     service_origin: str
+    #: The site's own (custom) vendors, known by their hosts and cookies like the catalogue's.
+    custom: tuple[Vendor, ...] = field(default=())
+
+    def _vendors(self) -> tuple[Vendor, ...]:
+        return (*VENDORS.values(), *self.custom)
 
     def category(self, vendor_id: str) -> str:
-        """The vendor's category: the owner's where enabled, else the catalogue's."""
+        """The vendor's category: the owner's where enabled (a custom vendor always is), else
+        the catalogue's."""
         return self.enabled.get(vendor_id) or VENDORS[vendor_id].category
 
     def _tagged(self, vendor: Vendor | None) -> tuple[str | None, str | None]:
@@ -71,7 +78,7 @@ class Classifier:
         if _origin(url) == self.service_origin:
             return None, NECESSARY
         host = _host(url)
-        candidates = [v for v in VENDORS.values() if any(host_matches(host, h) for h in v.hosts)]
+        candidates = [v for v in self._vendors() if any(host_matches(host, h) for h in v.hosts)]
         if len(candidates) > 1:
             # A shared host (connect.facebook.net serves the pixel and the SDK): the
             # vendor's own snippet in the URL decides, else the one the site enables.
@@ -84,7 +91,7 @@ class Classifier:
         """(vendor, category) of a cookie by its name."""
         if name in OWN_COOKIES:
             return None, NECESSARY
-        for vendor in VENDORS.values():
+        for vendor in self._vendors():
             names = vendor.cookies + vendor.third_party_cookies
             if any(name_matches(name, pattern) for pattern in names):
                 return self._tagged(vendor)

@@ -14,7 +14,7 @@ from typing import Any
 
 from consent.core.catalog import CATEGORIES, VENDORS
 from consent.core.classify import OWN_COOKIES, name_matches
-from consent.core.cookie_facts import CONSENT_TOKEN, COOKIE_FACTS, PROVIDERS, CookieFact
+from consent.core.cookie_facts import CONSENT_TOKEN, CookieFact
 from consent.core.cookie_facts import lifetime_days as fact_days
 from consent.core.declaration_words import (
     labels_for,
@@ -23,6 +23,7 @@ from consent.core.declaration_words import (
     persistent_text,
 )
 from consent.core.observed import STATES
+from consent.core.vendors import declared_cookies, provider, vendor_for
 
 _STORAGE_TYPES = {"local": "local_storage", "session": "session_storage"}
 
@@ -78,37 +79,55 @@ def _observed(seen: Iterable[Mapping[str, Any]], language: str) -> tuple[str, in
     return observed_text(longest, language), longest, True
 
 
+def _purpose_in(fact: CookieFact, language: str) -> str:
+    """The purpose in ``language``, else English, else the first language the owner gave."""
+    purposes = fact.purpose
+    return purposes.get(language) or purposes.get("en") or purposes[min(purposes)]
+
+
 def _fact_row(
-    vendor: str, fact: CookieFact, third: bool, seen: list[Mapping[str, Any]], language: str
+    vendor: str,
+    provider: str,
+    fact: CookieFact,
+    third: bool,
+    seen: list[Mapping[str, Any]],
+    language: str,
 ) -> dict[str, Any]:
-    purpose = fact.purpose.get(language) or fact.purpose["en"]
+    purpose = _purpose_in(fact, language)
     if seen:
         duration = _observed(seen, language)
         first_party = any(c["first_party"] for c in seen)
     else:
         duration = lifetime_text(fact.lifetime, language), fact_days(fact.lifetime), False
         first_party = not third
-    return _row(fact.name, vendor, PROVIDERS[vendor], purpose, duration, "cookie", first_party)
+    return _row(fact.name, vendor, provider, purpose, duration, "cookie", first_party)
 
 
 def _vendor_rows(
-    vendor: str, seen: list[Mapping[str, Any]], language: str, only_seen: bool
+    site: DeclaredSite,
+    vendor: str,
+    seen: list[Mapping[str, Any]],
+    language: str,
+    only_seen: bool,
 ) -> list[dict[str, Any]]:
-    """A vendor's cookies: all the catalogue names (or only those seen, for a vendor the
-    version does not enable), each with what the scan observed of it."""
-    third = set(VENDORS[vendor].third_party_cookies)
+    """A vendor's cookies: all it declares (the catalogue's, or the owner's for a custom
+    vendor; only those seen for a vendor the version does not enable), each with what the
+    scan observed of it."""
+    facts = vendor_for(site.vendors, vendor)
+    third = set(facts.third_party_cookies if facts else ())
+    who = provider(site.vendors, vendor)
     rows = []
-    for fact in COOKIE_FACTS.get(vendor, ()):
-        mine = [c for c in seen if c["vendor"] == vendor and name_matches(c["name"], fact.name)]
+    for fact, pattern in declared_cookies(site.vendors, vendor):
+        mine = [c for c in seen if c["vendor"] == vendor and name_matches(c["name"], pattern)]
         if mine or not only_seen:
-            rows.append(_fact_row(vendor, fact, fact.name in third, mine, language))
+            rows.append(_fact_row(vendor, who, fact, fact.name in third, mine, language))
     return rows
 
 
 def _own_row(site: DeclaredSite, seen: list[Mapping[str, Any]], language: str) -> dict[str, Any]:
     """The consent token: the site's own cookie, for the site's choice lifetime."""
     days = site.choice_lifetime_days
-    purpose = CONSENT_TOKEN.purpose.get(language) or CONSENT_TOKEN.purpose["en"]
+    purpose = _purpose_in(CONSENT_TOKEN, language)
     duration: tuple[str, int | None, bool] = (lifetime_text((days, "day"), language), days, False)
     mine = [c for c in seen if c["name"] in OWN_COOKIES]
     if mine:
@@ -149,13 +168,16 @@ def declaration(
     enabled = {vid: str(entry["category"]) for vid, entry in site.vendors.items()}
     # A catalogue vendor the version does not enable but the scan saw (an "undeclared"
     # finding) is listed too, in its catalogue category: the declaration says what is set.
-    others = sorted({c["vendor"] for c in seen if c["vendor"] and c["vendor"] not in enabled})
+    # (A custom vendor that a later version dropped is the owner's no more: not listed.)
+    others = sorted(
+        {c["vendor"] for c in seen if c["vendor"] in VENDORS and c["vendor"] not in enabled}
+    )
     rows: dict[str, list[dict[str, Any]]] = {category: [] for category in CATEGORIES}
     rows["necessary"].append(_own_row(site, seen, language))
     for vendor, category in enabled.items():
-        rows[category] += _vendor_rows(vendor, seen, language, only_seen=False)
+        rows[category] += _vendor_rows(site, vendor, seen, language, only_seen=False)
     for vendor in others:
-        rows[VENDORS[vendor].category] += _vendor_rows(vendor, seen, language, only_seen=True)
+        rows[VENDORS[vendor].category] += _vendor_rows(site, vendor, seen, language, True)
     titles = site.texts["categories"]
     return {
         "site_key": site.site_key,

@@ -134,10 +134,11 @@ def decide(
 def _decide_one(
     site: SitePolicy, vendor_id: str, state: str, choice: TokenChoice | None, gpc: bool
 ) -> Decision:
-    if vendor_id not in VENDORS:
-        return Decision(False, None, "unknown_vendor")
+    # An enabled vendor is the catalogue's or the site's own (custom): both decide alike.
     category = site.vendor_categories.get(vendor_id)
     if category is None:
+        if vendor_id not in VENDORS:
+            return Decision(False, None, "unknown_vendor")
         return Decision(False, VENDORS[vendor_id].category, "vendor_disabled")
     if category == "necessary":
         return Decision(True, category, "necessary")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from consent.core.catalog import VENDORS
+from consent.core.vendors import vendor_name
 
 VERSION = "KI-CR-v1.1.0"
 
@@ -77,7 +77,7 @@ def _purpose(
 ) -> dict[str, Any]:
     shown = texts.get("categories", {}).get(category, {})
     vendors = [
-        VENDORS[vid].name if vid in VENDORS else vid
+        vendor_name(policy["vendors"], vid)
         for vid, entry in policy["vendors"].items()
         if entry.get("category") == category and receipt["vendors"].get(vid, False)
     ]

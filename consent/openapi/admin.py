@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from consent.core.catalog import CATEGORIES, VENDORS
 from consent.core.texts import LANGUAGE_PATTERN
 from consent.openapi.parts import bearer_operation, ref
 from consent.openapi.scans import OWNER_SCAN_PATHS, SCAN_SCHEMAS
 from consent.openapi.theme import THEME_SCHEMAS
+from consent.openapi.vendors import VENDOR_ID, VENDOR_SCHEMAS
 from consent.sites.accounts import ROLES
 from consent.sites.drafts import DRAFT_FIELDS
 from consent.sites.members import MAX_LABEL
@@ -23,17 +23,10 @@ from consent.sites.owner import (
 
 _URL = {"type": "string", "maxLength": 2048}
 _NULLABLE_URL = {"type": ["string", "null"], "maxLength": 2048}
-_VENDOR = {
-    "type": "object",
-    "properties": {
-        "category": {"enum": list(CATEGORIES)},
-        "settings": {"type": "object", "additionalProperties": {"type": "string"}},
-    },
-}
 _VENDORS = {
     "type": "object",
-    "propertyNames": {"enum": sorted(VENDORS)},
-    "additionalProperties": _VENDOR,
+    "propertyNames": VENDOR_ID,
+    "additionalProperties": ref("Vendor"),
 }
 #: A language: a BCP 47 primary subtag, lower case.
 _LANGUAGE = {"type": "string", "pattern": LANGUAGE_PATTERN}
@@ -93,6 +86,7 @@ _TOKEN = {
 
 ADMIN_SCHEMAS: dict[str, Any] = {
     **THEME_SCHEMAS,
+    **VENDOR_SCHEMAS,
     "OwnerSite": {
         "type": "object",
         "required": ["site_key", *SITE_FIELDS, "policy_version"],

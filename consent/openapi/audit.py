@@ -64,19 +64,15 @@ AUDIT_SCHEMAS: dict[str, Any] = {
             "privacy_policy_url": {"type": "string"},
             "cookie_statement_url": {"type": ["string", "null"]},
             "texts": {"type": "object", "additionalProperties": ref("Texts")},
-            "vendors": {
-                "type": "object",
-                "additionalProperties": {
-                    "type": "object",
-                    "properties": {
-                        "category": {"enum": list(CATEGORIES)},
-                        "settings": {"type": "object"},
-                    },
-                },
-            },
+            "vendors": {"type": "object", "additionalProperties": ref("Vendor")},
             "requires_reconsent": {"type": "boolean"},
             "policy_hash": HEX64,
             "theme": ref("VersionTheme"),
+            "notice": {
+                "type": "string",
+                "description": "Publish's answer only: what strictly necessary means, when the "
+                "owner's own vendors are in that category",
+            },
         },
     },
     "PolicyList": {

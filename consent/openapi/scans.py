@@ -9,12 +9,17 @@ from typing import Any
 from consent.core.catalog import CATEGORIES, VENDORS
 from consent.core.observed import SCAN_STATUSES, STATES, STORAGE_KINDS
 from consent.core.scan_report import FINDING_KINDS, REPORT_FIELDS
+from consent.core.vendors import SLUG_PATTERN
 from consent.openapi.parts import HEX64, bearer_operation, keyed, ref
 from consent.scans.plans import MAX_PAGES, MAX_URL_LENGTH, MAX_URLS
 
 _TEXT = {"type": "string"}
 _MAYBE_TEXT = {"type": ["string", "null"]}
-_VENDOR = {"enum": [*sorted(VENDORS), None], "description": "null: no catalogue vendor"}
+_VENDOR = {
+    "type": ["string", "null"],
+    "pattern": SLUG_PATTERN,
+    "description": "A catalogue vendor or the site's own (custom); null: none known",
+}
 _CATEGORY = {"enum": [*CATEGORIES, None], "description": "null: unknown"}
 _TAGS = {"vendor": _VENDOR, "category": _CATEGORY}
 _PAGES = {"type": "integer", "minimum": 1, "maximum": MAX_PAGES}

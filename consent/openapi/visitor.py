@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, get_args, get_type_hints
 
-from consent.core.catalog import CATEGORIES, CONSENT_MODE, VENDORS, Vendor
+from consent.core.catalog import CATEGORIES, CONSENT_MODE, Vendor
 from consent.core.chain import ACTIONS, HASHED_FIELDS, OPTIONAL_FIELDS
 from consent.core.gate import REASONS
 from consent.core.texts import MAX_TEXT, TEXT_KEYS
@@ -26,6 +26,7 @@ from consent.openapi.parts import (
     param,
     ref,
 )
+from consent.openapi.vendors import VENDOR_ID
 from consent.visitor.api import MAX_VENDORS
 
 _STRING = {"type": "string"}
@@ -153,7 +154,7 @@ VISITOR_SCHEMAS: dict[str, Any] = {
             },
             "vendors": {
                 "type": "object",
-                "propertyNames": {"enum": sorted(VENDORS)},
+                "propertyNames": VENDOR_ID,
                 "additionalProperties": {
                     "type": "object",
                     "required": ["name", "category", "settings", "cookies", "kind"],

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import urlsplit
 
 from consent.core.texts import DEFAULT_TEXTS
 from consent.core.theme import DEFAULT_THEME
 from consent.errors import FieldErrors, InvalidField
 from consent.models import Site
+from consent.sites.custom_vendors import check_own_hosts, check_purpose_languages
 from consent.sites.theme import effective_theme, theme_changes, validate_theme
 from consent.sites.validation import validate_https_url, validate_texts, validate_vendors
 from consent.sites.versions import (
@@ -62,8 +64,7 @@ def draft_dict(site: Site) -> dict[str, Any]:
 def validate_draft(
     body: object, ids_required: bool = True, default_language: str | None = None
 ) -> dict[str, Any]:
-    """Check a whole draft (``PUT …/draft``) and return it as stored; 422 names every
-    invalid field.
+    """Check a whole draft (``PUT …/draft``), return it as stored; 422 names every bad field.
 
     A managed vendor's id (GA's measurement id, …) is optional without ``ids_required``: with
     auto-blocking on, the page may carry the vendor's own snippet instead. The texts must
@@ -104,6 +105,7 @@ def validate_draft(
     with errors.collecting():
         if "vendors" in body:
             draft["vendors"] = validate_vendors(body["vendors"], "vendors", ids_required)
+            check_purpose_languages(draft["vendors"], draft.get("texts"))
     with errors.collecting():
         # Absent: the default look.
         draft["theme"] = validate_theme(body.get("theme"), "theme")
@@ -112,8 +114,11 @@ def validate_draft(
 
 
 def validate_site_draft(site: Site, body: object) -> dict[str, Any]:
-    """:func:`validate_draft` with the site's rules: its auto-blocking, its default language."""
-    return validate_draft(body, not site.auto_block, site.default_language)
+    """:func:`validate_draft` with the site's rules: its auto-blocking, its default language,
+    and no custom vendor's host among its own (auto-blocking would hold the site's scripts)."""
+    draft = validate_draft(body, not site.auto_block, site.default_language)
+    check_own_hosts(draft["vendors"], [urlsplit(origin).hostname or "" for origin in site.origins])
+    return draft
 
 
 def replace_draft(site: Site, draft: dict[str, Any]) -> None:

@@ -10,7 +10,10 @@ from urllib.parse import urlsplit
 from consent.core.catalog import CATEGORIES, VENDORS, movable_categories
 from consent.core.texts import LANGUAGE_RULE, MAX_TEXT, TEXT_KEYS, is_language
 from consent.errors import FieldErrors, InvalidField
+from consent.sites.custom_vendors import validate_custom_vendor
 
+#: A vendor entry's members (and ``custom`` for a vendor the owner defines).
+_MEMBERS = frozenset({"category", "settings"})
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 
 
@@ -78,8 +81,8 @@ def validate_https_url(value: object, field: str) -> str:
 def validate_vendors(
     value: object, field: str = "vendors", ids_required: bool = True
 ) -> dict[str, dict[str, Any]]:
-    """Check ``{vendor_id: {category, settings}}`` against the catalogue; every invalid
-    vendor, category and setting is reported at once."""
+    """Check ``{vendor_id: {category, settings}}`` against the catalogue (or, with
+    ``custom``, the owner's own definition); every invalid field is reported at once."""
     if not isinstance(value, dict):
         raise InvalidField(field, "must be an object of vendor id → {category, settings}")
     errors = FieldErrors()
@@ -95,10 +98,14 @@ def validate_vendors(
 def _validate_vendor(
     vendor_id: str, entry: object, where: str, ids_required: bool
 ) -> dict[str, Any]:
+    if isinstance(entry, dict) and "custom" in entry and not set(entry) - {*_MEMBERS, "custom"}:
+        return validate_custom_vendor(vendor_id, entry, where, validate_https_url)
     vendor = VENDORS.get(vendor_id)
     if vendor is None:
-        raise InvalidField(where, f"unknown vendor {vendor_id!r}")
-    if not isinstance(entry, dict) or set(entry) - {"category", "settings"}:
+        raise InvalidField(
+            where, f"unknown vendor {vendor_id!r}: a vendor of your own needs its custom member"
+        )
+    if not isinstance(entry, dict) or set(entry) - _MEMBERS:
         raise InvalidField(where, "must be an object with category and settings")
     errors = FieldErrors()
     category = entry.get("category", vendor.category)

@@ -13,10 +13,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
 from consent.core.canonical import digest
-from consent.core.catalog import CATEGORIES, VENDORS
+from consent.core.catalog import CATEGORIES
 from consent.core.texts import labels_for
 from consent.core.theme import config_theme
 from consent.core.times import iso_now
+from consent.core.vendors import vendor_for
 from consent.errors import Conflict, NotFound
 from consent.extensions import db
 from consent.models import PolicyVersion, Site
@@ -68,11 +69,12 @@ def policy_hash(
     A version stores its theme (every one published since themes exist); one without (older)
     shows today's look and hashes exactly as it did before, so its receipts keep verifying.
     The theme is hashed as stored, never as filled in: the hash stays a function of the row.
+    Likewise a version without custom vendors hashes exactly as before they existed.
     """
     shown: dict[str, Any] = {
         "texts": texts,
         "categories": list(CATEGORIES),
-        "vendors": {vid: {"category": v["category"]} for vid, v in vendors.items()},
+        "vendors": {vid: _shown_vendor(v) for vid, v in vendors.items()},
         "privacy_policy_url": privacy_policy_url,
     }
     if cookie_statement_url:
@@ -80,6 +82,14 @@ def policy_hash(
     if theme is not None:
         shown["theme"] = theme
     return digest(shown)
+
+
+def _shown_vendor(entry: dict[str, Any]) -> dict[str, Any]:
+    """A vendor as the hash covers it: its category, and a custom vendor's definition (name,
+    hosts, cookies, link; a catalogue vendor's facts are the catalogue's)."""
+    if "custom" in entry:
+        return {"category": entry["category"], "custom": entry["custom"]}
+    return {"category": entry["category"]}
 
 
 def reconsent_needed(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -245,14 +255,18 @@ def banner_config(
             }
             for cat in CATEGORIES
         ],
-        "vendors": {
-            vid: {
-                "name": VENDORS[vid].name,
-                "category": entry["category"],
-                "settings": entry["settings"],
-                "cookies": list(VENDORS[vid].cookies),
-                "kind": VENDORS[vid].kind,
-            }
-            for vid, entry in vendors.items()
-        },
+        "vendors": {vid: _config_vendor(vendors, vid) for vid in vendors},
+    }
+
+
+def _config_vendor(vendors: dict[str, dict[str, Any]], vendor_id: str) -> dict[str, Any]:
+    """One vendor as the banner reads it, catalogue or custom alike."""
+    vendor = vendor_for(vendors, vendor_id)
+    assert vendor is not None, vendor_id  # a version names only vendors it knows
+    return {
+        "name": vendor.name,
+        "category": vendors[vendor_id]["category"],
+        "settings": vendors[vendor_id]["settings"],
+        "cookies": list(vendor.cookies),
+        "kind": vendor.kind,
     }

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from consent import banner
-from consent.core.catalog import blocking_rules
+from consent.core.vendors import site_blocking_rules
 from consent.errors import NotFound
 from consent.sites.seen_origins import note_embed
 from consent.sites.state import SiteState, site_state
@@ -107,9 +107,10 @@ def loader(site_key: str) -> BaseResponse:
     current = banner.current()
     config["build"] = current.build
     if site.auto_block:
-        # What auto-blocking recognises: every catalogue vendor, enabled or not.
+        # What auto-blocking recognises: every catalogue vendor, enabled or not, and the
+        # site's own (custom) vendors.
         config["auto_block"] = True
-        config["block"] = blocking_rules(config["vendors"])
+        config["block"] = site_blocking_rules(site.current["vendors"])
     # The code is a function expression; the config calls it.
     body = f"{current.code}({inline_json(config)});\n"
     banner.record_served()

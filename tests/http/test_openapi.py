@@ -30,12 +30,14 @@ from consent.core.catalog import CATEGORIES, CONSENT_MODE, VENDORS
 from consent.core.chain import ACTIONS, FAILURE_REASONS, HASHED_FIELDS
 from consent.core.gate import REASONS
 from consent.core.texts import LANGUAGE_PATTERN, TEXT_KEYS
+from consent.core.vendors import HOST_KINDS, SLUG_PATTERN
 from consent.errors import FALLBACK_CODE, HTTP_CODES, ConsentError
 from consent.ledger import kantara, stats
 from consent.ledger.choices import CONSENT_FIELDS
 from consent.openapi.document import document
 from consent.openapi.parts import BODY_ERRORS
 from consent.sites import accounts, drafts, owner
+from consent.sites.custom_vendors import COOKIE_FIELDS, CUSTOM_FIELDS
 from tests.helpers import Visitor
 
 OPERATIONS = [
@@ -248,10 +250,12 @@ SCHEMA_LISTS = [
     ("GateResponse/properties/consent_mode/required", tuple(CONSENT_MODE)),
     ("Texts/required", (*TEXT_KEYS, "categories")),
     ("Texts/properties/categories/required", CATEGORIES),
-    ("Config/properties/vendors/propertyNames/enum", tuple(sorted(VENDORS))),
+    ("Vendor/properties/category/enum", CATEGORIES),
+    ("CustomVendor/properties", CUSTOM_FIELDS),
+    ("CustomVendor/properties/hosts/properties", HOST_KINDS),
+    ("CustomCookie/properties", COOKIE_FIELDS),
     ("OwnerSitePatch/properties", (*owner.SITE_FIELDS, *owner.READ_ONLY)),
     ("OwnerDraftInput/properties", drafts.DRAFT_FIELDS),
-    ("OwnerDraft/properties/vendors/propertyNames/enum", tuple(sorted(VENDORS))),
     ("OwnerToken/properties/role/enum", accounts.ROLES),
     ("OwnerTokenRequest/properties/role/enum", accounts.ROLES),
     ("AccessLogEntry/properties/role/enum", auth.ROLES),
@@ -289,6 +293,17 @@ def test_parameters_are_the_codes_constants(
 
 def test_error_codes_are_every_code_the_service_answers_with() -> None:
     assert set(_at("Error/properties/error/properties/code/enum")) == _error_codes()
+
+
+def test_vendor_ids_are_the_codes_pattern() -> None:
+    for pointer in (
+        "Config/properties/vendors/propertyNames/pattern",
+        "OwnerDraft/properties/vendors/propertyNames/pattern",
+        "OwnerDraftInput/properties/vendors/propertyNames/pattern",
+        "ScanRequest/properties/vendor/pattern",
+    ):
+        assert _at(pointer) == SLUG_PATTERN, pointer
+    assert all(re.fullmatch(SLUG_PATTERN, vendor_id) for vendor_id in VENDORS)
 
 
 def test_languages_are_the_codes_pattern() -> None:
