@@ -285,6 +285,30 @@ class Topology:
         """Stop one service by its PID."""
         self.services.pop(name).stop()
 
+    def kill(self, name: str) -> None:
+        """SIGKILL a service with its children, as a crash would (an instance's gunicorn
+        master and workers are one process group: each service starts in its own session)."""
+        service = self.services.pop(name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(service.pid, signal.SIGKILL)
+        if service.process is not None:
+            service.process.wait(timeout=PATIENCE)
+        wait_until(lambda: not alive(service.pid), f"{name} (PID {service.pid}) killed")
+        self._save()
+
+    def start_instance(self, name: str) -> None:
+        """Start app instance ``name`` again on its port (after a stop or a kill)."""
+        self._spawn_instance(name)
+        self._await_instance(name)
+        self._save()
+
+    def restart_postgres(self) -> None:
+        """Stop the primary (a fast shutdown) and start it again on the same data."""
+        self.stop("postgres")
+        assert self.scratch is not None
+        self._pg_start("postgres", self.scratch / "postgres")
+        self._save()
+
     def start_redis(self) -> None:
         """Start Redis again on the same port (empty: it keeps nothing on disk)."""
         self._start_redis()
