@@ -89,7 +89,7 @@ def _dispose(engines: list[Any]) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Every blueprint at its prefix; the JSON APIs (token or no auth) skip CSRF."""
     from consent import landing
-    from consent.admin import access_pages, appearance, policy_pages, scan_pages
+    from consent.admin import access_pages, appearance, own_vendors, policy_pages, scan_pages
     from consent.admin import api as admin_api
     from consent.admin import pages as admin_pages
     from consent.audit import api as audit_api
@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         (admin_api.bp, "/api/v1/admin", True),
         (admin_pages.bp, "/admin", False),
         (policy_pages.bp, "/admin", False),
+        (own_vendors.bp, "/admin", False),
         (appearance.bp, "/admin", False),
         (scan_pages.bp, "/admin", False),
         (access_pages.bp, "/admin", False),

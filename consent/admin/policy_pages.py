@@ -28,6 +28,7 @@ from consent.errors import FieldProblem, InvalidField
 from consent.extensions import db
 from consent.models import Site
 from consent.sites import languages
+from consent.sites.custom_vendors import necessary_notice
 from consent.sites.drafts import draft_diff, update_draft, version_diff
 from consent.sites.owner import forget_cached, lock_site, site_row
 from consent.sites.versions import (
@@ -54,7 +55,9 @@ def vendors(site_key: str) -> ResponseReturnValue:
         typed = request.form
         try:
             locked = lock_site(row.id)
-            update_draft(locked, vendors=vendors_from_form(request.form))
+            # The owner's own vendors have a form of their own: kept as they are.
+            own = {k: v for k, v in locked.draft["vendors"].items() if "custom" in v}
+            update_draft(locked, vendors={**vendors_from_form(request.form), **own})
         except InvalidField as error:
             db.session.rollback()
             errors = form_errors(error, vendor_input)
@@ -62,11 +65,12 @@ def vendors(site_key: str) -> ResponseReturnValue:
             db.session.commit()
             flash("Vendors saved in the draft. Publish to make them live.")
             return redirect(url_for("admin_policy.vendors", site_key=site_key))
-    rows = vendor_rows(site_row(site_id()).draft["vendors"], typed)
+    draft_vendors = site_row(site_id()).draft["vendors"]
     return render_template(
         "admin/vendors.html",
         form=form,
-        rows=rows,
+        rows=vendor_rows(draft_vendors, typed),
+        own={k: v for k, v in draft_vendors.items() if "custom" in v},
         errors=errors,
         categories=CATEGORIES,
         movable=movable_categories(),
@@ -199,6 +203,7 @@ def _publish_page(form: PublishForm, pending: dict[str, Any], *, identical_to: i
         diff=pending,
         current=latest_version(site_id()),
         identical_to=identical_to,
+        necessary_notice=necessary_notice(site_row(site_id()).draft["vendors"]),
     )
 
 

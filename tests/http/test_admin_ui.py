@@ -68,6 +68,8 @@ SITE_PAGES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/settings", {"name": "Taken over", "origins": "https://evil.example"}),
     ("GET", "/vendors", None),
     ("POST", "/vendors", {"enabled": ["youtube"]}),
+    ("GET", "/vendors/own", None),
+    ("POST", "/vendors/own", {"name": "Taken", "id": "taken", "category": "necessary"}),
     ("GET", "/texts/nl", None),
     ("POST", "/texts/nl", {"title": "Overgenomen"}),
     ("GET", "/appearance", None),
