@@ -138,6 +138,11 @@ ADMIN_SCHEMAS: dict[str, Any] = {
                     "removed": {"type": "array", "items": {"type": "string"}},
                     "moved": {"type": "object", "additionalProperties": _CHANGE},
                     "settings": {"type": "object", "additionalProperties": _CHANGE},
+                    "custom": {
+                        "type": "object",
+                        "description": "Own vendors whose definition changed",
+                        "additionalProperties": _CHANGE,
+                    },
                 },
             },
             "privacy_policy_url": _CHANGE,

@@ -192,6 +192,12 @@ def diff_contents(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
                 for v in common
                 if old_v[v].get("settings", {}) != new_v[v].get("settings", {})
             },
+            # An own vendor's definition (name, hosts, cookies, link), as a whole.
+            "custom": {
+                v: {"from": old_v[v].get("custom"), "to": new_v[v].get("custom")}
+                for v in common
+                if old_v[v].get("custom") != new_v[v].get("custom")
+            },
         },
         "privacy_policy_url": _change(old["privacy_policy_url"], new["privacy_policy_url"]),
         "cookie_statement_url": _change(

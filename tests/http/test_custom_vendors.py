@@ -118,8 +118,11 @@ def test_the_policy_hash_covers_a_custom_definition_and_nothing_else_changes(
             version["theme"],
         )
         hashes.append(version["policy_hash"])
-    # Only the vendor's name differs: the hash does too.
+    # Only the vendor's name differs: the hash does too, and the diff says so.
     assert hashes[0] != hashes[1]
+    diff = owner.ok("GET", f"/policies/{version['version'] - 1}/diff/{version['version']}")
+    change = diff["vendors"]["custom"]["acme-chat"]
+    assert (change["from"]["name"], change["to"]["name"]) == ("Acme Chat", "Acme Chat 2")
 
 
 def test_the_gate_answers_for_a_custom_vendor(
