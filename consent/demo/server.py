@@ -19,6 +19,7 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 from consent.core.texts import DEFAULT_LANGUAGES
 from consent.demo.activity import DEMO_RECEIPTS, seed_activity
 from consent.demo.examples import SLUGS, example_named, examples, load_example
+from consent.demo.reference import PAGES, reference_page
 from consent.errors import NotFound
 from consent.extensions import db
 from consent.models import Site
@@ -51,13 +52,13 @@ OWNER_CSP = (
 
 @bp.get("/<site_key>")
 def owner_page(site_key: str) -> Response:
-    """A sample owner page with the one script tag, blocked tags and a cookie-settings link."""
+    """A sample owner page with the one script tag, blocked tags and a cookie-settings link
+    (a reference site's home page for one of the five)."""
     site = site_state(site_key)
     example = example_named(site.name)
-    template = "demo/reference.html" if example else "demo/owner.html"
-    body = render_template(
-        template, site=site, example=example, snippet_src=f"/embed/{site.site_key}.js"
-    )
+    if example is not None:
+        return reference_page(example, site, "home")
+    body = render_template("demo/owner.html", site=site, snippet_src=f"/embed/{site.site_key}.js")
     response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = OWNER_CSP
     return response
@@ -65,17 +66,12 @@ def owner_page(site_key: str) -> Response:
 
 @bp.get("/example/<slug>/<page>")
 def example_page(slug: str, page: str) -> Response:
-    """A reference site's privacy policy or cookie statement (written for the demo)."""
+    """A reference site's services, privacy or cookie-policy page (written for the demo)."""
     example = examples().get(slug)
-    if example is None or page not in ("privacy", "cookies"):
+    site = _site_named(example.name) if example is not None else None
+    if example is None or site is None or page not in PAGES[1:]:
         raise NotFound("unknown page")
-    site = _site_named(example.name)
-    body = render_template(
-        "demo/reference_policy.html", example=example, page=page, site=site, lang=_page_language()
-    )
-    response = Response(body, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = OWNER_CSP
-    return response
+    return reference_page(example, site_state(site.site_key), page)
 
 
 def ensure_demo_site(origin: str) -> Site:

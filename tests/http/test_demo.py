@@ -154,7 +154,9 @@ def test_the_policy_pages_embed_the_banner_and_the_cookie_declaration(
     pages = [
         (client, "/demo/privacy?lang=nl", bakery, "nl"),
         (client, "/demo/privacy?lang=<b>", bakery, "en"),
-        (example.test_client(), "/demo/example/belco/privacy", belco, "en"),
+        # Belco's pages are Dutch, with an English switch.
+        (example.test_client(), "/demo/example/belco/privacy", belco, "nl"),
+        (example.test_client(), "/demo/example/belco/cookies?lang=en", belco, "en"),
     ]
     for visitor, path, key, lang in pages:
         response = visitor.get(path)
@@ -162,7 +164,7 @@ def test_the_policy_pages_embed_the_banner_and_the_cookie_declaration(
         found = _Elements()
         found.feed(response.get_data(as_text=True))
         assert found.first_script == f"/embed/{key}.js", path
-        assert found.html_lang == lang
+        assert found.html_lang == lang, path
         assert found.declarations == 1
         answer = visitor.get(f"/api/v1/sites/{key}/declaration?lang={lang}")
         assert answer.status_code == 200

@@ -14,21 +14,12 @@ from typing import Any
 from sqlalchemy import select
 
 from consent.core.texts import DEFAULT_TEXTS
+from consent.demo.examples.tags import Tag
 from consent.extensions import db
 from consent.models import Site
 from consent.sites.drafts import replace_draft, validate_draft
 from consent.sites.owner import new_site_key
 from consent.sites.versions import publish_draft
-
-
-@dataclass(frozen=True)
-class Embed:
-    """An owner's own tag or player on the demo page, blocked until its vendor is allowed."""
-
-    vendor: str
-    kind: str  # "script" or "iframe"
-    src: str
-    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,9 +43,16 @@ class Example:
     retention_days: int = 365
     choice_lifetime_days: int = 182
     cookie_statement: bool = False
-    embeds: tuple[Embed, ...] = ()
     #: What the reference site's own policy promises; the demo privacy page lists it.
     promises: tuple[str, ...] = field(default=())
+    #: The company's name in its pages' header, and the languages of its pages (the first
+    #: is the default; the others are a ``?lang=`` switch away).
+    brand: str = ""
+    languages: tuple[str, ...] = ("en",)
+    #: What its services or products page is called in each language of its pages.
+    offer: dict[str, str] = field(default_factory=dict)
+    #: The vendors' standard tags its pages carry, pasted as the vendors publish them.
+    tags: tuple[Tag, ...] = ()
 
 
 def texts(overrides: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -99,8 +97,10 @@ def load_example(slug: str, public_url: str) -> Site:
     origins = sorted({public_url, public_url.replace("127.0.0.1", "localhost")})
     site = db.session.scalar(select(Site).where(Site.name == example.name))
     if site is not None:
-        if not set(origins) <= set(site.origins):
+        if not set(origins) <= set(site.origins) or not site.auto_block:
+            # Its pages carry the vendors' own tags: auto-blocking holds them back.
             site.origins = sorted({*site.origins, *origins})
+            site.auto_block = True
             site.state_version += 1
         db.session.commit()
         return site
@@ -118,6 +118,7 @@ def load_example(slug: str, public_url: str) -> Site:
         default_language=example.language,
         choice_lifetime_days=example.choice_lifetime_days,
         retention_days=example.retention_days,
+        auto_block=True,
         draft=drafts[0],
         state_version=1,
     )

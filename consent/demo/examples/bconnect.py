@@ -9,6 +9,7 @@ the visitor's own consent history downloadable from the demo page (access, porta
 from __future__ import annotations
 
 from consent.demo.examples import Example, Revision, texts
+from consent.demo.examples.tags import gtag, linkedin_insight
 
 _TEXTS = texts(
     {
@@ -81,6 +82,10 @@ EXAMPLE = Example(
         ),
     ),
     cookie_statement=True,
+    brand="Bconnect",
+    languages=("en", "nl"),
+    offer={"en": "Services", "nl": "Diensten"},
+    tags=(gtag("G-BCONNECT1"), linkedin_insight("5301")),
     promises=(
         "Rights of information, access, correction, objection, portability, restriction, "
         "erasure and complaint, answered within 30 days.",

@@ -7,7 +7,8 @@ and LinkedIn as targeting, Dutch texts, and withdrawal as easy as consent.
 
 from __future__ import annotations
 
-from consent.demo.examples import Embed, Example, Revision, texts
+from consent.demo.examples import Example, Revision, texts
+from consent.demo.examples.tags import gtag, leadinfo, linkedin_insight
 
 _TEXTS = texts(
     {
@@ -77,7 +78,14 @@ EXAMPLE = Example(
             texts=_TEXTS,
         ),
     ),
-    embeds=(Embed("leadinfo", "script", "https://cdn.leadinfo.net/ping.js"),),
+    brand="Belco",
+    languages=("nl", "en"),
+    offer={"nl": "Diensten", "en": "Services"},
+    tags=(
+        gtag("G-BELCO2024"),
+        leadinfo("LI-64A2B7C9E1F03"),
+        linkedin_insight("7788"),
+    ),
     promises=(
         "Keeps a log of requests about personal data (here: every consent is a receipt in "
         "a tamper-evident ledger).",

@@ -3,12 +3,13 @@
 Performance (Google Analytics), functionality, targeting (Vimeo, which shows ads) and
 social media (Facebook and X sharing); it distinguishes session and persistent cookies and
 mentions web beacons. Here: all five categories with cookie durations in their texts, the
-Vimeo player gated behind a placeholder, the Facebook and X embeds gated.
+Vimeo player gated behind a placeholder, the Facebook and X buttons gated.
 """
 
 from __future__ import annotations
 
-from consent.demo.examples import Embed, Example, Revision, texts
+from consent.demo.examples import Example, Revision, texts
+from consent.demo.examples.tags import facebook_sdk, facebook_share, gtag, vimeo, x_share
 
 _TEXTS = texts(
     {
@@ -100,10 +101,14 @@ EXAMPLE = Example(
             texts=_TEXTS,
         ),
     ),
-    embeds=(
-        Embed("vimeo", "iframe", "https://player.vimeo.com/video/76979871", "Company video"),
-        Embed("facebook-social", "script", "https://connect.facebook.net/en_GB/sdk.js"),
-        Embed("twitter", "script", "https://platform.twitter.com/widgets.js"),
+    brand="Connect Group",
+    offer={"en": "What we do"},
+    tags=(
+        gtag("G-CONNECTGRP"),
+        facebook_sdk(),
+        vimeo("76979871", "Inside our factory", "home"),
+        facebook_share("https://www.connectgroup.example/", "home"),
+        x_share("home"),
     ),
     promises=(
         "Cookie policy with exactly five categories: strictly necessary, performance, "

@@ -8,6 +8,7 @@ personal context of receipts is kept 90 days (``purge`` applies it).
 from __future__ import annotations
 
 from consent.demo.examples import Example, Revision, texts
+from consent.demo.examples.tags import gtag, hubspot
 
 _TEXTS = texts(
     {
@@ -83,6 +84,9 @@ EXAMPLE = Example(
         ),
     ),
     retention_days=90,
+    brand="Custom Connect",
+    offer={"en": "Solutions"},
+    tags=(gtag("G-CUSTOM42"), hubspot("4242")),
     promises=(
         "Clickstream data only with consent.",
         "Retention: personal context of each choice deleted after 90 days.",

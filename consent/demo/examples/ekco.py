@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 
 from consent.demo.examples import Example, Revision, texts
+from consent.demo.examples.tags import hubspot, linkedin_insight, mailchimp_popup, meta_pixel
 
 _V1 = texts(
     {
@@ -97,5 +98,16 @@ EXAMPLE = Example(
         "Meta Pixel for re-marketing, LinkedIn and HubSpot tracking pixels, Mailchimp for "
         "email (Mailchimp sets no cookie on the site itself).",
         "The policy is dated and versioned.",
+    ),
+    brand="Ekco",
+    languages=("nl", "en"),
+    offer={"nl": "Oplossingen", "en": "Solutions"},
+    tags=(
+        meta_pixel("612345678901234"),
+        linkedin_insight("9911"),
+        hubspot("2550"),
+        # The newsletter pop-up pasted years ago, and never declared in the banner: a scan
+        # finds Mailchimp "undeclared".
+        mailchimp_popup("mc.us21.list-manage.com", "4e1f0c2b9d7a6e5f3c8b1a0d9", "b7c2e91f4a"),
     ),
 )
