@@ -13,6 +13,7 @@ from consent.admin.forms import CsrfForm, MemberForm, TokenForm
 from consent.admin.ui import admin_blueprint, owner_only, site_id
 from consent.core.catalog import EXAMPLE_SRC, VENDORS
 from consent.core.times import readable_utc
+from consent.core.vendors import custom_vendors
 from consent.errors import InvalidField
 from consent.extensions import db
 from consent.params import whole
@@ -50,7 +51,8 @@ def snippet(site_key: str) -> ResponseReturnValue:
 
 
 def _held_back(enabled: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The enabled vendors as auto-blocking recognises them, in catalogue order.
+    """The enabled vendors as auto-blocking recognises them, in catalogue order, then the
+    owner's own.
 
     The published version's vendors, since the embed carries that version, not the draft.
     """
@@ -66,6 +68,19 @@ def _held_back(enabled: Mapping[str, Any]) -> list[dict[str, Any]]:
         }
         for vendor in VENDORS.values()
         if vendor.id in enabled
+    ] + [
+        # The owner's own vendors with hosts, after the catalogue's (as auto-blocking has them).
+        {
+            "id": vendor.id,
+            "name": vendor.name,
+            "category": vendor.category,
+            "hosts": list(dict.fromkeys(vendor.hosts)),
+            "inline": False,
+            "kind": vendor.kind,
+            "example": f"https://{vendor.hosts[0]}/…",
+        }
+        for vendor in custom_vendors(enabled)
+        if vendor.hosts
     ]
 
 

@@ -13,7 +13,7 @@ from consent.extensions import db
 from tests.conftest import base_config
 from tests.http.auditing import Page, marked_invalid
 from tests.http.test_admin_ui import OWNER, draft_of, sign_in
-from tests.owners import PASSWORD, add_user
+from tests.owners import PASSWORD, OwnerApi, add_user, mint
 
 
 @pytest.fixture
@@ -141,3 +141,29 @@ def test_the_own_vendor_forms_need_a_csrf_token(db_url: str, site: str) -> None:
     assert client.post(remove, data={"csrf_token": token}).status_code == 302
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_snippet_page_names_own_hosts_that_auto_blocking_holds(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    owner = OwnerApi(client, site, mint(app, site, "owner"))
+    draft = owner.draft()
+    draft["vendors"]["acme-chat"] = {
+        "category": "functionality",
+        "custom": {"name": "Acme Chat", "hosts": {"script": ["cdn.acmechat.test"]}},
+    }
+    draft["vendors"]["cart"] = {"category": "necessary", "custom": {"name": "Cart"}}
+    owner.put_draft(draft)
+    owner.publish()
+    page = Page.of(ui.get(f"/admin/sites/{site}/snippet"))
+    assert page.find("li", data_held_vendor="acme-chat")
+    assert [e.text for e in page.find("code", data_host_of="acme-chat")] == ["cdn.acmechat.test"]
+    # Without hosts there is nothing to hold back.
+    assert not page.find("li", data_held_vendor="cart")
+    # The site's page says the draft has changes to publish once a definition changes.
+    assert not Page.of(ui.get(f"/admin/sites/{site}/")).find("p", data_draft_pending="")
+    draft["vendors"]["acme-chat"]["custom"]["name"] = "Acme Chat 2"
+    owner.put_draft(draft)
+    assert Page.of(ui.get(f"/admin/sites/{site}/")).find("p", data_draft_pending="")
+    publish = Page.of(ui.get(f"/admin/sites/{site}/publish"))
+    assert publish.find("li", data_change="custom")
