@@ -15,6 +15,7 @@ from consent import banner
 from consent.extensions import db
 from consent.models import ApiToken, User
 from consent.scans.records import create_scan
+from consent.sites.validation import validate_vendors
 from tests.helpers import Visitor
 from tests.owners import PASSWORD, add_user, mint, other_site, site_by_key, site_snapshot
 
@@ -28,6 +29,8 @@ PROTECTED = (
 VICTIM_OWNER = "victim-owner@example.com"
 ATTACKER_OWNER = "attacker-owner@example.com"
 ATTACKER_AUDITOR = "attacker-auditor@example.com"
+#: The id of the victim's own (custom) vendor.
+OWN_VENDOR = "cart"
 
 
 def protected_rules(app: Flask) -> list[tuple[Rule, str]]:
@@ -96,6 +99,7 @@ class World:
             "filename": "banner/dist/consent.js",
             "build": build,
             "scan_id": self.scan_id,
+            "vendor_id": OWN_VENDOR,
         }
 
     def snapshot(self) -> dict[str, Any]:
@@ -117,5 +121,10 @@ def build_world(app: Flask, client: FlaskClient, victim: str) -> World:
     world.attacker_consent_token = foreign.token or ""
     with app.app_context():
         world.scan_id = create_scan(site_by_key(victim).id, [], 3).id
+        # A vendor of the victim's own in its draft (its pages are reads and writes too).
+        row = site_by_key(victim)
+        own = {"category": "necessary", "custom": {"name": "Cart"}}
+        vendors = validate_vendors({**row.draft["vendors"], OWN_VENDOR: own}, ids_required=False)
+        row.draft = {**row.draft, "vendors": vendors}
         db.session.commit()
     return world
