@@ -25,6 +25,7 @@ SECTIONS = (
     "growth",
     "transparency",
     "sites",
+    "scan",
 )
 
 
@@ -127,9 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     # Sections not run this time keep their last figures.
     kept = _sections(out.read_text()) if out.exists() else {}
     fresh = _sections("\n".join(parts))
-    earlier = [title.split(".", 1)[0] for title in sorted(kept) if title not in fresh]
+    earlier = [title.split(".", 1)[0] for title in sorted(kept, key=_number) if title not in fresh]
     kept.update(fresh)
-    misses = [title for title, text in sorted(kept.items()) if "**miss**" in text]
+    misses = [title for title in sorted(kept, key=_number) if "**miss**" in kept[title]]
     header = (
         "# Benchmarks\n\nWritten by `make bench` on "
         f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} — {machine()}. "
@@ -152,9 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     out.parent.mkdir(exist_ok=True)
-    out.write_text(header + "\n" + "\n".join(text for _title, text in sorted(kept.items())))
+    out.write_text(header + "\n" + "\n".join(kept[title] for title in sorted(kept, key=_number)))
     print(f"bench: wrote {out.relative_to(ROOT)}", file=sys.stderr)
     return 0
+
+
+def _number(title: str) -> int:
+    """A section's number (``10. Site scan`` → 10), so that 10 comes after 9."""
+    head = title.split(".", 1)[0]
+    return int(head) if head.isdigit() else 1_000
 
 
 def _sections(text: str) -> dict[str, str]:
@@ -236,6 +243,10 @@ def _run(section, args, client, site_keys, modules, tmp):  # type: ignore[no-unt
         work.mkdir()
         with gunicorn(env, workers=2) as base:
             return autoblock_overhead.run(base, keys, work, runs=args.runs, port=port)
+    if section == "scan":
+        from . import scan
+
+        return scan.run(tmp)
     if section == "sites":
         from . import site_cache
 

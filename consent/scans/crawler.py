@@ -41,6 +41,11 @@ FLAGS = (
     "--disable-sync",
     # WebRTC could send UDP around the proxy (STUN to any host): not without the proxy.
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    # One renderer for the page and its frames (site isolation would start one per site,
+    # each ~60 MB): the scan's pages are the owner's, every other host is answered locally,
+    # and its contexts hold no one's credentials.
+    "--disable-site-isolation-trials",
+    "--renderer-process-limit=1",
 )
 #: How long Chromium may take to start (not counted in the scan's time).
 LAUNCH_SECONDS = 30.0
