@@ -56,6 +56,9 @@ def validate_custom_vendor(
 ) -> dict[str, Any]:
     """A vendor the owner defines (``{category, settings, custom}``), as stored."""
     errors = FieldErrors()
+    for key in entry:
+        if key not in ("category", "settings", "custom"):
+            errors.add(f"{where}.{key}", "unknown member")
     if vendor_id in VENDORS:
         errors.add(
             f"{where}.custom",

@@ -98,7 +98,7 @@ def validate_vendors(
 def _validate_vendor(
     vendor_id: str, entry: object, where: str, ids_required: bool
 ) -> dict[str, Any]:
-    if isinstance(entry, dict) and "custom" in entry and not set(entry) - {*_MEMBERS, "custom"}:
+    if isinstance(entry, dict) and "custom" in entry:
         return validate_custom_vendor(vendor_id, entry, where, validate_https_url)
     vendor = VENDORS.get(vendor_id)
     if vendor is None:

@@ -214,6 +214,11 @@ _P = "vendors.acme-chat"
         ("custom.cookies.0.duration_days", "forever", f"{_P}.custom.cookies[0].duration_days"),
         ("custom.privacy_policy_url", "javascript:alert(1)", f"{_P}.custom.privacy_policy_url"),
         ("custom.colour", "red", f"{_P}.custom.colour"),
+        ("colour", "red", f"{_P}.colour"),
+        ("custom", "Acme", f"{_P}.custom"),
+        ("custom.hosts", ["cdn.acmechat.test"], f"{_P}.custom.hosts"),
+        ("custom.cookies", {"name": "x"}, f"{_P}.custom.cookies"),
+        ("custom.cookies.0", "acme_chat_id", f"{_P}.custom.cookies[0]"),
     ],
 )
 def test_an_invalid_definition_is_refused_naming_its_field(
