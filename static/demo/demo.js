@@ -22,7 +22,9 @@
       var src = document.querySelector("script[src*='/embed/']").src;
       var base = src.slice(0, src.indexOf("/embed/"));
       var key = src.slice(src.lastIndexOf("/") + 1, -3);
-      window.location.href = base + "/api/v1/sites/" + key + "/me?format=csv&token=" +
+      // The page a person reads, in the page's language; it links the JSON and CSV downloads.
+      window.location.href = base + "/api/v1/sites/" + key + "/me?format=html&lang=" +
+        encodeURIComponent(document.documentElement.lang || "en") + "&token=" +
         encodeURIComponent(decodeURIComponent(match[1]));
     });
   });

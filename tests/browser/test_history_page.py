@@ -67,3 +67,22 @@ def test_owner_texts_stay_text(page: Any, history_url: str) -> None:
     assert "<svg onload=window.__xss=3>Stats" in allowed
     assert page.evaluate("window.__xss") is None
     assert page.locator("main svg").count() == 0
+
+
+def test_the_demo_page_links_a_visitor_to_their_history(page: Any, service: Service) -> None:
+    from consent.extensions import db
+    from consent.sites.owner import create_site
+
+    with service.app.app_context():
+        key = create_site(
+            name="Demo bakery", origins=[service.origin], vendors={}, language="en",
+            privacy_url=f"{service.origin}/demo/privacy",
+        ).site_key  # fmt: skip
+        db.session.commit()
+    page.goto(f"{service.origin}/demo/{key}")
+    page.locator('[data-consent-banner] [data-consent-action="accept-all"]').click()
+    page.locator("#demo-choice").filter(has_text="performance").wait_for()
+    page.get_by_role("link", name="My consent history").click()
+    page.wait_for_url("**/me?format=html*")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("li[data-receipt]").count() == 1
