@@ -36,7 +36,7 @@ from consent.scans.records import (
     scan_report,
     scan_summary,
 )
-from consent.scans.results import scan_results, vendor_name
+from consent.scans.results import report_vendors, scan_results, vendor_name
 from consent.service import PAGE_CSP
 from consent.sites.owner import lock_site, site_row
 
@@ -113,7 +113,7 @@ def _scan_page(row: Scan, errors: dict[str, str], status: int) -> ResponseReturn
             "admin/scan.html",
             scan=scan_summary(row),
             report=report,
-            results=scan_results(report),
+            results=scan_results(report, report_vendors(site_id(), report)),
             undeclared=[(v, vendor_name(v)) for v in undeclared],
             to_add=[(v, vendor_name(v)) for v in undeclared if v not in in_draft],
             active=row.status in ACTIVE,

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from consent.access.auth import current_principal, require_member
 from consent.audit.pages import READERS, page_context, private
 from consent.scans.records import find_scan, list_scans, scan_report, scan_summary
-from consent.scans.results import scan_results
+from consent.scans.results import report_vendors, scan_results
 
 bp = Blueprint("audit_scans", __name__)
 bp.context_processor(page_context)
@@ -36,8 +36,9 @@ def scan(site_key: str, scan_id: str) -> ResponseReturnValue:
     site = current_principal().site
     row = find_scan(site.site_id, scan_id)
     report = scan_report(row, site.site_key)
+    results = scan_results(report, report_vendors(site.site_id, report))
     return render_template(
-        "audit/scan.html", scan=scan_summary(row), report=report, results=scan_results(report)
+        "audit/scan.html", scan=scan_summary(row), report=report, results=results
     )
 
 

@@ -1,17 +1,24 @@
 """A scan's report as the admin and audit pages show it: findings by weight (leaks first),
 and per state the cookies by category with their durations and the requests by vendor.
 
-Only regrouping: every value comes from the signed report as stored.
+Only regrouping: every value comes from the signed report as stored (and an own vendor's
+name from the version the report was classified against).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
-from consent.core.catalog import CATEGORIES, VENDORS
+from consent.core.catalog import CATEGORIES
 from consent.core.observed import STATES
 from consent.core.scan_report import FINDING_KINDS
+from consent.core.vendors import vendor_name as name_of
+from consent.sites.versions import find_policy
+
+#: No version's vendors: names come from the catalogue alone.
+NO_VENDORS: Mapping[str, Any] = MappingProxyType({})
 
 #: How the pages name a state.
 STATE_LABELS = {
@@ -36,12 +43,19 @@ KIND_LABELS = {
 UNKNOWN = "unknown"
 
 
-def vendor_name(vendor_id: str | None) -> str:
-    """A vendor's name from the catalogue (its id when the catalogue lacks it)."""
+def vendor_name(vendor_id: str | None, vendors: Mapping[str, Any] = NO_VENDORS) -> str:
+    """A vendor's name: the owner's own vendor's in ``vendors`` (a version's), else the
+    catalogue's (its id when neither knows it)."""
     if vendor_id is None:
         return "unknown"
-    vendor = VENDORS.get(vendor_id)
-    return vendor.name if vendor else vendor_id
+    return name_of(vendors, vendor_id)
+
+
+def report_vendors(site_id: int, report: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The vendors of the version a report was classified against (its own vendors' names)."""
+    version = report.get("policy_version")
+    row = find_policy(site_id, version) if isinstance(version, int) else None
+    return row.vendors if row is not None else NO_VENDORS
 
 
 def duration(cookie: Mapping[str, Any]) -> str:
@@ -58,20 +72,24 @@ def ordered_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str,
     return sorted(findings, key=lambda f: rank.get(f["kind"], len(rank)))
 
 
-def _cookies_by_category(cookies: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _cookies_by_category(
+    cookies: Iterable[Mapping[str, Any]], vendors: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for cookie in cookies:
         entry = {
             **cookie,
             "duration": duration(cookie),
-            "vendor_name": vendor_name(cookie["vendor"]),
+            "vendor_name": vendor_name(cookie["vendor"], vendors),
         }
         groups.setdefault(cookie["category"] or UNKNOWN, []).append(entry)
     order = [*CATEGORIES, UNKNOWN]
     return [{"category": c, "cookies": groups[c]} for c in order if c in groups]
 
 
-def _requests_by_vendor(requests: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _requests_by_vendor(
+    requests: Iterable[Mapping[str, Any]], vendors: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     """One row per vendor (an unknown host is a row of its own), its URLs once each."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for request in requests:
@@ -81,7 +99,7 @@ def _requests_by_vendor(requests: Iterable[Mapping[str, Any]]) -> list[dict[str,
             key,
             {
                 "vendor": vendor,
-                "vendor_name": vendor_name(vendor) if vendor else request["host"],
+                "vendor_name": vendor_name(vendor, vendors) if vendor else request["host"],
                 "category": request["category"] or UNKNOWN,
                 "count": 0,
                 "urls": [],
@@ -97,7 +115,9 @@ def _requests_by_vendor(requests: Iterable[Mapping[str, Any]]) -> list[dict[str,
     return [*known, *unknown]
 
 
-def scan_results(report: Mapping[str, Any]) -> dict[str, Any]:
+def scan_results(
+    report: Mapping[str, Any], vendors: Mapping[str, Any] = NO_VENDORS
+) -> dict[str, Any]:
     """What the results pages show of a report (done or not: then everything is empty)."""
     states = report.get("states") or {}
     return {
@@ -107,9 +127,9 @@ def scan_results(report: Mapping[str, Any]) -> dict[str, Any]:
                 "state": name,
                 "label": STATE_LABELS[name],
                 "phrase": STATE_PHRASES[name],
-                "cookies": _cookies_by_category(states.get(name, {}).get("cookies", ())),
+                "cookies": _cookies_by_category(states.get(name, {}).get("cookies", ()), vendors),
                 "storage": list(states.get(name, {}).get("storage", ())),
-                "requests": _requests_by_vendor(states.get(name, {}).get("requests", ())),
+                "requests": _requests_by_vendor(states.get(name, {}).get("requests", ()), vendors),
             }
             for name in STATES
         ],

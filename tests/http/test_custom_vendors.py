@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from consent.scans.results import scan_results
 from consent.sites.versions import policy_hash
 from tests.helpers import Visitor
 from tests.http.test_embed import _inlined_config
@@ -269,3 +270,16 @@ def test_publish_recalls_what_strictly_necessary_means(owner: OwnerApi) -> None:
     del chat_only["vendors"]["cart"]
     owner.put_draft(chat_only)
     assert "notice" not in owner.publish()
+
+
+def test_scan_results_name_own_vendors_by_their_version() -> None:
+    cookie = {"name": "acme_chat_id", "vendor": "acme-chat", "category": "functionality"}
+    request = {"host": "cdn.acmechat.test", "url": "https://cdn.acmechat.test/w.js"}
+    request.update(vendor="acme-chat", category="functionality")
+    state = {"cookies": [{**cookie, "session": True, "duration_days": None}], "requests": [request]}
+    report = {"states": {"none": state}}
+    shown = scan_results(report, {"acme-chat": CHAT})["states"][0]
+    assert shown["cookies"][0]["cookies"][0]["vendor_name"] == "Acme Chat"
+    assert shown["requests"][0]["vendor_name"] == "Acme Chat"
+    # Without the version (a report older than the vendor): its id.
+    assert scan_results(report)["states"][0]["requests"][0]["vendor_name"] == "acme-chat"
