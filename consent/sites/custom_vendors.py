@@ -225,3 +225,20 @@ def check_own_hosts(vendors: dict[str, Any], site_hosts: list[str]) -> None:
                         f"{host} serves this site itself: list only the vendor's own hosts",
                     )
     errors.raise_any()
+
+
+def without_language(vendors: dict[str, Any], language: str) -> dict[str, Any]:
+    """The draft's vendors with the own cookies' purposes in ``language`` dropped (a language
+    leaving the draft), where another language's purpose remains."""
+    result = {}
+    for vendor_id, entry in vendors.items():
+        if "custom" in entry:
+            cookies = [
+                {**c, "purpose": {k: v for k, v in c["purpose"].items() if k != language}}
+                if set(c["purpose"]) - {language}
+                else c
+                for c in entry["custom"]["cookies"]
+            ]
+            entry = {**entry, "custom": {**entry["custom"], "cookies": cookies}}
+        result[vendor_id] = entry
+    return result

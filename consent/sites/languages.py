@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from consent.core.texts import LANGUAGE_RULE, is_language, language_label, texts_to_translate
 from consent.errors import InvalidField, NotFound
 from consent.models import Site
+from consent.sites.custom_vendors import without_language
 from consent.sites.drafts import update_draft
 from consent.sites.versions import latest_version
 
@@ -75,4 +76,8 @@ def remove_language(site: Site, tag: str) -> None:
             "language",
             "is the site's default language: choose another default in the settings first",
         )
-    update_draft(site, texts={lang: words for lang, words in texts.items() if lang != tag})
+    update_draft(
+        site,
+        texts={lang: words for lang, words in texts.items() if lang != tag},
+        vendors=without_language(site.draft["vendors"], tag),
+    )

@@ -167,3 +167,23 @@ def test_the_snippet_page_names_own_hosts_that_auto_blocking_holds(
     assert Page.of(ui.get(f"/admin/sites/{site}/")).find("p", data_draft_pending="")
     publish = Page.of(ui.get(f"/admin/sites/{site}/publish"))
     assert publish.find("li", data_change="custom")
+
+
+def test_removing_a_language_drops_own_cookies_purposes_in_it(
+    app: Flask, client: FlaskClient, ui: FlaskClient, site: str
+) -> None:
+    owner = OwnerApi(client, site, mint(app, site, "owner"))
+    draft = owner.draft()
+    purpose = {"en": "Keeps your chat open", "nl": "Houdt je chat open"}
+    cookie = {"name": "acme_chat_id", "purpose": purpose, "duration_days": 30}
+    draft["vendors"]["acme-chat"] = {
+        "category": "functionality",
+        "custom": {"name": "Acme Chat", "cookies": [cookie]},
+    }
+    owner.put_draft(draft)
+    assert ui.post(f"/admin/sites/{site}/languages/nl/remove").status_code == 302
+    stored = draft_of(app, site)
+    assert "nl" not in stored["texts"]
+    assert stored["vendors"]["acme-chat"]["custom"]["cookies"][0]["purpose"] == {
+        "en": purpose["en"]
+    }
