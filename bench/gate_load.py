@@ -16,6 +16,8 @@ DURATION = "4s"
 #: Short rounds in turns, the ratio being the median of each round's own ratio: a shared
 #: machine's speed drifts within a minute, and both endpoints should see the same drift.
 ROUNDS_GATE = max(ROUNDS, 6)
+#: Issue #20: the gate at least as fast as /healthz on the same gunicorn.
+GOAL = 1.0
 
 
 def wrk(url: str) -> tuple[float, float]:
@@ -64,7 +66,7 @@ def run() -> tuple[str, bool]:
                 figure.values.clear()
             in_turns(ROUNDS_GATE, lambda: measure(health_name), lambda: measure(gate_name))
     ratio = paired_ratio(rps["gate (valid token, 3 vendors)"], rps["/healthz"])
-    ok = ratio >= 0.8
+    ok = ratio >= GOAL
     rows = [
         [
             name,
@@ -80,6 +82,6 @@ def run() -> tuple[str, bool]:
         "in turns (AB, BA, …). req/s and p99 are the medians over the rounds; the ratio is the "
         "median of the rounds' own ratios.\n\n"
         + table(["endpoint", "req/s", "p99 (ms)", "vs /healthz"], rows)
-        + f"\n\nGoal: gate ≥ 0.8× /healthz: {ratio:.2f}× → {verdict(ok)}\n"
+        + f"\n\nGoal (#20): gate ≥ {GOAL}× /healthz: {ratio:.2f}× → {verdict(ok)}\n"
     )
     return text, ok

@@ -26,6 +26,7 @@ SECTIONS = (
     "transparency",
     "sites",
     "scan",
+    "cluster",
 )
 
 
@@ -243,6 +244,10 @@ def _run(section, args, client, site_keys, modules, tmp):  # type: ignore[no-unt
         work.mkdir()
         with gunicorn(env, workers=2) as base:
             return autoblock_overhead.run(base, keys, work, runs=args.runs, port=port)
+    if section == "cluster":
+        from . import cluster
+
+        return cluster.run(tmp)
     if section == "scan":
         from . import scan
 
