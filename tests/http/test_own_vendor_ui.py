@@ -69,6 +69,9 @@ def test_an_own_vendor_is_added_edited_and_removed(app: Flask, ui: FlaskClient, 
     }
     page = Page.of(ui.get(base))
     assert page.find("tr", data_own_vendor="acme-chat")
+    # The live preview runs the banner on the draft, own vendor included.
+    preview = ui.get(f"/admin/sites/{site}/texts/en").get_data(as_text=True)
+    assert "Acme Chat" in preview
     assert page.rows()[-1][:3] == ["Acme Chat", "acme-chat", "functionality"]
     # Saving the catalogue's form keeps it.
     enabled = list(draft_of(app, site)["vendors"])
