@@ -1,15 +1,27 @@
 """The five categories and the vendor catalogue, as data.
 
-Facts come from ../shared/VENDORS.md; this module is their single source in code.
+Facts come from ../shared/VENDORS.md and docs/vendors.md; the entries live by kind in
+``catalog_analytics``, ``catalog_marketing`` and ``catalog_embeds`` (each with its vendors'
+cookie facts), assembled here in the order auto-blocking tries them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+
+from consent.core import catalog_analytics, catalog_embeds, catalog_marketing
+from consent.core.catalog_model import Setting, Vendor
+
+__all__ = [
+    "CATEGORIES",
+    "CONSENT_MODE",
+    "EXAMPLE_SRC",
+    "GPC_CATEGORIES",
+    "VENDORS",
+    "Setting",
+    "Vendor",
+]
 
 #: The five category ids, in the order the banner shows them.
 CATEGORIES: tuple[str, ...] = ("necessary", "performance", "functionality", "targeting", "social")
@@ -31,190 +43,14 @@ CONSENT_MODE: MappingProxyType[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One setting a vendor takes, with the pattern its value must match."""
-
-    name: str
-    pattern: str
-    required: bool
-    example: str
-
-    def valid(self, value: object) -> bool:
-        """Tell whether ``value`` is an acceptable value for this setting."""
-        return isinstance(value, str) and re.fullmatch(self.pattern, value) is not None
-
-
-@dataclass(frozen=True)
-class Vendor:
-    """A catalogue entry: what a vendor is, where it loads from, what it leaves behind.
-
-    Hosts match the host itself or any subdomain; ``inline_markers`` are short strings of
-    the vendor's standard inline snippet (auto-blocking recognises the vendor by either).
-    """
-
-    id: str
-    name: str
-    category: str
-    kind: Literal["script", "iframe"]
-    script_hosts: tuple[str, ...] = ()
-    frame_hosts: tuple[str, ...] = ()
-    beacon_hosts: tuple[str, ...] = ()
-    inline_markers: tuple[str, ...] = ()
-    cookies: tuple[str, ...] = ()
-    settings: tuple[Setting, ...] = field(default=())
-    consent_api: str = "none"
-    #: Cookies set on the vendor's own domain: the banner cannot delete them (so the embed
-    #: never carries them), but a scan names their vendor. ``*`` ends a name prefix.
-    third_party_cookies: tuple[str, ...] = ()
-    #: ``localStorage``/``sessionStorage`` keys the vendor's code writes (``*``: a prefix).
-    storage_keys: tuple[str, ...] = ()
-
-    @property
-    def hosts(self) -> tuple[str, ...]:
-        """Every host the vendor's scripts, frames and beacons load from."""
-        return self.script_hosts + self.frame_hosts + self.beacon_hosts
-
-
-_GA_ID = Setting("measurement_id", r"G-[A-Z0-9]{4,20}", True, "G-XXXXXXX")
-_NUMERIC = r"[0-9]{1,20}"
-
+#: Every catalogue vendor by its id, in the order auto-blocking tries them.
 VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
     {
         v.id: v
         for v in (
-            Vendor(
-                "google-analytics",
-                "Google Analytics",
-                "performance",
-                "script",
-                # gtag.js at www.googletagmanager.com (and Tag Manager's gtm.js with it).
-                script_hosts=("googletagmanager.com",),
-                # Its collection hosts: www., region1. and other subdomains.
-                beacon_hosts=("google-analytics.com",),
-                inline_markers=("gtag('config'", 'gtag("config"', "googletagmanager.com/gtag/js"),
-                cookies=("_ga", "_ga_*", "_gid", "_gat*", "_gac_*"),
-                settings=(_GA_ID,),
-                consent_api="google-consent-mode-v2",
-            ),
-            Vendor(
-                "linkedin-insight",
-                "LinkedIn Insight Tag",
-                "targeting",
-                "script",
-                script_hosts=("snap.licdn.com",),
-                # px.ads.linkedin.com and the other linkedin.com hosts.
-                beacon_hosts=("linkedin.com",),
-                inline_markers=(
-                    "_linkedin_partner_id",
-                    "_linkedin_data_partner_ids",
-                    "snap.licdn.com",
-                ),
-                cookies=("li_fat_id", "li_sugr"),
-                settings=(Setting("partner_id", _NUMERIC, True, "123456"),),
-                third_party_cookies=("bcookie", "lidc", "UserMatchHistory"),
-            ),
-            Vendor(
-                "meta-pixel",
-                "Meta Pixel",
-                "targeting",
-                "script",
-                script_hosts=("connect.facebook.net",),
-                # The pixel's beacon www.facebook.com/tr (and the other facebook.com hosts).
-                beacon_hosts=("facebook.com",),
-                inline_markers=(
-                    "fbq('init'",
-                    'fbq("init"',
-                    "connect.facebook.net/en_US/fbevents.js",
-                    "facebook.com/tr?",
-                ),
-                cookies=("_fbp", "_fbc"),
-                settings=(Setting("pixel_id", _NUMERIC, True, "123456789012345"),),
-                consent_api="fbq-consent",
-            ),
-            Vendor(
-                "hubspot",
-                "HubSpot",
-                "targeting",
-                "script",
-                # js.hs-scripts.com, js-eu1.hs-scripts.com, js.hs-analytics.net,
-                # track.hubspot.com and their regional variants.
-                script_hosts=("hs-scripts.com", "hs-analytics.net"),
-                beacon_hosts=("hubspot.com",),
-                # (Its standard tag is external; the id hs-script-loader of that tag is
-                # no marker: only an inline script's text is searched.)
-                inline_markers=("js.hs-scripts.com",),
-                cookies=("__hstc", "hubspotutk", "__hssc", "__hssrc"),
-                settings=(Setting("portal_id", _NUMERIC, False, "1234567"),),
-                consent_api="hubspot-revoke",
-            ),
-            Vendor(
-                "vimeo",
-                "Vimeo",
-                "targeting",
-                "iframe",
-                frame_hosts=("player.vimeo.com",),
-                third_party_cookies=("vuid",),
-            ),
-            Vendor(
-                "youtube",
-                "YouTube",
-                "targeting",
-                "iframe",
-                frame_hosts=("youtube.com", "youtube-nocookie.com"),
-                third_party_cookies=("VISITOR_INFO1_LIVE", "YSC"),
-            ),
-            Vendor(
-                "leadinfo",
-                "Leadinfo",
-                "targeting",
-                "script",
-                script_hosts=("cdn.leadinfo.net",),
-                inline_markers=("cdn.leadinfo.net/ping.js", "GlobalLeadinfoNamespace"),
-                cookies=("_li_id", "_li_ses"),
-            ),
-            Vendor(
-                "twitter",
-                "X (Twitter)",
-                "social",
-                "script",
-                script_hosts=("platform.twitter.com",),
-                inline_markers=("platform.twitter.com/widgets.js",),
-                third_party_cookies=("guest_id", "personalization_id"),
-            ),
-            Vendor(
-                "facebook-social",
-                "Facebook social plugins",
-                "social",
-                "script",
-                script_hosts=("connect.facebook.net",),
-                inline_markers=("connect.facebook.net/en_US/sdk.js", "facebook-jssdk"),
-                third_party_cookies=("datr", "fr"),
-            ),
-            Vendor(
-                "mailchimp",
-                "Mailchimp",
-                "targeting",
-                "script",
-                # chimpstatic.com serves the Connected Site script (mcjs); downloads. and
-                # cdn-images.mailchimp.com the older pop-up and embedded signup forms.
-                script_hosts=("chimpstatic.com", "mailchimp.com"),
-                # Signup forms post to and load from <account>.<dc>.list-manage.com.
-                beacon_hosts=("list-manage.com",),
-                inline_markers=("mcjs-connected", "mojo/signup-forms/Loader"),
-                cookies=("_mcid", "MCPopupClosed", "MCPopupSubscribed"),
-            ),
-            Vendor(
-                "stripe",
-                "Stripe",
-                "necessary",
-                "script",
-                # js.stripe.com and m.stripe.com; its frames at m.stripe.network.
-                script_hosts=("stripe.com",),
-                frame_hosts=("stripe.network",),
-                inline_markers=("js.stripe.com",),
-                cookies=("__stripe_mid", "__stripe_sid"),
-            ),
+            *catalog_analytics.VENDORS,
+            *catalog_marketing.VENDORS,
+            *catalog_embeds.VENDORS,
         )
     }
 )
@@ -223,7 +59,13 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
 #: The URL of each vendor's standard tag (a script's src, a frame's): the admin's examples.
 EXAMPLE_SRC: MappingProxyType[str, str] = MappingProxyType(
     {
+        "google-ads": "https://www.googletagmanager.com/gtag/js?id=AW-123456789",
         "google-analytics": "https://www.googletagmanager.com/gtag/js?id=G-XXXXXXX",
+        "google-tag-manager": "https://www.googletagmanager.com/gtm.js?id=GTM-XXXXXXX",
+        "microsoft-clarity": "https://www.clarity.ms/tag/PROJECT_ID",
+        "hotjar": "https://static.hotjar.com/c/hotjar-1234567.js?sv=6",
+        "matomo": "https://matomo.example.com/matomo.js",
+        "plausible": "https://plausible.io/js/script.js",
         "linkedin-insight": "https://snap.licdn.com/li.lms-analytics/insight.min.js",
         "meta-pixel": "https://connect.facebook.net/en_US/fbevents.js",
         "hubspot": "https://js.hs-scripts.com/1234567.js",
@@ -232,6 +74,10 @@ EXAMPLE_SRC: MappingProxyType[str, str] = MappingProxyType(
         "leadinfo": "https://cdn.leadinfo.net/ping.js",
         "twitter": "https://platform.twitter.com/widgets.js",
         "facebook-social": "https://connect.facebook.net/en_US/sdk.js",
+        "tiktok-pixel": "https://analytics.tiktok.com/i18n/pixel/events.js",
+        "pinterest-tag": "https://s.pinimg.com/ct/core.js",
+        "intercom": "https://widget.intercom.io/widget/APP_ID",
+        "google-maps": "https://www.google.com/maps/embed?pb=MAP_ID",
         "mailchimp": "https://chimpstatic.com/mcjs-connected/js/users/USER_ID/SITE_ID.js",
         "stripe": "https://js.stripe.com/v3/",
     }
