@@ -14,30 +14,20 @@ per-request CPU figures.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 import urllib.request
 from pathlib import Path
-from types import ModuleType
+
+from deploy import topology
 
 from .appends import wrk_post
-from .common import ROOT, ROUNDS, Figure, in_turns, paired_ratio, table
+from .common import ROUNDS, Figure, in_turns, paired_ratio, table
 from .service import ORIGIN
 
 TICK = os.sysconf("SC_CLK_TCK")
 ROUNDS_CLUSTER = max(ROUNDS, 6)
 SITES = 4
-
-
-def _topology() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("topology", ROOT / "deploy" / "topology.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["topology"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _cpu(pids: list[int]) -> float:
@@ -58,7 +48,6 @@ def _sentence(text: str) -> str:
 
 def run(tmp: Path) -> tuple[str, bool]:
     """The Markdown section; always True (information: no goal on 2 cores)."""
-    topology = _topology()
     topo = topology.Topology(
         tmp / "topology", env={"CONSENT_RATELIMIT_CONSENTS": "100000000/minute"}
     )

@@ -12,7 +12,6 @@ installed here, unless CONSENT_REQUIRE_BROWSER=1 (CI), where that is a failure.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import urllib.error
@@ -28,8 +27,9 @@ import redis
 
 from consent.core.notes import parse_verifier_key
 from consent.offline.verify import verify_export
+from deploy import topology
 from tests.conftest import ORIGIN
-from tests.deploy.test_topology import Http, _token, topology
+from tests.topologies import Http, running, token
 
 pytestmark = [pytest.mark.topology, pytest.mark.xdist_group("faults")]
 CLIENTS = 16
@@ -43,21 +43,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     topo = topology.Topology(
         folder, redis_recheck=0.2, env={"CONSENT_RATELIMIT_CONSENTS": "1000000/minute"}
     )
-    try:
-        topo.up()
-    except topology.MissingPackages as error:
-        if os.environ.get("CONSENT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CONSENT_REQUIRE_BROWSER=1 but the topology cannot run: {error}")
-        pytest.skip(f"the topology cannot run here: {error}")
-    pids: set[int] = set()
-    try:
+    with running(topo):
         yield topo
-    finally:
-        for found in topo.pids().values():
-            pids.update(found)
-        topo.down()
-    left = [pid for pid in pids if topology.alive(pid)]
-    assert pids and not left, f"still running after down: {left}"
 
 
 @dataclass
@@ -144,7 +131,7 @@ def _stored(topo: Any, load: Load) -> None:
     key = parse_verifier_key(Http(topo.url).call("GET", "/log/key")[2].decode().splitlines()[0])
     for site, seqs in load.confirmed.items():
         assert ledger[site]["ok"], ledger[site]
-        auditor = Http(topo.url, _token(topo, site, "auditor"))
+        auditor = Http(topo.url, token(topo, site, "auditor"))
         _, _, export = auditor.call("GET", f"/api/v1/audit/sites/{site}/export?format=ndjson")
         _, _, note = auditor.call("GET", f"/log/{site}/checkpoint")
         lines = export.decode().splitlines()

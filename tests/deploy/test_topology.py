@@ -13,17 +13,11 @@ CONSENT_REQUIRE_BROWSER=1 (CI), where that is a failure. About 40 s.
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
-import os
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import brotli
@@ -31,79 +25,21 @@ import pytest
 import redis
 
 from consent.sites.broadcast import CHANNEL
+from deploy import topology
 from tests.conftest import ORIGIN
+from tests.topologies import Http, running, token
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.topology, pytest.mark.xdist_group("faults")]
 HOUR = 3600
 
 
-def _module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("topology", ROOT / "deploy" / "topology.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["topology"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-topology = _module()
-
-
-class Http:
-    """A small JSON client for one base URL (urllib: no Accept-Encoding unless asked)."""
-
-    def __init__(self, base: str, token: str | None = None) -> None:
-        self.base, self.token = base, token
-
-    def call(
-        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-    ) -> tuple[int, dict[str, str], bytes]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        if self.token:
-            request.add_header("Authorization", f"Bearer {self.token}")
-        for key, value in (headers or {}).items():
-            request.add_header(key, value)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                return answer.status, dict(answer.headers), answer.read()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
-
-    def json(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
-        status, _, data = self.call(method, path, body, headers)
-        assert 200 <= status < 300, (method, path, status, data[:500])
-        return json.loads(data) if data else None
-
-
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Any]:
     """The topology with an hour-long re-check; its PIDs are checked dead afterwards."""
     topo = topology.Topology(tmp_path / "topology", state_ttl=HOUR, redis_recheck=0.2, replica=True)
-    try:
-        topo.up()
-    except topology.MissingPackages as error:
-        if os.environ.get("CONSENT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CONSENT_REQUIRE_BROWSER=1 but the topology cannot run: {error}")
-        pytest.skip(f"the topology cannot run here: {error}")
-    pids: set[int] = set()
-    try:
+    with running(topo):
         yield topo
-    finally:
-        for found in topo.pids().values():
-            pids.update(found)
-        topo.down()
-    left = [pid for pid in pids if topology.alive(pid)]
-    assert pids and not left, f"still running after down: {left}"
-    assert not topo.folder.exists() and not topo.scratch.exists()
-
-
-def _token(topo: Any, site: str, role: str) -> str:
-    answer = topo.consent("create-token", "--site", site, "--role", role, "--json")
-    return str(json.loads(answer)["token"])
 
 
 def _subscribers(topo: Any) -> int:
@@ -183,7 +119,7 @@ def test_the_reference_topology(cluster: Any) -> None:
             "--json",
         )
     )["site_key"]
-    owner_token = _token(topo, site, "owner")
+    owner_token = token(topo, site, "owner")
     edge, b = Http(topo.url), Http(topo.instances["b"])
     owner_a = Http(topo.instances["a"], owner_token)
 
@@ -235,7 +171,7 @@ def test_the_reference_topology(cluster: Any) -> None:
 
     # The auditor's export comes from the replica once it caught up, and equals the
     # primary's, which answers when the replica is stopped.
-    auditor = Http(topo.url, _token(topo, site, "auditor"))
+    auditor = Http(topo.url, token(topo, site, "auditor"))
     export = f"/api/v1/audit/sites/{site}/export?format=ndjson"
     deadline = time.monotonic() + 10
     while True:
