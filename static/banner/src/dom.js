@@ -4,16 +4,12 @@
 // dist/banner.css as text (build.sh aliases this name to the minified stylesheet).
 import css from 'consent-banner-css';
 import { config } from './site.js';
+// After site.js: el stays where it was in the bundle, where it compresses best.
+import { el } from './element.js';
+
+export { el };
 
 let sheet;
-
-/** An element with attributes and children (strings are text nodes; empty ones are left out). */
-export function el(tag, attrs, ...kids) {
-  const node = document.createElement(tag);
-  for (const name in attrs) node.setAttribute(name, attrs[name]);
-  for (const kid of kids) if (kid) node.append(kid);
-  return node;
-}
 
 /**
  * ``node`` in an open shadow root on a fresh ``tag`` element (themed), away from the page's CSS,

@@ -1,6 +1,7 @@
 // What the first layer does not need, a bundle of its own that service.js loads when first
 // needed, so that the first layer (on every page of the owner's site) does not carry it: the
-// preferences layer (the second), when first opened; the placeholder of a blocked frame, when
+// preferences layer (the second), when first opened, with its cookie lists (cookie-lists.js);
+// the placeholder of a blocked frame, when
 // the page has one; and the set-up of the vendors the loader injects itself, when the gate
 // first allows one with settings. It is served as part of
 // the first layer's build (/embed/builds/<build>/later.js), whose code names its sha256 as the
@@ -11,6 +12,8 @@
 // dist/later.css as text (build.sh aliases this name to the minified stylesheet).
 import css from 'consent-later-css';
 import { CATEGORY_IDS } from './constants.js';
+import { addCookieLists } from './cookie-lists.js';
+import { el } from './element.js';
 import { MANAGED } from './vendor-apis.js';
 import { vendorsIn } from './vendors.js';
 
@@ -27,15 +30,16 @@ function adopt(root) {
 
 /**
  * The five categories with their vendors, each a switch in ``inputs`` when it is strictly
- * necessary or has a vendor (one without is described: there is nothing to consent to), for
- * ``dialog``: the stylesheet adopted into its shadow root, and Tab kept inside it while they
- * show. ``el``, ``texts``, ``labels`` and ``vendors``: the first layer's.
+ * necessary or has a vendor (one without is described: there is nothing to consent to), put
+ * hidden in ``dialog``: the stylesheet adopted into its shadow root, and Tab kept inside it
+ * while they show; the vendors' cookies follow when the declaration arrives. ``config``,
+ * ``texts``, ``labels`` and ``vendors``: the first layer's.
  */
-function buildPrefs(el, texts, labels, vendors, inputs, dialog) {
+function buildPrefs(config, texts, labels, vendors, inputs, dialog) {
   adopt(dialog.getRootNode());
   const prefs = el(
     'div',
-    { class: 'cl-prefs', role: 'group', 'aria-labelledby': 'cl-title' },
+    { class: 'cl-prefs', role: 'group', 'aria-labelledby': 'cl-title', hidden: '' },
     ...CATEGORY_IDS.map((id) => {
       const words = texts.categories[id];
       const names = vendorsIn(vendors, [id]).map((v) => vendors[v].name);
@@ -67,23 +71,27 @@ function buildPrefs(el, texts, labels, vendors, inputs, dialog) {
   );
   dialog.addEventListener('keydown', (event) => {
     if (event.key !== 'Tab' || prefs.hidden) return;
-    const stops = [...dialog.querySelectorAll('a,button:not([hidden]),input:enabled')];
+    const stops = [...dialog.querySelectorAll('a,button:not([hidden]),input:enabled,summary')];
     const edge = stops[event.shiftKey ? 0 : stops.length - 1];
     if (event.composedPath()[0] === edge) {
       event.preventDefault();
       stops[event.shiftKey ? stops.length - 1 : 0].focus();
     }
   });
+  // Hidden, before the first layer's links: the paragraph before its buttons, the dialog's
+  // last child (ui.js's build, of the same build as this code).
+  dialog.lastChild.previousSibling.before(prefs);
+  addCookieLists(config, vendors, prefs).catch((err) => console.warn('[consent]', err));
   return prefs;
 }
 
 /**
  * A placeholder before ``frame`` (in a shadow host from ``shadowHost``) whose button (``allow``
  * its category on click) says which category it allows for ``vendor`` (``id``'s); for a vendor
- * the site does not enable, one that says so, without a button. ``el``, ``texts`` and
- * ``labels``: the first layer's.
+ * the site does not enable, one that says so, without a button. ``texts`` and ``labels``: the
+ * first layer's.
  */
-function placeholder(frame, id, vendor, allow, el, shadowHost, texts, labels) {
+function placeholder(frame, id, vendor, allow, shadowHost, texts, labels) {
   const name = vendor ? vendor.name : id;
   const box = el(
     'div',

@@ -2,7 +2,7 @@
 
 import { choiceFrom } from './choice.js';
 import { choice, record } from './choices.js';
-import { el, shadowHost } from './dom.js';
+import { shadowHost } from './dom.js';
 import { guard } from './page.js';
 import { fullTexts, later } from './service.js';
 import { labels, texts, vendors } from './site.js';
@@ -23,7 +23,7 @@ export function placeholder(frame, id) {
       );
       return (
         frame.hasAttribute('data-src') &&
-        loaded.placeholder(frame, id, vendor, allow, el, shadowHost, texts, labels)
+        loaded.placeholder(frame, id, vendor, allow, shadowHost, texts, labels)
       );
     }),
     () => {},

@@ -9,7 +9,7 @@ import { config, labels, signals, texts, unlisted, vendors } from './site.js';
 
 // The banner's elements (``status``: a polite live region) and the switches, in
 // CATEGORY_IDS order (necessary first).
-let host, dialog, status, links, actions, customize, prefs, save;
+let host, dialog, status, actions, customize, prefs, save;
 const inputs = [];
 // Where focus returns on closing; whether the preferences were asked for; what the switches
 // show when shown.
@@ -44,7 +44,7 @@ function build() {
       ? el('p', { class: 'cl-notice', role: 'note' }, texts.gpc_notice)
       : null,
     // Links only to http(s) URLs.
-    (links = el(
+    el(
       'p',
       null,
       ...[
@@ -55,7 +55,7 @@ function build() {
           ? el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, text)
           : null,
       ),
-    )),
+    ),
     // Accept and reject: the same element, look and size, side by side.
     (actions = el(
       'div',
@@ -80,11 +80,10 @@ function buildPrefs() {
     fullTexts(),
   ]).then((loaded) => {
     if (prefs) return;
-    // Hidden until expand shows them.
-    prefs = loaded[0].buildPrefs(el, texts, labels, vendors, inputs, dialog);
+    // In place (later.js puts them before the links), hidden until expand shows them.
+    prefs = loaded[0].buildPrefs(config, texts, labels, vendors, inputs, dialog);
     save = button('save', texts.save, 'cl-secondary');
-    prefs.hidden = save.hidden = true;
-    dialog.insertBefore(prefs, links);
+    save.hidden = true;
     actions.append(save);
     setSwitches();
   });
