@@ -21,10 +21,12 @@ from consent.sites.state import SiteState
 #: The pages of every reference site, in the order of its navigation.
 PAGES = ("home", "services", "privacy", "cookies")
 
-#: Where the released tags load from (scheme-less where a vendor's tag is protocol-relative).
+#: Where the released tags load from (scheme-less where a vendor's tag is protocol-relative),
+#: and the scripts HubSpot's loader adds in turn.
 _SCRIPT_HOSTS = (
     "https://www.googletagmanager.com https://snap.licdn.com https://connect.facebook.net "
-    "js.hs-scripts.com js.hs-analytics.net https://cdn.leadinfo.net "
+    "js.hs-scripts.com js.hs-analytics.net js.hs-banner.com js.hscollectedforms.net "
+    "js.usemessages.com js.hsadspixel.net https://cdn.leadinfo.net "
     "https://platform.twitter.com https://player.vimeo.com downloads.mailchimp.com"
 )
 
