@@ -57,7 +57,11 @@ def _sizes(conn: sa.Connection, schema: str) -> dict[str, int]:
     found = {}
     for table in LEDGER:
         size = conn.execute(
-            sa.text("SELECT pg_total_relation_size(to_regclass(:name))"),
+            # A partitioned table (receipt_contexts) has no storage of its own: its partitions'.
+            sa.text(
+                "SELECT pg_total_relation_size(to_regclass(:name)) + coalesce((SELECT "
+                "sum(pg_total_relation_size(relid)) FROM pg_partition_tree(to_regclass(:name))), 0)"
+            ),
             {"name": f'"{schema}".{table}'},
         ).scalar_one()
         found[table] = int(size or 0)

@@ -146,7 +146,12 @@ class Receipt(Model):
 
 
 class ReceiptContext(Model):
-    """The personal context of a receipt, kept apart so that it can be erased."""
+    """The personal context of a receipt, kept apart so that it can be erased.
+
+    On PostgreSQL the table is partitioned by month of ``created_at`` (migration 0015), with
+    ``(receipt_pk, created_at)`` as its primary key; ``receipt_pk`` stays the ORM's identity
+    (one context per receipt, by the append's construction). SQLite keeps a plain table.
+    """
 
     __tablename__ = "receipt_contexts"
 

@@ -25,7 +25,11 @@ END $$;
 -- The ledger: append and read, nothing else.
 GRANT SELECT, INSERT ON receipts TO consent_app;
 -- Personal context beside each receipt: retention purge and erasure delete it (the chain
--- keeps only its salted digest, so it still verifies).
+-- keeps only its salted digest, so it still verifies). On the parent only: receipt_contexts
+-- is partitioned by month (migration 0015) and PostgreSQL checks only the parent's privileges
+-- for a query through it, so the month partitions need no grant, and none is given (the REVOKE
+-- above covers them). The app neither creates nor drops partitions: `consent purge` run as
+-- the OWNER role does (an append whose month has none lands in the DEFAULT partition).
 GRANT SELECT, INSERT, DELETE ON receipt_contexts TO consent_app;
 -- Erasure records and the auditors' access log are append-only too.
 GRANT SELECT, INSERT ON erasures, access_log TO consent_app;

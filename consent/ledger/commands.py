@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consent.console import emit, json_option, progress_bar, site_by_key
 from consent.core.notes import generate_signer_key
 from consent.extensions import db
-from consent.ledger.erasure import erase, purge_contexts
+from consent.ledger.erasure import erase, purge
 from consent.ledger.reads import receipt_count, verify_chain
 from consent.ledger.seeding import seed_receipts
-from consent.models import Site, utcnow
+from consent.models import Site
 from consent.sites.state import site_state
 
 
@@ -55,22 +54,29 @@ _DURATION = re.compile(r"([1-9][0-9]{0,4})d")
 @click.option("--older-than", default=None, help="e.g. 365d; default: each site's retention")
 @json_option
 def purge_command(older_than: str | None, as_json: bool) -> None:
-    """Delete personal context past retention; receipts are never deleted."""
+    """Delete personal context past retention; receipts are never deleted.
+
+    On PostgreSQL, run as the owner role, it also keeps the context's month partitions.
+    """
     fixed = None
     if older_than is not None:
         match = _DURATION.fullmatch(older_than)
         if match is None:
             raise click.BadParameter("use a number of days like 365d", param_hint="--older-than")
         fixed = int(match.group(1))
-    purged = {}
-    sites = db.session.scalars(select(Site).order_by(Site.id)).all()
-    with progress_bar("purging", len(sites), as_json) as progress:
-        for site in sites:
-            days = fixed if fixed is not None else site.retention_days
-            purged[site.site_key] = purge_contexts(site.id, utcnow() - timedelta(days=days))
-            progress(1)
-    total = sum(purged.values())
-    emit(as_json, {"purged": total, "sites": purged}, f"purged the context of {total} receipts")
+    sites = db.session.scalar(select(func.count()).select_from(Site)) or 0
+    with progress_bar("purging", sites, as_json) as progress:
+        purged, upkept = purge(fixed, progress)
+    dropped = sum(upkept.dropped.values())
+    total = sum(purged.values()) + dropped
+    data: dict[str, object] = {"purged": total, "sites": purged}
+    text = f"purged the context of {total} receipts"
+    if db.engine.dialect.name == "postgresql":
+        data["partitions"] = upkept.as_dict()
+        text += f" ({dropped} in {len(upkept.dropped)} dropped month partitions)"
+        if upkept.skipped:
+            text += f"; month partitions left alone: {upkept.skipped}"
+    emit(as_json, data, text)
 
 
 @click.command("erase-subject")

@@ -8,7 +8,7 @@ left to erase answers the last erasure instead of recording an empty one.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select
@@ -16,8 +16,9 @@ from sqlalchemy import CursorResult, delete, func, select
 from consent.core.times import iso_ms
 from consent.extensions import db
 from consent.ledger.filters import is_subject_id
+from consent.ledger.partitions import Upkeep, upkeep
 from consent.ledger.reads import Progress, _no_progress
-from consent.models import Erasure, Receipt, ReceiptContext
+from consent.models import Erasure, Receipt, ReceiptContext, Site, utcnow
 
 _R = Receipt.__table__
 
@@ -71,6 +72,28 @@ def purge_contexts(site_id: int, before: datetime) -> int:
     )
     db.session.commit()
     return int(cast("CursorResult[Any]", result).rowcount or 0)
+
+
+def purge(fixed_days: int | None, progress: Progress = _unshown) -> tuple[dict[str, int], Upkeep]:
+    """Retention for every site: the contexts deleted per site key, and the partition upkeep.
+
+    Whole month partitions go first (PostgreSQL, owner role), those past the longest
+    retention of any site, since a month holds every site's contexts; then each site's
+    rows past its own retention (``fixed_days`` instead, when given).
+    """
+    now = utcnow()
+    sites = db.session.scalars(select(Site).order_by(Site.id)).all()
+    days = {site.id: fixed_days if fixed_days else site.retention_days for site in sites}
+    longest = max(days.values(), default=None)
+    upkept = upkeep(
+        db.session.connection(), now, None if longest is None else now - timedelta(days=longest)
+    )
+    db.session.commit()
+    purged = {}
+    for site in sites:
+        purged[site.site_key] = purge_contexts(site.id, now - timedelta(days=days[site.id]))
+        progress(1)
+    return purged, upkept
 
 
 #: Contexts erased per statement: bounded statements, and progress to show on the way.

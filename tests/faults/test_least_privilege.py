@@ -3,6 +3,7 @@ and that role cannot change or remove a receipt (a permission error, before any 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,10 +16,13 @@ from sqlalchemy.engine import make_url
 
 from consent import create_app
 from consent.extensions import db, init_db
+from consent.ledger.partitions import month_name, month_start
+from consent.models import utcnow
 from tests.conftest import ORIGIN, PG_URL, base_config
 
 from .load import body_from_config, prepare
 
+NOT_OWNER = "only the owner role creates and drops partitions"
 GRANTS = Path(__file__).resolve().parents[2] / "docs" / "postgres-grants.sql"
 
 
@@ -114,7 +118,23 @@ def test_the_app_runs_with_least_privilege(roles: Roles) -> None:
     assert erased.status_code == 201 and erased.json["receipts"] == 3
     purged = app.test_cli_runner().invoke(args=["purge", "--older-than", "1d", "--json"])
     assert purged.exit_code == 0, purged.output
+    assert json.loads(purged.output)["partitions"] == {"skipped": NOT_OWNER}
     assert client.get(f"{audit}/verify", headers=auditor).json["ok"] is True
+    # The owner's purge creates the month partitions; the app's rights on the parent reach them.
+    month = month_name(month_start(utcnow()))
+    owner_app = create_app(base_config(roles.owner_url))
+    with owner_app.app_context(), db.engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP TABLE {month}")  # its rows went with it: erased above
+    upkept = owner_app.test_cli_runner().invoke(args=["purge", "--json"])
+    assert json.loads(upkept.output)["partitions"]["created"] == [month], upkept.output
+    with owner_app.app_context():
+        db.engine.dispose()
+    again = client.post(
+        f"{visitor_api}/consents",
+        json={**body, "action": "reject_all", "token": receipts[-1]["token"]},
+        headers={"Origin": ORIGIN},
+    )
+    assert again.status_code == 201, again.json
     with app.app_context():
         db.engine.dispose()
     _refused_on_receipts(roles.app_url)
@@ -130,11 +150,15 @@ def _refused_on_receipts(url: str) -> None:
             "TRUNCATE receipts CASCADE",
             "UPDATE receipt_contexts SET page_url = 'x'",
             "DELETE FROM policy_versions",
+            # Partitions: reached only through the parent; created and dropped by the owner.
+            "SELECT count(*) FROM receipt_contexts_default",
+            "DROP TABLE receipt_contexts_default",
+            "CREATE TABLE receipt_contexts_2999_01 (LIKE receipt_contexts)",
         ):
             with pytest.raises(sa.exc.ProgrammingError) as refused, engine.begin() as conn:
                 conn.exec_driver_sql(statement)
             assert isinstance(refused.value.orig, psycopg.errors.InsufficientPrivilege), statement
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT count(*) FROM receipts").scalar_one() == 3
+            assert conn.exec_driver_sql("SELECT count(*) FROM receipts").scalar_one() == 4
     finally:
         engine.dispose()

@@ -314,10 +314,10 @@ def test_purge_deletes_only_context_past_retention(
             sa.text("UPDATE receipt_contexts SET created_at = :old WHERE receipt_pk % 4 = 0"),
             {"old": datetime(2020, 1, 1, tzinfo=UTC)},
         )
-    assert json.loads(invoke(runner, "purge", "--json").stdout) == {
-        "purged": 10,
-        "sites": {site: 10},
-    }
+    purged = json.loads(invoke(runner, "purge", "--json").stdout)
+    assert (purged["purged"], purged["sites"]) == (10, {site: 10})
+    # 2020 has no month partition (its rows went to DEFAULT): deleted row by row.
+    assert purged.get("partitions", {"dropped": {}})["dropped"] == {}
     with app.app_context():
         left = db.session.execute(sa.text("SELECT count(*) FROM receipt_contexts")).scalar_one()
     assert left == 30
