@@ -88,12 +88,13 @@ def blocking_rules(enabled: Iterable[str]) -> dict[str, list[list[str]]]:
     """What auto-blocking recognises, as the embed's config carries it: ``{id: [hosts,
     markers]}`` (``[hosts]`` without markers).
 
-    The hosts of every catalogue vendor (a vendor the site has not enabled is held back too),
-    the markers of the ``enabled`` ones. The embed takes the first vendor, in this order,
-    whose marker is in a URL or an inline script's text, else the first whose host is the
-    URL's host or a parent of it (or, for an inline script, is named in its text: a loader
-    names the host it loads from). So a host that an earlier vendor lists, and a marker that
-    names a host of the vendor's own, add nothing and are left out: the embed is on every page.
+    The hosts of every catalogue vendor but the strictly necessary ones (a vendor the site
+    has not enabled is held back too; a necessary one never is), the markers of the
+    ``enabled`` ones. The embed takes the first vendor, in this order, whose marker is in a
+    URL or an inline script's text, else the first whose host is the URL's host or a parent
+    of it (or, for an inline script, is named in its text: a loader names the host it loads
+    from). So a host that an earlier vendor lists, and a marker that names a host of the
+    vendor's own, add nothing and are left out.
     """
     first: dict[str, str] = {}
     for vendor in VENDORS.values():
@@ -103,10 +104,14 @@ def blocking_rules(enabled: Iterable[str]) -> dict[str, list[list[str]]]:
     for vendor in VENDORS.values():
         own = [host for host in vendor.hosts if first[host] == vendor.id]
         markers = [
-            m for m in vendor.inline_markers if '"' not in m and not any(h in m for h in own)
+            m
+            for m in vendor.inline_markers
+            if '"' not in m and not any(h in m for h in own)
         ]
         if vendor.id not in enabled:
             markers = []
+        if vendor.category == "necessary" and not markers:
+            continue  # never held back, and no marker to tell it from another vendor
         if own or markers:
             rules[vendor.id] = [own, markers] if markers else [own]
     return rules

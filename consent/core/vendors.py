@@ -133,9 +133,10 @@ def provider(vendors: Mapping[str, Mapping[str, Any]], vendor_id: str) -> str:
 def site_blocking_rules(vendors: Mapping[str, Mapping[str, Any]]) -> dict[str, list[list[str]]]:
     """What auto-blocking recognises for a version: the catalogue's rules
     (:func:`consent.core.catalog.blocking_rules`), then each custom vendor's hosts (after
-    them: a catalogue host decides first; validation keeps custom hosts off the catalogue's)."""
+    them: a catalogue host decides first; validation keeps custom hosts off the catalogue's),
+    strictly necessary ones aside (never held back)."""
     rules = blocking_rules(vendors)
     for vendor in custom_vendors(vendors):
-        if vendor.hosts:
+        if vendor.hosts and vendor.category != "necessary":
             rules[vendor.id] = [list(vendor.hosts)]
     return rules

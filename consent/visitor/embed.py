@@ -58,7 +58,8 @@ def embed_config(site: SiteState) -> dict[str, Any]:
     read (it is on every page of the owner's site).
 
     It carries the default language's texts as ``translations`` and the list of the other
-    languages, whose texts the loader asks the config API for on a page in one of them; it
+    languages (``languages``, without the default), whose texts the loader asks the config
+    API for on a page in one of them; it
     finds a category's vendors by their category; a null URL, empty settings, empty cookie
     lists, the default choice lifetime and theme are as good as absent. Only the first
     layer's texts and labels, and no vendor names: the loader asks the config API for the
@@ -70,7 +71,8 @@ def embed_config(site: SiteState) -> dict[str, Any]:
     labels = {key: config["labels"][key] for key in FIRST_LAYER_LABELS}
     for unused in ("texts", "language", "categories"):
         del config[unused]
-    if len(config["languages"]) == 1:
+    config["languages"] = [lang for lang in config["languages"] if lang != site.default_language]
+    if not config["languages"]:
         del config["languages"]
     if config["cookie_statement_url"] is None:
         # And the label of its link.
@@ -107,9 +109,8 @@ def loader(site_key: str) -> BaseResponse:
     current = banner.current()
     config["build"] = current.build
     if site.auto_block:
-        # What auto-blocking recognises: every catalogue vendor, enabled or not, and the
-        # site's own (custom) vendors.
-        config["auto_block"] = True
+        # What auto-blocking recognises (every catalogue vendor, enabled or not, and the
+        # site's own); its presence switches auto-blocking on.
         config["block"] = site_blocking_rules(site.current["vendors"])
     # The code is a function expression; the config calls it.
     body = f"{current.code}({inline_json(config)});\n"

@@ -38,7 +38,8 @@ def test_loader_carries_the_sites_config(app: Flask, client: FlaskClient, site: 
         assert config["build"] == banner.current().build == sha256(code.encode()).hexdigest()
     assert config["site_key"] == site and config["api_base"] == "http://consent.test"
     # The default language's texts; the loader asks the config API for another one's.
-    assert set(config["translations"]) == {"en"} and config["languages"] == ["de", "en", "fr", "nl"]
+    # (The default language is the one whose texts it carries: not listed again.)
+    assert set(config["translations"]) == {"en"} and config["languages"] == ["de", "fr", "nl"]
     assert config["policy_version"] == 1
 
 
@@ -48,12 +49,15 @@ def test_auto_blocking_rules_ride_in_the_config_only_when_on(
     owner = OwnerApi(client, site, mint(app, site, "owner"))
     owner.ok("PATCH", body={"auto_block": True})
     config = _inlined_config(client.get(f"/embed/{site}.js").get_data(as_text=True))
-    assert config["auto_block"] is True
+    assert "auto_block" not in config  # the rules' presence says it
     rules = config["block"]
-    # Every catalogue host (a vendor not enabled is held back too), each once: under the
-    # first vendor that lists it, whose it is when an element matches no marker ...
+    # Every catalogue host (a vendor not enabled is held back too) but the strictly necessary
+    # vendors' (never held back), each once: under the first vendor that lists it, whose it
+    # is when an element matches no marker ...
     shipped = [host for rule in rules.values() for host in rule[0]]
-    assert sorted(shipped) == sorted({h for v in VENDORS.values() for h in v.hosts})
+    expected = {h for v in VENDORS.values() if v.category != "necessary" for h in v.hosts}
+    assert sorted(shipped) == sorted(expected)
+    assert "stripe" not in rules
     assert "linkedin.com" in rules["linkedin-insight"][0]
     # ... and the inline markers of the enabled vendors only (none that quotes differently).
     enabled = set(config["vendors"])
@@ -61,7 +65,7 @@ def test_auto_blocking_rules_ride_in_the_config_only_when_on(
     assert rules["google-analytics"][1] == ["gtag('config'"]
     owner.ok("PATCH", body={"auto_block": False})
     config = _inlined_config(client.get(f"/embed/{site}.js").get_data(as_text=True))
-    assert "auto_block" not in config and "block" not in config
+    assert "block" not in config
 
 
 def test_inlined_json_cannot_break_out_of_the_script(

@@ -144,7 +144,7 @@ function observer() {
 
 /** At the start: with auto-blocking on, hold back from now on what the gate does not allow. */
 export function observe() {
-  if (config.auto_block) {
+  if (config.block) {
     // Strictly necessary vendors are never refused: theirs run at once.
     holdAll = autoBlock((id) => allowed(id) || (vendors[id] || {}).category === 'necessary');
     observer();

@@ -5,7 +5,7 @@
  * The loader reads site_key, api_base, policy_version, policy_hash, default_language,
  * languages, translations (the default language's texts: the embed's, the first layer's
  * only; the admin preview's, every language's in full), labels, privacy_policy_url,
- * cookie_statement_url, choice_lifetime_days, build, theme, auto_block, block and vendors
+ * cookie_statement_url, choice_lifetime_days, build, theme, block (auto-blocking's rules, only when it is on) and vendors
  * ({id: {category, settings, cookies}}; their names too in the preview's).
  */
 export function readConfig() {
