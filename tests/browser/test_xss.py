@@ -71,6 +71,26 @@ class Hostile:
         )
 
 
+#: The id of the hostile site's own vendor.
+OWN_VENDOR = "chat"
+
+
+def _own_vendor() -> dict[str, Any]:
+    purpose = {lang: f"{lang}.purpose {HOSTILE}" for lang in ("en", "nl", "de", "fr")}
+    return {
+        "category": "functionality",
+        "settings": {},
+        "custom": {
+            "name": "Chat <script>window.__xss=1</script><img src=x onerror=alert(1)>",
+            "hosts": {"script": ["chat.hostile.test"], "frame": [], "beacon": []},
+            "cookies": [
+                {"name": "chat_id", "pattern": None, "purpose": purpose, "duration_days": 30}
+            ],
+            "privacy_policy_url": None,
+        },
+    }
+
+
 def _texts(draft_texts: dict[str, Any]) -> dict[str, Any]:
     """Every text key of every language: its name, then every payload."""
     texts: dict[str, Any] = {}
@@ -118,7 +138,9 @@ def hostile(service: Service) -> Iterator[Hostile]:
         )
         draft = dict(site.draft)
         draft["texts"] = _texts(draft["texts"])
-        site.draft = draft
+        # A vendor of the owner's own, named and explained with markup.
+        draft["vendors"] = {**draft["vendors"], OWN_VENDOR: _own_vendor()}
+        site.draft = draft  # as stored (the texts would not pass validation: no {vendor})
         publish_draft(site, requires_reconsent=False)
         upsert_user(EMAIL, "owner", PASSWORD, site)
         row, auditor = create_api_token(site, "auditor", LABEL)
@@ -276,6 +298,7 @@ def _ui_pages(service: Service, hostile: Hostile) -> list[str]:
         "language": "en",
         "token_id": str(hostile.auditor_id),
         "scan_id": hostile.scan_id,
+        "vendor_id": OWN_VENDOR,
     }
     urls = ["/admin/", "/audit/", f"/admin/sites/{hostile.key}/texts/nl"]
     for rule in service.app.url_map.iter_rules():
@@ -293,6 +316,7 @@ SHOWN = {
     "/access-log": (PATH_MARKUP, HOSTILE),
     "/tokens": (LABEL,),  # the list, and a token's revoke confirmation
     "/scans/": (HOSTILE,),  # a report: the site's cookie, storage and request names
+    "/vendors": ("en.purpose",),  # the owner's own vendor: its name, and its cookie's purpose
 }
 
 
