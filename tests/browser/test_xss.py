@@ -316,7 +316,6 @@ SHOWN = {
     "/access-log": (PATH_MARKUP, HOSTILE),
     "/tokens": (LABEL,),  # the list, and a token's revoke confirmation
     "/scans/": (HOSTILE,),  # a report: the site's cookie, storage and request names
-    "/vendors": ("en.purpose",),  # the owner's own vendor: its name, and its cookie's purpose
 }
 
 
