@@ -104,9 +104,7 @@ def blocking_rules(enabled: Iterable[str]) -> dict[str, list[list[str]]]:
     for vendor in VENDORS.values():
         own = [host for host in vendor.hosts if first[host] == vendor.id]
         markers = [
-            m
-            for m in vendor.inline_markers
-            if '"' not in m and not any(h in m for h in own)
+            m for m in vendor.inline_markers if '"' not in m and not any(h in m for h in own)
         ]
         if vendor.id not in enabled:
             markers = []
