@@ -234,8 +234,9 @@ def _print_info(info: dict) -> None:  # type: ignore[type-arg]
     click.echo(
         f"""
 Consent Ledger demo
+  Start here:                    {base}/
   Demo owner page (the banner):  {info["demo_page"]}
-  Service (API):                 {base}/openapi.json
+  API (OpenAPI document):        {base}/openapi.json
   Owner UI:                      {base}/admin/
   Auditor UI:                    {base}/audit/
   Site key:                      {key}

@@ -83,6 +83,8 @@ def test_make_run_prints_commands_that_run_and_so_does_the_readme(
 ) -> None:
     result = runner.invoke(args=["demo", "--no-serve", "--port", str(served)])
     assert result.exit_code == 0, result.output
+    # The landing page first: it says what this is and links everything else.
+    assert f"Start here:                    http://127.0.0.1:{served}/\n" in result.stdout
     tail = result.stdout.split("\nTry, ", 1)[1]
     printed = [line.strip() for line in tail.splitlines() if line.startswith("  ")]
     assert printed[0].startswith(f"BASE=http://127.0.0.1:{served} KEY=")
