@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
@@ -26,7 +35,13 @@ from consent.models import Scan
 from consent.params import whole
 from consent.scans.apply import add_undeclared, undeclared_vendors
 from consent.scans.jobs import jobs
-from consent.scans.plans import DEFAULT_PAGES, MAX_PAGES, parse_scan_request
+from consent.scans.plans import (
+    DEFAULT_PAGES,
+    MAX_PAGES,
+    origin_of,
+    parse_scan_request,
+    start_urls,
+)
 from consent.scans.records import (
     ACTIVE,
     ScanInProgress,
@@ -100,6 +115,9 @@ def scans(site_key: str) -> ResponseReturnValue:
         items=items,
         max_pages=MAX_PAGES,
         origins=sorted(site.origins),
+        defaults=start_urls(
+            [], site.origins, origin_of(current_app.config["CONSENT_PUBLIC_URL"]), site.site_key
+        ),
     ), status
 
 

@@ -172,9 +172,10 @@ def _scan(scan_id: str, started: datetime, progress: Progress | None) -> None:
 
 def plan_for(site: SiteState, urls: list[str], max_pages: int, service_url: str) -> CrawlPlan:
     """The crawl of a site: its origins, the service's origin, the start URLs and limit."""
+    service = origin_of(service_url)
     return CrawlPlan(
-        start_urls=start_urls(urls, site.origins),
+        start_urls=start_urls(urls, site.origins, service, site.site_key),
         site_origins=frozenset(site.origins),
-        service_origin=origin_of(service_url),
+        service_origin=service,
         max_pages=max_pages,
     )

@@ -75,7 +75,8 @@ def check_url(value: object, origins: Iterable[str], field: str) -> str:
 
 
 def check_urls(value: object, origins: Iterable[str], field: str = "urls") -> list[str]:
-    """The start URLs (a list, possibly empty: then each origin's ``/``), each checked; 422
+    """The start URLs (a list, possibly empty: then each origin's ``/``, the service's own
+    origin's demo page), each checked; 422
     names every invalid one."""
     if not isinstance(value, list) or len(value) > MAX_URLS:
         raise InvalidField(field, f"must be a list of at most {MAX_URLS} URLs")
@@ -115,7 +116,23 @@ def parse_scan_request(body: object, origins: Iterable[str]) -> tuple[list[str],
     return urls, pages
 
 
-def start_urls(urls: Iterable[str], origins: Iterable[str]) -> tuple[str, ...]:
-    """Where the crawl starts: the URLs asked for, else each origin's ``/``."""
+#: Where the service serves a site's demo page (consent/demo/server.py): the only page of
+#: a site that the service's own origin holds.
+DEMO_PATH = "/demo/{site_key}"
+
+
+def start_urls(
+    urls: Iterable[str], origins: Iterable[str], service_origin: str = "", site_key: str = ""
+) -> tuple[str, ...]:
+    """Where the crawl starts: the URLs asked for, else each origin's ``/``, except the
+    service's own origin, whose ``/`` is the service's landing page: there the site's
+    demo page ``/demo/<site_key>``."""
     asked = tuple(urls)
-    return asked or tuple(f"{origin}/" for origin in sorted(origins))
+    if asked:
+        return asked
+    return tuple(
+        f"{origin}{DEMO_PATH.format(site_key=site_key)}"
+        if site_key and service_origin and origin_of(origin) == service_origin
+        else f"{origin}/"
+        for origin in sorted(origins)
+    )

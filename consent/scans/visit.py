@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, Page, Request, Response, Route
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from consent.core.observed import SeenCookie, SeenRequest, SeenStorage, StateSeen
 from consent.scans.plans import origin_of
@@ -170,9 +171,22 @@ class StateVisit:
         button = self.page.locator(f'consent-ledger [data-consent-action="{action}"]')
         self._begin_step()
         try:
+            button.wait_for(state="visible", timeout=self._ms())
+        except PlaywrightError as error:
+            raise VisitFailed(
+                f"the banner did not show on {self.current}: is the site's script tag on that "
+                f"page, first in <head>, and is {origin_of(self.current)} one of the site's "
+                "allowed origins?"
+            ) from error
+        try:
             with self.page.expect_response(self._is_consents, timeout=self._ms()) as answer:
                 button.click(timeout=self._ms())
             status = answer.value.status
+        except PlaywrightTimeout as error:
+            raise VisitFailed(
+                f"the banner's {action} button did not record a choice on {self.current} "
+                f"within {self.page_seconds:.0f} s (no answer from the service's /consents)"
+            ) from error
         except PlaywrightError as error:
             raise VisitFailed(
                 f"the banner's {action} button did not record a choice on "

@@ -88,6 +88,10 @@ def owner_app(service: str, key: str, canary: str) -> Callable[..., Iterable[byt
         elif path == "/hang":  # linked from nowhere: its script never yields after load
             page = "<script>setTimeout(() => { for (;;) {} }, 50)</script><p>hung</p>"
             response = Response(page, mimetype="text/html")
+        elif path == "/plain":  # linked from nowhere: a page without the site's script tag
+            response = Response(
+                "<!doctype html><title>Plain</title><p>no banner</p>", mimetype="text/html"
+            )
         elif path == "/go":
             response = Response("", status=302, headers={"Location": f"{canary}/redirected"})
         else:

@@ -318,3 +318,22 @@ def test_a_crawl_runs_beside_another_sync_playwright(scanned: Scanned, browser: 
     plan = CrawlPlan((f"{scanned.owner}/about.html",), frozenset({scanned.owner}), scanned.api, 1)
     assert [p.status for p in crawl(plan).pages] == [200]
     page.close()
+
+
+def test_a_page_without_the_banner_fails_the_scan_with_a_reason(scanned: Scanned) -> None:
+    # A start page without the site's script tag (the service's own landing page was one,
+    # for the demo): the choice states cannot click, and the reason says why, not
+    # Playwright's timeout text.
+    from consent.scans.crawler import crawl
+    from consent.scans.plans import CrawlFailed, CrawlPlan
+
+    if scanned.app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the crawl does not depend on the database: once, on SQLite")
+    url = f"{scanned.owner}/plain"
+    plan = CrawlPlan((url,), frozenset({scanned.owner}), scanned.api, 1, page_seconds=2.0)
+    with pytest.raises(CrawlFailed) as failed:
+        crawl(plan)
+    assert str(failed.value) == (
+        f"the banner did not show on {url}: is the site's script tag on that page, first in "
+        f"<head>, and is {scanned.owner} one of the site's allowed origins?"
+    )

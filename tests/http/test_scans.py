@@ -31,7 +31,8 @@ from consent.scans.jobs import ScanJobs
 from consent.scans.plans import CrawlFailed, CrawlPlan, Progress
 from consent.scans.records import QUEUE_LIMIT, RUN_LIMIT, create_scan
 from tests.http.scanning import fake_crawl
-from tests.owners import OwnerApi, mint, site_by_key
+from tests.http.test_admin_ui import OWNER, sign_in
+from tests.owners import OwnerApi, add_user, mint, site_by_key
 
 
 @pytest.fixture
@@ -167,6 +168,28 @@ def test_a_failed_crawl_ends_failed_with_its_reason(
     assert report["report_hash"] is None and report["signature"] is None
     assert owner.ok("GET", "/scans")["items"][0]["reason"] == reason
     start(owner)  # a failed scan holds nothing up
+
+
+def test_on_the_services_own_origin_a_scan_starts_at_the_sites_demo_page(
+    app: Flask, owner: OwnerApi, crawler: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo (`make run`): the site's origin is the service's own, whose "/" is the
+    # service's landing page (no banner); the site's page there is /demo/<site_key>.
+    monkeypatch.setitem(app.config, "CONSENT_PUBLIC_URL", "http://localhost:8000")
+    report = wait_for(owner, start(owner), "done", "failed")
+    assert [p["url"] for p in report["pages"]] == [
+        f"http://localhost:8000/demo/{owner.site_key}",
+        "https://shop.example/",
+    ]
+    # Start URLs asked for are kept as they are, the service's "/" too.
+    scan_id = start(owner, {"urls": ["http://localhost:8000/"], "max_pages": 1})
+    assert [p["url"] for p in wait_for(owner, scan_id, "done")["pages"]] == [
+        "http://localhost:8000/"
+    ]
+    # The Scan page says where an empty list starts.
+    add_user(app, OWNER, "owner", owner.site_key)
+    page = sign_in(app, OWNER).get(f"/admin/sites/{owner.site_key}/scans").get_data(as_text=True)
+    assert f"Empty: http://localhost:8000/demo/{owner.site_key}, https://shop.example/" in page
 
 
 @pytest.mark.parametrize(
