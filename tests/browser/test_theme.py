@@ -164,6 +164,23 @@ def test_the_default_look_is_todays(
 
 
 @pytest.mark.parametrize(
+    ("theme", "classes"),
+    [({}, []), ({"layout": "bar"}, ["bar"]), ({"position": "center"}, ["center"])],
+)
+def test_the_dialog_has_only_the_themes_classes(
+    themed: Callable[..., str],
+    visitor: Callable[..., Any],
+    theme: dict[str, str],
+    classes: list[str],
+) -> None:
+    """The embed leaves out the members at their default (the default look: no theme at
+    all): they add no class, and certainly no "undefined" one."""
+    page = visitor(themed(**theme))
+    found = page.locator("[data-consent-banner]").evaluate("e => [...e.classList]")
+    assert found == classes
+
+
+@pytest.mark.parametrize(
     ("layout", "position", "where"),
     [
         ("box", "bottom", "bottom centre"),
@@ -293,7 +310,7 @@ def test_the_appearance_preview_follows_every_change(
     frame.locator("consent-ledger[data-consent-mode=dark]").wait_for(state="attached")
     assert dialog.evaluate("e => getComputedStyle(e).backgroundColor") == DARK_BG
     page.get_by_label("Bar", exact=True).check()
-    frame.locator("[data-consent-banner].cl-bar").wait_for()
+    frame.locator("[data-consent-banner].bar").wait_for()
     page.get_by_label("Accent colour").fill(ACCENT)
     # The dark scheme's tint, computed in the page as the service computes it.
     host = frame.locator(f'consent-ledger[data-consent-accent="{ACCENT}"]')

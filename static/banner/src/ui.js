@@ -24,12 +24,13 @@ function button(action, text, className) {
 }
 
 function build() {
-  // The theme's layout and position, as classes (banner.css; absent ones match nothing).
+  // The theme's layout and position, as classes (banner.css). The embed leaves out members
+  // at their default: an absent one adds no class (join writes undefined as nothing).
   const { layout, position } = config.theme || {};
   dialog = el(
     'div',
     {
-      class: `cl-${layout} cl-${position}`,
+      class: [layout, position].join(' '),
       role: 'dialog',
       'aria-labelledby': 'cl-title',
       'aria-describedby': 'cl-desc',
