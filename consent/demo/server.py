@@ -58,7 +58,9 @@ def owner_page(site_key: str) -> Response:
     example = example_named(site.name)
     if example is not None:
         return reference_page(example, site, "home")
-    body = render_template("demo/owner.html", site=site, snippet_src=f"/embed/{site.site_key}.js")
+    lang = "nl" if request.args.get("lang") == "nl" else "en"  # the page's copy: en and nl
+    src = f"/embed/{site.site_key}.js"
+    body = render_template("demo/owner.html", site=site, snippet_src=src, lang=lang)
     response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = OWNER_CSP
     return response
@@ -277,7 +279,8 @@ def _page_language() -> str:
 @bp.get("/privacy")
 def privacy() -> Response:
     """The demo site's privacy policy, linked from its banner, with its cookie declaration."""
-    body = render_template("demo/privacy.html", site=_site_named(DEMO_NAME), lang=_page_language())
+    lang = "nl" if _page_language() == "nl" else "en"  # the page's copy: en and nl
+    body = render_template("demo/privacy.html", site=_site_named(DEMO_NAME), lang=lang)
     response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = OWNER_CSP
     return response

@@ -1,11 +1,13 @@
 // Demo owner page helper: shows the visitor's current choice; no tracking of its own.
 (function () {
   "use strict";
+  var none;  // the page's "no choice yet", in its language (read once)
   function show() {
     var out = document.getElementById("demo-choice");
     if (!out || !window.Consent) return;
+    if (none === undefined) none = out.textContent;
     var choice = window.Consent.get();
-    out.textContent = choice ? JSON.stringify(choice, null, 2) : "no choice yet";
+    out.textContent = choice ? JSON.stringify(choice, null, 2) : none;
   }
   function onClick(id, fn) {
     var el = document.getElementById(id);

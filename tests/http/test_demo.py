@@ -171,6 +171,29 @@ def test_the_policy_pages_embed_the_banner_and_the_cookie_declaration(
         assert answer.json["language"] == lang
 
 
+@pytest.mark.parametrize(
+    ("query", "lang", "heading", "privacy"),
+    [
+        ("?lang=nl", "nl", "Vers brood, eerlijke cookies", "/demo/privacy?lang=nl"),
+        ("", "en", "Fresh bread, fair cookies", "/demo/privacy?lang=en"),
+        # Its copy exists in English and Dutch: the page does not claim another language.
+        ("?lang=de", "en", "Fresh bread, fair cookies", "/demo/privacy?lang=en"),
+    ],
+)
+def test_the_bakery_speaks_the_language_it_claims(
+    client: FlaskClient, runner: FlaskCliRunner, query: str, lang: str, heading: str, privacy: str
+) -> None:
+    bakery = demo(runner)["site_key"]
+    page = client.get(f"/demo/{bakery}{query}").get_data(as_text=True)
+    found = _Elements()
+    found.feed(page)
+    assert found.html_lang == lang
+    assert f"<h1>{heading}</h1>" in page and f'href="{privacy}"' in page
+    assert 'aria-current="page">' + ("Nederlands" if lang == "nl" else "English") in page
+    policy = client.get(privacy).get_data(as_text=True)
+    assert ("Privacybeleid (demo)" if lang == "nl" else "Privacy policy (demo)") in policy
+
+
 class _Elements(HTMLParser):
     """What a page's markup holds: its <html lang>, first script and declaration elements."""
 
