@@ -38,6 +38,7 @@ from consent.scans.jobs import jobs
 from consent.scans.plans import (
     DEFAULT_PAGES,
     MAX_PAGES,
+    UA_MARKER,
     origin_of,
     parse_scan_request,
     start_urls,
@@ -114,6 +115,7 @@ def scans(site_key: str) -> ResponseReturnValue:
         errors=errors,
         items=items,
         max_pages=MAX_PAGES,
+        ua_marker=UA_MARKER,
         origins=sorted(site.origins),
         defaults=start_urls(
             [], site.origins, origin_of(current_app.config["CONSENT_PUBLIC_URL"]), site.site_key

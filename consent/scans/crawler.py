@@ -26,7 +26,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from consent.core.observed import Crawl, SeenPage, StateSeen
 from consent.scans.fence import Fence
-from consent.scans.plans import CrawlFailed, CrawlPlan, Progress, origin_of
+from consent.scans.plans import CrawlFailed, CrawlPlan, Progress, origin_of, scan_user_agent
 from consent.scans.visit import StateVisit, VisitFailed
 
 #: Chromium's flags: no sandbox in containers, and nothing that talks to Google on its own.
@@ -101,13 +101,14 @@ def _crawl(plan: CrawlPlan, progress: Progress | None) -> Crawl:
         # The scan's time counts from here (a launch has its own bound), as does the
         # watchdog's, one page's time later.
         deadline = time.monotonic() + plan.scan_seconds
-        watchdog = _watchdog(browser, plan.scan_seconds + plan.page_seconds)
+        watchdog, agent = _watchdog(browser, plan.scan_seconds + plan.page_seconds)
+        visit = partial(_visit, browser, plan, deadline, scan_user_agent(agent, plan.scan_id))
         try:
-            pages, none = _discover(browser, plan, deadline, report)
+            pages, none = _discover(visit, plan, deadline, report)
             states = {"none": none}
             for step, (state, action) in enumerate(CHOICES, start=1):
                 on_page = partial(_stepped, report, step * len(pages), 3 * len(pages))
-                states[state] = _replay(browser, plan, deadline, pages, action, on_page)
+                states[state] = _replay(visit, plan, deadline, pages, action, on_page)
         except (PlaywrightError, CrawlFailed) as error:
             if watchdog.is_alive():  # not fired: the error is the page's, not the time's
                 raise
@@ -133,17 +134,19 @@ def _launch(playwright: Playwright, plan: CrawlPlan, proxy: str) -> Browser:
         raise CrawlFailed(f"Chromium ({plan.chromium}) did not start: {reason}") from error
 
 
-def _watchdog(browser: Browser, seconds: float) -> threading.Timer:
+def _watchdog(browser: Browser, seconds: float) -> tuple[threading.Timer, str]:
     """Kill Chromium past the scan's bound: a page can hang a call that has no timeout (a
-    script's endless loop blocks ``evaluate``), and the call then fails at once."""
+    script's endless loop blocks ``evaluate``), and the call then fails at once. With the
+    browser's own User-Agent (the scan's ends with its marker)."""
     cdp = browser.new_browser_cdp_session()
     processes = cdp.send("SystemInfo.getProcessInfo")["processInfo"]
+    agent = str(cdp.send("Browser.getVersion").get("userAgent", ""))
     cdp.detach()
     pids = [int(p["id"]) for p in processes if p.get("type") == "browser"]
     timer = threading.Timer(seconds, partial(_kill, pids))
     timer.daemon = True
     timer.start()
-    return timer
+    return timer, agent
 
 
 def _kill(pids: list[int]) -> None:
@@ -156,8 +159,10 @@ def _stepped(report: Progress, offset: int, total: int, done: int) -> None:
     report(offset + done, total)
 
 
-def _visit(browser: Browser, plan: CrawlPlan, deadline: float) -> StateVisit:
-    return StateVisit(browser, plan.site_origins, plan.service_origin, deadline, plan.page_seconds)
+def _visit(browser: Browser, plan: CrawlPlan, deadline: float, user_agent: str) -> StateVisit:
+    return StateVisit(
+        browser, plan.site_origins, plan.service_origin, deadline, plan.page_seconds, user_agent
+    )
 
 
 def _in_time(deadline: float, plan: CrawlPlan, pages: int) -> None:
@@ -166,13 +171,13 @@ def _in_time(deadline: float, plan: CrawlPlan, pages: int) -> None:
 
 
 def _discover(
-    browser: Browser, plan: CrawlPlan, deadline: float, report: Progress
+    new_visit: Callable[[], StateVisit], plan: CrawlPlan, deadline: float, report: Progress
 ) -> tuple[list[SeenPage], StateSeen]:
     """The ``none`` state: breadth-first from the start URLs, up to ``max_pages``."""
     queue = deque(u for u in dict.fromkeys(plan.start_urls))
     queued = set(queue)
     pages: list[SeenPage] = []
-    visit = _visit(browser, plan, deadline)
+    visit = new_visit()
     try:
         while queue and len(pages) < plan.max_pages:
             _in_time(deadline, plan, len(pages))
@@ -191,7 +196,7 @@ def _discover(
 
 
 def _replay(
-    browser: Browser,
+    new_visit: Callable[[], StateVisit],
     plan: CrawlPlan,
     deadline: float,
     pages: list[SeenPage],
@@ -199,7 +204,7 @@ def _replay(
     report: Callable[[int], None],
 ) -> StateSeen:
     """A choice state: the banner's button on the first page that loads, then every page."""
-    visit = _visit(browser, plan, deadline)
+    visit = new_visit()
     chosen = False
     try:
         for done, page in enumerate(pages, start=1):

@@ -161,7 +161,7 @@ def _scan(scan_id: str, started: datetime, progress: Progress | None) -> None:
         return
     site = site_state(site_row.site_key)
     service = current_app.config["CONSENT_PUBLIC_URL"]
-    plan = plan_for(site, row.urls, row.max_pages, service)
+    plan = plan_for(site, row.urls, row.max_pages, service, scan_id)
     db.session.rollback()  # no transaction held open while the browser runs
     crawl = jobs().crawler(plan, progress)
     finished = utcnow()
@@ -170,12 +170,16 @@ def _scan(scan_id: str, started: datetime, progress: Progress | None) -> None:
         current_app.logger.warning("scan %s ended after it was declared timed out", scan_id)
 
 
-def plan_for(site: SiteState, urls: list[str], max_pages: int, service_url: str) -> CrawlPlan:
-    """The crawl of a site: its origins, the service's origin, the start URLs and limit."""
+def plan_for(
+    site: SiteState, urls: list[str], max_pages: int, service_url: str, scan_id: str = ""
+) -> CrawlPlan:
+    """The crawl of a site: its origins, the service's origin, the start URLs and limit, and
+    the scan it is for (its browser's User-Agent names it)."""
     service = origin_of(service_url)
     return CrawlPlan(
         start_urls=start_urls(urls, site.origins, service, site.site_key),
         site_origins=frozenset(site.origins),
         service_origin=service,
         max_pages=max_pages,
+        scan_id=scan_id,
     )

@@ -19,6 +19,10 @@ SCAN_SECONDS = 300.0
 CHROMIUM = "/usr/bin/chromium"
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
+#: The scanning browser's User-Agent ends with this, then ``/<scan_id>``: the two consent
+#: receipts a scan records (reject all, then accept all) are marked with it.
+UA_MARKER = "ConsentLedgerScan"
+
 #: Called with (steps done, steps planned): one step per page per state.
 Progress = Callable[[int, int], None]
 
@@ -40,6 +44,8 @@ class CrawlPlan:
     page_seconds: float = PAGE_SECONDS
     scan_seconds: float = SCAN_SECONDS
     chromium: str = CHROMIUM
+    #: The scan this crawl is for: its browser's User-Agent names it (:data:`UA_MARKER`).
+    scan_id: str = ""
 
 
 def origin_of(url: str) -> str:
@@ -136,3 +142,10 @@ def start_urls(
         else f"{origin}/"
         for origin in sorted(origins)
     )
+
+
+def scan_user_agent(browser_agent: str, scan_id: str) -> str:
+    """The scanning browser's User-Agent: the browser's own, ending with the scan's marker
+    ``ConsentLedgerScan/<scan_id>`` (the marker alone for a crawl that is no scan)."""
+    marker = f"{UA_MARKER}/{scan_id}" if scan_id else UA_MARKER
+    return f"{browser_agent} {marker}".strip()

@@ -54,6 +54,16 @@ def _initiator(event: dict[str, Any]) -> str | None:
     return None
 
 
+def context_options(user_agent: str | None) -> dict[str, Any]:
+    """A state's browser context: no service workers, no downloads, and the scan's
+    User-Agent (it ends with ``ConsentLedgerScan/<scan_id>``, so the receipts that the
+    banner's clicks record name the scan)."""
+    options: dict[str, Any] = {"service_workers": "block", "accept_downloads": False}
+    if user_agent:
+        options["user_agent"] = user_agent
+    return options
+
+
 class StateVisit:
     """A fresh context in one browser: open pages, click the banner, read what was left."""
 
@@ -64,6 +74,7 @@ class StateVisit:
         service_origin: str,
         deadline: float,
         page_seconds: float,
+        user_agent: str | None = None,
     ) -> None:
         self.site_origins, self.service_origin = site_origins, service_origin
         self.deadline, self.page_seconds = deadline, page_seconds
@@ -74,7 +85,7 @@ class StateVisit:
         self.current = ""
         #: When the page (or the click) in hand must be done: its bound, within the scan's.
         self._step_end = deadline
-        self.context = browser.new_context(service_workers="block", accept_downloads=False)
+        self.context = browser.new_context(**context_options(user_agent))
         self.context.route("**/*", self._route)
         self.context.on("request", self._request)
         self.page: Page = self.context.new_page()

@@ -252,6 +252,26 @@ def test_cookies_and_storage_are_classified(scanned: Scanned) -> None:
     )
 
 
+def test_the_scans_two_receipts_name_the_scan_in_their_user_agent(scanned: Scanned) -> None:
+    # Receipts are append-only: the two choices the scan made (reject all, then accept all)
+    # are told apart from visitors' by the browser's User-Agent, which names the scan.
+    from consent.extensions import db
+    from consent.models import Receipt, ReceiptContext
+
+    marker = f" ConsentLedgerScan/{scanned.report['scan_id']}"
+    with scanned.app.app_context():
+        rows = db.session.execute(
+            sa.select(Receipt.action, ReceiptContext.user_agent)
+            .join(ReceiptContext, ReceiptContext.receipt_pk == Receipt.id)
+            .where(Receipt.site_key == scanned.site)
+            .order_by(Receipt.seq)
+        ).all()
+        db.session.remove()
+    scans = [(action, agent) for action, agent in rows if agent.endswith(marker)]
+    assert [action for action, _ in scans] == ["reject_all", "accept_all"], rows
+    assert all("Chrome/" in agent for _, agent in scans)  # the browser's own, then the marker
+
+
 def test_report_hash_recomputes_and_the_signature_verifies(scanned: Scanned) -> None:
     from consent.ledger.log_keys import log_keys
 

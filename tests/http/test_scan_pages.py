@@ -79,6 +79,10 @@ def test_the_page_is_in_the_nav_and_starts_a_scan(
     assert f"/admin/sites/{site}/scans" in [a.attrs.get("href") for a in page.find("a")]
     (pages,) = page.find("input", name="max_pages")
     assert pages.attrs["value"] == "20" and page.find("textarea", name="urls")
+    # Next to the button: the two receipts a scan records, and how they are marked.
+    (note,) = page.find("p", id="scan-receipts")
+    assert "two choices of its own" in note.text and "“Reject all”, then “Accept all”" in note.text
+    assert "ConsentLedgerScan/<scan id>" in note.text
     first = start(ui, site, urls="https://shop.example/a\n\nhttps://shop.example/b", max_pages="2")
     wait_done(ui, site, first)
     second = start(ui, site, urls="", max_pages="")  # the defaults: each origin's /, 20 pages
