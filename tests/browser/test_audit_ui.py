@@ -18,6 +18,7 @@ from tests.helpers import Visitor
 
 from . import pages
 from .conftest import Service
+from .test_banner import UNDER_THE_BUTTONS
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -185,6 +186,14 @@ def test_sign_in_search_and_replay_a_receipt(
     # version is replayed, not what the service declares today (nor asked: no CSP violation).
     assert "Google Analytics" in preferences.locator("#cl-cat-performance-desc").inner_text()
     assert preferences.locator("[data-consent-banner] details").count() == 0
+    # Scrolled part way, nothing of the categories shows under the buttons: their footer
+    # covers the dialog's bottom padding.
+    dialog = preferences.locator("[data-consent-banner]")
+    scrolled = dialog.evaluate(
+        "d => { d.scrollTop = (d.scrollHeight - d.clientHeight) / 2; return d.scrollTop; }"
+    )
+    assert scrolled > 0
+    assert dialog.evaluate(UNDER_THE_BUTTONS)["found"] == []
     # What was chosen, in plain text beside the frames.
     assert page.locator("[data-recorded=action]").inner_text() == "custom"
     assert recorded["hash"] in page.locator("main").inner_text()

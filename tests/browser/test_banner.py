@@ -293,3 +293,41 @@ def test_phone_preferences_keep_save_and_reject_in_view(visit: Visit) -> None:
             [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
         )
         assert hit, action
+
+
+#: What is drawn at points under the open preferences' buttons, down to the dialog's bottom
+#: edge, at a quarter, half and three quarters of its width: the footer (.cl-actions) or the
+#: dialog's own background, never the categories scrolled beneath.
+UNDER_THE_BUTTONS = """dialog => {
+  const root = dialog.getRootNode();
+  const actions = dialog.querySelector('.cl-actions');
+  const buttons = [...actions.querySelectorAll('button')].filter(b => !b.hidden);
+  const top = Math.max(...buttons.map(b => b.getBoundingClientRect().bottom)) + 1;
+  const box = dialog.getBoundingClientRect();
+  const bottom = box.bottom - 2;
+  const found = [];
+  for (let y = top; y <= bottom; y += 2)
+    for (const share of [0.25, 0.5, 0.75]) {
+      const hit = root.elementFromPoint(box.left + box.width * share, y);
+      if (hit !== actions && hit !== dialog)
+        found.push(`${Math.round(y)}: ${hit && (hit.className || hit.tagName)}`);
+    }
+  return {found, height: bottom - top};
+}"""
+
+
+def test_phone_preferences_show_nothing_under_the_buttons(visit: Visit) -> None:
+    page = visit.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    visit.open("tags.html")
+    visit.banner().wait_for()
+    visit.preferences()
+    dialog = visit.banner()
+    # Scrolled part way: categories go on below the footer.
+    scrolled = dialog.evaluate(
+        "d => { d.scrollTop = (d.scrollHeight - d.clientHeight) / 2; return d.scrollTop; }"
+    )
+    assert scrolled > 0, "the preferences should scroll at 390 px"
+    under = dialog.evaluate(UNDER_THE_BUTTONS)
+    assert under["height"] > 0
+    assert under["found"] == []
