@@ -48,9 +48,9 @@ HISTORY_WORDS: dict[str, dict[str, str]] = {
         "every later one. Each fingerprint is also entered in a public transparency log, the "
         "kind that keeps web certificates honest: the downloads hold, for every receipt, a "
         "proof that it is in the log and a checkpoint of the log signed by this service. "
-        "Anyone can check them against the public log below without trusting us, with the "
-        "commands in the section “Proving consent without trusting us” of the Consent Ledger "
-        "README.",
+        "Anyone can check them against the public log below without trusting us: Consent "
+        "Ledger is open source, and its verifier (consent verify-export) needs nothing from "
+        "this service but these downloads, the checkpoint and the key.",
         "checkpoint": "The log's current signed checkpoint",
         "log_key": "The log's public key",
     },
@@ -84,8 +84,9 @@ HISTORY_WORDS: dict[str, dict[str, str]] = {
         "transparantielogboek, zoals dat waarmee webcertificaten eerlijk blijven: de downloads "
         "bevatten per ontvangstbewijs een bewijs dat het in het logboek staat en een door deze "
         "dienst ondertekend controlepunt van het logboek. Iedereen kan ze zonder ons te "
-        "vertrouwen tegen het openbare logboek hieronder controleren, met de opdrachten in het "
-        "hoofdstuk “Proving consent without trusting us” van de README van Consent Ledger.",
+        "vertrouwen tegen het openbare logboek hieronder controleren: Consent Ledger is open "
+        "source, en de controle (consent verify-export) heeft van deze dienst niets anders "
+        "nodig dan deze downloads, het controlepunt en de sleutel.",
         "checkpoint": "Het actuele ondertekende controlepunt van het logboek",
         "log_key": "De openbare sleutel van het logboek",
     },
@@ -120,8 +121,9 @@ HISTORY_WORDS: dict[str, dict[str, str]] = {
         "öffentlichen Transparenzprotokoll, wie es auch Webzertifikate ehrlich hält: Die "
         "Downloads enthalten zu jedem Beleg einen Nachweis, dass er im Protokoll steht, und "
         "einen von diesem Dienst signierten Prüfpunkt des Protokolls. Alle können sie ohne "
-        "Vertrauen in uns am öffentlichen Protokoll unten prüfen, mit den Befehlen im "
-        "Abschnitt „Proving consent without trusting us“ der README von Consent Ledger.",
+        "Vertrauen in uns am öffentlichen Protokoll unten prüfen: Consent Ledger ist Open "
+        "Source, und seine Prüfung (consent verify-export) braucht von diesem Dienst nur diese "
+        "Downloads, den Prüfpunkt und den Schlüssel.",
         "checkpoint": "Der aktuelle signierte Prüfpunkt des Protokolls",
         "log_key": "Der öffentliche Schlüssel des Protokolls",
     },
@@ -156,9 +158,9 @@ HISTORY_WORDS: dict[str, dict[str, str]] = {
         "public, du type de ceux qui gardent les certificats web honnêtes : les "
         "téléchargements contiennent, pour chaque reçu, la preuve de sa présence dans le "
         "journal et un point de contrôle du journal signé par ce service. Chacun peut les "
-        "vérifier sans nous faire confiance avec le journal public ci-dessous, grâce aux "
-        "commandes de la section « Proving consent without trusting us » du README de Consent "
-        "Ledger.",
+        "vérifier sans nous faire confiance avec le journal public ci-dessous : Consent Ledger "
+        "est open source, et son vérificateur (consent verify-export) n’a besoin de ce service "
+        "que de ces téléchargements, du point de contrôle et de la clé.",
         "checkpoint": "Le point de contrôle signé actuel du journal",
         "log_key": "La clé publique du journal",
     },

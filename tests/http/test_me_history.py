@@ -163,9 +163,11 @@ def test_downloads_and_log_links_work(client: FlaskClient, site: str) -> None:
     for name in ("checkpoint", "key"):
         (link,) = page.find("a", data_log=name)
         assert client.get(link.attrs["href"]).status_code == 200
-    # What the proof means, in the page's language, pointing at the README's section.
+    # What the proof means, in the page's language, and the open verifier that checks it (no
+    # pointer to a README a visitor cannot read).
     paragraphs = [" ".join(p.text.split()) for p in page.find("p")]
-    assert any("transparantielogboek" in p and "Proving consent" in p for p in paragraphs)
+    assert any("transparantielogboek" in p and "verify-export" in p for p in paragraphs)
+    assert not any("README" in p for p in paragraphs)
 
 
 def test_every_language_of_the_site_is_offered(client: FlaskClient, site: str) -> None:
