@@ -119,7 +119,10 @@ def open_page(browser: Any, signed_in: dict[str, Any]) -> Iterator[Any]:
         context.close()
 
 
-@pytest.mark.parametrize("path", [*TABLE_PAGES, "/", "/audit/sites/{key}/subjects/{subject}"])
+@pytest.mark.parametrize(
+    "path",
+    [*TABLE_PAGES, "/", "/audit/sites/{key}/subjects/{subject}", "/admin/sites/{key}/"],
+)
 def test_pages_fit_a_phone(
     open_page: Any, service: Service, owned: dict[str, Any], path: str
 ) -> None:

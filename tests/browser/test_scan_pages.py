@@ -125,6 +125,24 @@ def test_results_fit_a_phone_and_axe_finds_nothing(
     assert results.violations_count == 0, results.generate_report()
 
 
+def test_a_result_with_long_values_fits_a_phone(
+    phone: Any, service: Service, scanned: dict[str, str]
+) -> None:
+    # A long start URL (a page of the results), the dates and the report hash wrap.
+    from consent.extensions import db
+    from consent.scans.records import create_scan
+    from tests.owners import site_by_key
+
+    long_url = f"{service.owner}/{'a-very-long-path-segment' * 6}?{'q=1&' * 20}"
+    with service.app.app_context():
+        scan_id = create_scan(site_by_key(scanned["key"]).id, [long_url], 1).id
+        db.session.commit()
+    _run_scan(service, scan_id)
+    phone.goto(f"{service.origin}/admin/sites/{scanned['key']}/scans/{scan_id}")
+    assert phone.get_by_text("a-very-long-path-segment", exact=False).first.is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
 def test_the_list_fits_a_phone(phone: Any, service: Service, scanned: dict[str, str]) -> None:
     phone.goto(f"{service.origin}/admin/sites/{scanned['key']}/scans")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
