@@ -38,11 +38,19 @@ def validate_theme(value: object, field: str = "theme") -> dict[str, Any]:
         raise InvalidField(field, "must be an object: accent, mode, layout, position, radius, font")
     errors = FieldErrors()
     theme = dict(DEFAULT_THEME)
+    invalid: set[str] = set()
     for key, member in value.items():
-        with errors.collecting():
+        try:
             theme[key] = _member(str(key), member, f"{field}.{key}")
+        except InvalidField as error:
+            invalid.add(str(key))
+            errors.problems.extend(error.problems)
+    # Contrast is judged with the rest (an accent too pale and a radius out of range are
+    # both named at once), when the members it depends on are valid themselves.
+    if not invalid & {"accent", "mode"}:
+        with errors.collecting():
+            check_contrast(theme, field)
     errors.raise_any()
-    check_contrast(theme, field)
     return theme
 
 

@@ -86,3 +86,20 @@ def test_every_invalid_field_at_once(app: Flask, ui: FlaskClient, site: str) -> 
     page = Page.of(ui.post(f"/admin/sites/{site}/appearance", data=data))
     marked = {e.attrs["data-field-error"] for e in page.find("p") if "data-field-error" in e.attrs}
     assert marked == {"mode", "radius", "font"}
+
+
+def test_a_low_contrast_accent_and_a_bad_radius_are_both_marked(
+    app: Flask, ui: FlaskClient, site: str
+) -> None:
+    # A yellow accent (too pale on white) and radius 99: both errors at once, each next to
+    # its input, not the radius alone.
+    data = {**FORM, "accent": "#ffee00", "radius": "99"}
+    answer = ui.post(f"/admin/sites/{site}/appearance", data=data)
+    assert answer.status_code == 422
+    page = Page.of(answer)
+    marked = {e.attrs["data-field-error"]: e.text for e in page.find("p")
+              if "data-field-error" in e.attrs}  # fmt: skip
+    assert set(marked) == {"accent", "radius"}
+    assert "4.5:1" in marked["accent"] and "0 to 24" in marked["radius"]
+    (accent,) = page.find("input", name="accent")
+    assert accent.attrs["aria-invalid"] == "true"

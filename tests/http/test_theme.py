@@ -116,6 +116,18 @@ def test_every_invalid_member_at_once(owner: OwnerApi) -> None:
     assert [f["field"] for f in error["fields"]] == ["theme.accent", "theme.mode", "theme.radius"]
 
 
+def test_low_contrast_and_an_invalid_member_at_once(owner: OwnerApi) -> None:
+    # Contrast is judged with the members' own checks, not after them.
+    draft = owner.draft()
+    draft["theme"] = {"accent": "#ffee00", "radius": 99}
+    error = owner.call("PUT", "/draft", draft).json["error"]
+    assert [f["field"] for f in error["fields"]] == ["theme.radius", "theme.accent"]
+    # An invalid mode leaves the accent's contrast unjudged (its schemes are unknown).
+    draft["theme"] = {"accent": "#ffee00", "mode": "sepia"}
+    error = owner.call("PUT", "/draft", draft).json["error"]
+    assert [f["field"] for f in error["fields"]] == ["theme.mode"]
+
+
 @pytest.mark.parametrize(
     ("theme", "ratio"),
     [
