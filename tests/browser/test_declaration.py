@@ -172,3 +172,59 @@ def test_the_demo_policy_pages_show_the_declaration(visit: Visit, path: str) -> 
     assert "consent_token" in [row[0] for row in tables[0]["rows"]]
     assert visit.page.evaluate("window.__cspViolations") == []
     assert visit.errors == []
+
+
+#: At a phone's width: the page's and each table's region's widths, and each caption's box
+#: against its region's, before and after the region is scrolled to its end.
+PHONE = """() => {
+  const tables = [...document.querySelectorAll('[data-consent-declaration] table')];
+  const captions = () => tables.map(t => {
+    const region = t.parentElement.getBoundingClientRect();
+    const box = t.caption.getBoundingClientRect();
+    return {
+      text: t.caption.textContent.slice(0, 40),
+      fits: t.caption.scrollWidth <= t.caption.clientWidth,
+      inside: box.left >= region.left - 0.5 && box.right <= region.right + 0.5,
+      onScreen: box.left >= -0.5 && box.right <= innerWidth + 0.5,
+    };
+  });
+  const start = captions();
+  const regions = tables.map(t => {
+    const r = t.parentElement;
+    r.scrollLeft = r.scrollWidth;
+    return {
+      role: r.getAttribute('role'), label: r.getAttribute('aria-label'),
+      tabindex: r.getAttribute('tabindex'), scrolls: r.scrollWidth > r.clientWidth,
+    };
+  });
+  return {page: document.documentElement.scrollWidth, start, end: captions(), regions};
+}"""
+
+
+def test_the_declaration_reads_on_a_phone(visit: Visit) -> None:
+    from consent.demo.server import ensure_demo_site
+
+    service = visit.service
+    with service.app.app_context():
+        ensure_demo_site(service.origin)
+    visit.page.set_viewport_size({"width": 390, "height": 844})
+    visit.page.goto(f"{service.origin}/demo/privacy?lang=nl", wait_until="domcontentloaded")
+    visit.page.locator("[data-consent-declaration] table").first.wait_for()
+    phone = visit.page.evaluate(PHONE)
+    # The page does not scroll sideways: each table does, in a region of its own, named as
+    # its caption and focusable (a keyboard scrolls it).
+    assert phone["page"] <= 390
+    assert len(phone["regions"]) >= 5
+    for region, caption in zip(phone["regions"], phone["start"], strict=True):
+        assert region["role"] == "region" and region["tabindex"] == "0"
+        assert caption["text"].startswith(region["label"])
+    assert any(region["scrolls"] for region in phone["regions"])
+    # Each caption (title and description) wraps in view, and stays there as its table scrolls.
+    for caption in phone["start"] + phone["end"]:
+        assert caption["fits"] and caption["inside"] and caption["onScreen"], caption
+    assert visit.page.evaluate("window.__cspViolations") == []
+    assert visit.errors == []
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(visit.page, context="[data-consent-declaration]")
+    assert results.violations_count == 0, results.generate_report()

@@ -8,11 +8,20 @@
 // copy); the embed names the site after '#' (never sent, so the cache is shared): its own src
 // is the service's address and the site key. The table's words come with the answer, in the
 // language it was given in; the tables take the page's own styles (class names
-// consent-declaration__*).
+// consent-declaration__*). Of its own it brings only what keeps a table readable on a phone
+// (STYLE): each table scrolls sideways in a region of its own, its caption in view.
 //
 // Owner texts and cookie names are text: only textContent and text nodes, never innerHTML.
 
 const PREFIX = 'consent-declaration';
+
+// The declaration's own rules, added to the owner's page (a constructable stylesheet: no CSP
+// directive applies to it), scoped to its classes and of no specificity (:where), so that any
+// rule of the owner's wins: a table wider than the page (five columns at a phone's width)
+// scrolls in its region, not the page; its caption (title and description) stays at the
+// region's start, at most the region's width, wrapping in view as the table scrolls.
+const STYLE = `:where(.${PREFIX}__scroll){overflow-x:auto;container-type:inline-size}
+:where(.${PREFIX}__scroll caption){position:sticky;inset-inline-start:0;box-sizing:border-box;max-width:100cqi}`;
 
 /** An element with a class, attributes and children (strings become text nodes). */
 function el(tag, attrs, ...kids) {
@@ -27,7 +36,8 @@ function typeText(cookie, labels) {
   return `${labels[cookie.type] || cookie.type}, ${labels[cookie.first_party ? 'first_party' : 'third_party']}`;
 }
 
-/** One table: its caption (title and description), a row per cookie, or one saying none. */
+/** One table in its scroll region (named as the table, focusable so that a keyboard scrolls
+ * it): its caption (title and description), a row per cookie, or one saying none. */
 function table(title, description, cookies, labels) {
   const columns = ['name', 'provider', 'purpose', 'duration', 'type'];
   const rows = cookies.map((cookie) =>
@@ -42,18 +52,24 @@ function table(title, description, cookies, labels) {
     ),
   );
   if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: columns.length }, labels.none)));
+  const name = labels.caption.replace('{category}', title);
+  const scroll = { class: `${PREFIX}__scroll`, role: 'region', 'aria-label': name, tabindex: 0 };
   return el(
-    'table',
-    { class: `${PREFIX}__table` },
+    'div',
+    scroll,
     el(
-      'caption',
-      {},
-      el('span', { class: `${PREFIX}__title` }, labels.caption.replace('{category}', title)),
-      el('br'),
-      el('span', { class: `${PREFIX}__description` }, description),
+      'table',
+      { class: `${PREFIX}__table` },
+      el(
+        'caption',
+        {},
+        el('span', { class: `${PREFIX}__title` }, name),
+        el('br'),
+        el('span', { class: `${PREFIX}__description` }, description),
+      ),
+      el('thead', {}, el('tr', {}, ...columns.map((c) => el('th', { scope: 'col' }, labels[c])))),
+      el('tbody', {}, ...rows),
     ),
-    el('thead', {}, el('tr', {}, ...columns.map((c) => el('th', { scope: 'col' }, labels[c])))),
-    el('tbody', {}, ...rows),
   );
 }
 
@@ -87,6 +103,11 @@ async function fill(src) {
   });
   if (!response.ok) return;
   const body = await response.json();
+  if (document.adoptedStyleSheets) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLE);
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  }
   for (const element of document.querySelectorAll('[data-consent-declaration]')) {
     element.setAttribute('lang', body.language);
     element.classList.add(PREFIX);
