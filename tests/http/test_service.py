@@ -25,6 +25,15 @@ def test_healthz(client: FlaskClient) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_favicon_is_no_content_cached_for_a_year(client: FlaskClient) -> None:
+    # Browsers ask for it on every page (/, /admin/login, /audit/login): a 404 would show
+    # as an error in their console.
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response.data) == (204, b"")
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_readyz(client: FlaskClient) -> None:
     assert client.get("/readyz").json == {"status": "ready", "database": True}
 
