@@ -49,6 +49,7 @@ def owner(app: Flask, site: str, receipt: dict[str, Any]) -> FlaskClient:
         ("/audit/sites/{site}/policies/", False),
         ("/audit/sites/{site}/policies/1", False),
         ("/audit/sites/{site}/access-log", False),
+        ("/audit/sites/{site}/stats", False),  # the period its summary covers
     ],
 )
 def test_timestamps_read_as_utc_and_keep_the_exact_value(
