@@ -22,7 +22,7 @@ from consent.admin.forms import (
 )
 from consent.admin.preview import preview_document
 from consent.admin.ui import admin_blueprint, owner_only, site_id
-from consent.core.catalog import CATEGORIES, movable_categories
+from consent.core.catalog import CATEGORIES, LOADER_VENDORS, VENDORS, movable_categories
 from consent.core.texts import DEFAULT_TEXTS, is_language, language_label
 from consent.errors import FieldProblem, InvalidField
 from consent.extensions import db
@@ -74,6 +74,7 @@ def vendors(site_key: str) -> ResponseReturnValue:
         errors=errors,
         categories=CATEGORIES,
         movable=movable_categories(),
+        loaded=[(VENDORS[v].name, setting) for v, setting in LOADER_VENDORS.items()],
     ), (422 if errors else 200)
 
 

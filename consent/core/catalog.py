@@ -56,6 +56,19 @@ VENDORS: MappingProxyType[str, Vendor] = MappingProxyType(
 )
 
 
+#: The vendors the banner's loader injects itself (``MANAGED`` in
+#: static/banner/src/vendor-apis.js; a test keeps the two in step), each with the setting it
+#: needs: loaded once that setting is entered and the visitor's choice allows the vendor.
+LOADER_VENDORS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "google-analytics": "measurement_id",
+        "linkedin-insight": "partner_id",
+        "meta-pixel": "pixel_id",
+        "hubspot": "portal_id",
+    }
+)
+
+
 #: The URL of each vendor's standard tag (a script's src, a frame's): the admin's examples.
 EXAMPLE_SRC: MappingProxyType[str, str] = MappingProxyType(
     {

@@ -267,6 +267,18 @@ def test_settings_checkbox_turns_auto_blocking_on_and_off(
         assert site_by_key(site).auto_block is False
 
 
+def test_the_vendors_page_names_what_the_snippet_loads(ui: FlaskClient, site: str) -> None:
+    # The loader injects Google Analytics, LinkedIn, Meta and HubSpot (vendor-apis.js's
+    # MANAGED, the catalogue's LOADER_VENDORS): the page says so, each with its setting.
+    (intro,) = Page.of(ui.get(f"/admin/sites/{site}/vendors")).find("p", data_loader_vendors="")
+    text = " ".join(intro.text.split())
+    assert (
+        "Google Analytics (once its measurement_id is entered), LinkedIn Insight Tag (once its "
+        "partner_id is entered), Meta Pixel (once its pixel_id is entered) and HubSpot (once "
+        "its portal_id is entered) are loaded by the snippet itself"
+    ) in text
+
+
 def test_vendors_form(app: Flask, ui: FlaskClient, site: str) -> None:
     url = f"/admin/sites/{site}/vendors"
     page = Page.of(ui.get(url))
