@@ -131,17 +131,43 @@ def start_urls(
     urls: Iterable[str], origins: Iterable[str], service_origin: str = "", site_key: str = ""
 ) -> tuple[str, ...]:
     """Where the crawl starts: the URLs asked for, else each origin's ``/``, except the
-    service's own origin, whose ``/`` is the service's landing page: there the site's
-    demo page ``/demo/<site_key>``."""
+    service's own origin (or a loopback name of it), whose ``/`` is the service's landing
+    page: there the site's demo page ``/demo/<site_key>``."""
     asked = tuple(urls)
     if asked:
         return asked
     return tuple(
         f"{origin}{DEMO_PATH.format(site_key=site_key)}"
-        if site_key and service_origin and origin_of(origin) == service_origin
+        if site_key and is_service_origin(origin, service_origin)
         else f"{origin}/"
         for origin in sorted(origins)
     )
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def is_service_origin(origin: str, service_origin: str) -> bool:
+    """Whether ``origin`` is the service's own: the same, or the same loopback server by
+    another name (``consent demo`` allows both ``127.0.0.1`` and ``localhost``)."""
+    mine, theirs = origin_of(origin), origin_of(service_origin)
+    if not mine or not theirs:
+        return False
+    if mine == theirs:
+        return True
+    (scheme, host, port), (their_scheme, their_host, their_port) = _parts(mine), _parts(theirs)
+    return (
+        (scheme, port) == (their_scheme, their_port)
+        and host in _LOOPBACK
+        and their_host in _LOOPBACK
+    )
+
+
+def _parts(origin: str) -> tuple[str, str, str]:
+    # (scheme, host, port) of an origin as origin_of writes it.
+    scheme, rest = origin.split("://", 1)
+    host, _, port = rest.rpartition(":") if not rest.endswith("]") else (rest, "", "")
+    return (scheme, host, port) if host else (scheme, rest, "")
 
 
 def scan_user_agent(browser_agent: str, scan_id: str) -> str:
