@@ -159,7 +159,7 @@ HISTORY_WORDS: dict[str, dict[str, str]] = {
         "téléchargements contiennent, pour chaque reçu, la preuve de sa présence dans le "
         "journal et un point de contrôle du journal signé par ce service. Chacun peut les "
         "vérifier sans nous faire confiance avec le journal public ci-dessous : Consent Ledger "
-        "est open source, et son vérificateur (consent verify-export) n’a besoin de ce service "
+        "est open source, et son vérificateur (consent verify-export) n'a besoin de ce service "
         "que de ces téléchargements, du point de contrôle et de la clé.",
         "checkpoint": "Le point de contrôle signé actuel du journal",
         "log_key": "La clé publique du journal",
