@@ -1,5 +1,6 @@
 """Retake the README's screenshots of the owner's side (admin-*.png), audit-checkpoint.png and
-the phone-width ones (landing-phone.png, audit-receipts-phone.png).
+the phone-width ones (landing-phone.png, history-phone.png, admin-site-phone.png,
+audit-receipts-phone.png).
 
 Run from the checkout: ``.venv/bin/python docs/screenshots/take.py``. It starts
 ``consent demo`` on a free port with a throw-away database and keys (so it touches neither
@@ -157,10 +158,25 @@ def audit_checkpoint(page: Page, base: str, site_key: str, password: str) -> Non
     shot(page, "audit-checkpoint", full=True)
 
 
-def phone_width(page: Page, base: str, site_key: str, password: str) -> None:
-    """At 390 px: the landing page, and the receipts whose table scrolls in its own region."""
+def phone_width(page: Page, base: str, site_key: str, password: str, owner_password: str) -> None:
+    """At 390 px: the landing page, a visitor's history after two choices, the owner's site
+    overview, and the receipts whose table scrolls in its own region."""
     page.goto(f"{base}/")
     shot(page, "landing-phone", full=True)
+    page.goto(f"{base}/demo/{site_key}?lang=nl")
+    page.locator('[data-consent-banner] [data-consent-action="accept-all"]').click()
+    page.locator("#demo-choice").filter(has_text="performance").wait_for()
+    page.evaluate("() => window.Consent.rejectAll()")  # the visitor changes their mind
+    page.locator("#demo-choice").filter(has_text="false").wait_for()
+    page.get_by_role("link", name="Mijn toestemmingsgeschiedenis").click()
+    page.wait_for_url("**/me?format=html*")
+    shot(page, "history-phone", full=True)
+    sign_in(page, f"{base}/admin/login", "owner@example.com", owner_password)
+    page.goto(f"{base}/admin/sites/{site_key}/")
+    shot(page, "admin-site-phone", full=True)
+    browser = page.context.browser
+    assert browser is not None
+    page = browser.new_context(viewport=PHONE).new_page()  # the auditor's own session
     sign_in(page, f"{base}/audit/login", "auditor@example.com", password)
     page.goto(f"{base}/audit/sites/{site_key}/?category=targeting&granted=false")
     filters = page.locator("[data-choice-filter]")  # from "Category … was …" to the table
@@ -194,6 +210,7 @@ def main() -> None:
                     info["service"],
                     info["site_key"],
                     users["auditor@example.com"],
+                    users["owner@example.com"],
                 )
                 browser.close()
         finally:
