@@ -27,7 +27,7 @@ from wtforms import StringField, TextAreaField
 
 from consent.access.auth import current_principal
 from consent.admin.forms import CsrfForm, form_errors, origin_lines
-from consent.admin.ui import admin_blueprint, owner_only, site_id
+from consent.admin.ui import admin_blueprint, owner_only, owner_polling, site_id
 from consent.core.times import iso_or_none
 from consent.errors import FieldProblem, InvalidField
 from consent.extensions import db
@@ -154,7 +154,7 @@ def scan(site_key: str, scan_id: str) -> ResponseReturnValue:
 
 
 @bp.get("/sites/<site_key>/scans/<scan_id>/status")
-@owner_only
+@owner_polling
 def status(site_key: str, scan_id: str) -> ResponseReturnValue:
     """Where the scan is, for the page's progress (session auth, like the page)."""
     row = find_scan(site_id(), scan_id)

@@ -25,6 +25,9 @@ ADMIN_CSP = PAGE_CSP.replace("connect-src 'self'", "connect-src 'none'")
 #: A site page needs the role owner on that site: another owner's site is 404, an
 #: auditor of the site gets 403, and a visitor who is not signed in goes to the sign-in.
 owner_only = require_member("owner", area="admin")
+#: The same, not written to the access log: a page's own polling (a scan's progress, every
+#: two seconds) reads no ledger and would bury the reads the log is for.
+owner_polling = require_member("owner", area="admin", log=False)
 
 
 def admin_blueprint(name: str) -> Blueprint:

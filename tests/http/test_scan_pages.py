@@ -18,7 +18,7 @@ from consent import create_app
 from consent.core.observed import Crawl
 from consent.core.scan_report import FINDING_KINDS
 from consent.extensions import db
-from consent.models import Scan
+from consent.models import AccessLogEntry, Scan
 from consent.scans.jobs import ScanJobs
 from consent.scans.plans import CrawlPlan, Progress
 from consent.sites.owner import create_site
@@ -123,6 +123,11 @@ def test_every_invalid_field_at_once_and_nothing_started(
     assert scans_of(app, site) == []
 
 
+def _access_entries(app: Flask) -> int:
+    with app.app_context():
+        return int(db.session.scalar(select(func.count()).select_from(AccessLogEntry)) or 0)
+
+
 def test_progress_while_running_then_a_second_scan_is_refused(
     app: Flask, ui: FlaskClient, site: str, crawler: Any
 ) -> None:
@@ -140,7 +145,10 @@ def test_progress_while_running_then_a_second_scan_is_refused(
     page = Page.of(answer)
     (box,) = page.find("div", data_status="running")
     status_url = box.attrs["data-scan-progress"]
-    assert ui.get(status_url).json["status"] == "running"
+    logged = _access_entries(app)
+    for _ in range(3):  # the page polls every two seconds: not a read for the access log
+        assert ui.get(status_url).json["status"] == "running"
+    assert _access_entries(app) == logged
     scripts = [s.attrs["src"] for s in page.find("script")]
     assert any(src.endswith("/admin/scan-progress.js") for src in scripts)
     assert page.find("meta", content="5")  # the <noscript> refresh
