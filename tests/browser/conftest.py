@@ -332,6 +332,21 @@ def esbuild_binary() -> str | None:
     return os.environ.get("ESBUILD") or shutil.which("esbuild")
 
 
+def signed_in_state(browser: Any, origin: str, email: str, password: str) -> dict[str, Any]:
+    """A user's session, signed in once through the admin's real form (sign-ins are rate
+    limited), as a storage state for new contexts (it opens /audit/ too)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{origin}/admin/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{origin}/admin/")
+    state: dict[str, Any] = context.storage_state()
+    context.close()
+    return state
+
+
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
     """Poll ``predicate`` (for state outside the page, like the ledger) until it holds."""
     deadline = time.monotonic() + timeout

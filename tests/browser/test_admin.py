@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from .conftest import Service, Visit, _Server
+from .conftest import Service, Visit, _Server, signed_in_state
 
 # One browser per session: xdist (--dist loadgroup) keeps these tests on one worker.
 pytestmark = pytest.mark.xdist_group("browser")
@@ -76,16 +76,7 @@ def owner_site(service: Service, owner_pages: str) -> str:
 @pytest.fixture(scope="module")
 def signed_in(browser: Any, service: Service, owner_site: str) -> dict[str, Any]:
     """The owner's session, signed in once through the real form (sign-ins are limited)."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{service.origin}/admin/login")
-    page.fill("input[name=email]", OWNER_EMAIL)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{service.origin}/admin/")
-    state: dict[str, Any] = context.storage_state()
-    context.close()
-    return state
+    return signed_in_state(browser, service.origin, OWNER_EMAIL, PASSWORD)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Service
+from .conftest import Service, signed_in_state
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -82,16 +82,7 @@ def scanned(service: Service) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def signed_in(browser: Any, service: Service, scanned: dict[str, str]) -> dict[str, Any]:
     """OWNER's session, signed in once through the admin form (it opens /audit/ too)."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{service.origin}/admin/login")
-    page.fill("input[name=email]", OWNER)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{service.origin}/admin/")
-    state: dict[str, Any] = context.storage_state()
-    context.close()
-    return state
+    return signed_in_state(browser, service.origin, OWNER, PASSWORD)
 
 
 @pytest.fixture
