@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, StringField, TextAreaField
 
-from consent.core.catalog import CATEGORIES, VENDORS
+from consent.core.catalog import CATEGORIES, VENDORS, Vendor
 from consent.core.texts import TEXT_KEYS, language_label
 from consent.errors import FieldProblem, InvalidField
 from consent.params import whole
@@ -116,14 +116,15 @@ def vendor_rows(vendors: dict[str, Any], form: MultiDict[str, str] | None) -> li
         if form is not None:
             enabled = vendor.id in form.getlist("enabled")
             category = form.get(f"category.{vendor.id}", vendor.category)
-            settings = {
-                s.name: form.get(f"setting.{vendor.id}.{s.name}", "") for s in vendor.settings
-            }
+            settings = _typed_settings(form, vendor)
         else:
             enabled = stored is not None
             category = stored["category"] if stored else vendor.category
             values = stored["settings"] if stored else {}
-            settings = {s.name: values.get(s.name, "") for s in vendor.settings}
+            settings = {
+                s.name: values.get(s.name, [] if s.kind == "categories" else "")
+                for s in vendor.settings
+            }
         rows.append(
             {"vendor": vendor, "enabled": enabled, "category": category, "settings": settings}
         )
@@ -137,11 +138,7 @@ def vendors_from_form(form: MultiDict[str, str]) -> dict[str, dict[str, Any]]:
         vendor = VENDORS.get(vendor_id)
         if vendor is None:
             raise InvalidField(f"vendors.{vendor_id}", "unknown vendor")
-        settings = {}
-        for setting in vendor.settings:
-            value = form.get(f"setting.{vendor_id}.{setting.name}", "").strip()
-            if value:
-                settings[setting.name] = value
+        settings = {name: value for name, value in _typed_settings(form, vendor).items() if value}
         chosen[vendor_id] = {
             "category": form.get(f"category.{vendor_id}", vendor.category),
             "settings": settings,
@@ -149,12 +146,23 @@ def vendors_from_form(form: MultiDict[str, str]) -> dict[str, dict[str, Any]]:
     return chosen
 
 
+def _typed_settings(form: MultiDict[str, str], vendor: Vendor) -> dict[str, Any]:
+    """A vendor's settings as typed: text trimmed, categories ticked (a list; empty: none)."""
+    return {
+        s.name: form.getlist(f"setting.{vendor.id}.{s.name}")
+        if s.kind == "categories"
+        else form.get(f"setting.{vendor.id}.{s.name}", "").strip()
+        for s in vendor.settings
+    }
+
+
 def vendor_input(problem: FieldProblem) -> tuple[str, str]:
-    """``vendors.<id>.settings.<name>`` → the input's name (``setting.<id>.<name>``); any
-    other field → the form as a whole (``vendors``), naming the field."""
+    """``vendors.<id>.settings.<name>`` (or one of its items, ``…<name>[1]``) → the input's
+    name (``setting.<id>.<name>``); any other field → the form as a whole (``vendors``),
+    naming the field."""
     parts = problem.field.split(".")
     if len(parts) == 4 and parts[0] == "vendors" and parts[2] == "settings":
-        return f"setting.{parts[1]}.{parts[3]}", problem.message
+        return f"setting.{parts[1]}.{parts[3].split('[')[0]}", problem.message
     if len(parts) == 3 and parts[0] == "vendors" and parts[2] == "category":
         return f"category.{parts[1]}", problem.message
     return "vendors", f"{problem.field}: {problem.message}"

@@ -7,7 +7,7 @@ matches. Facts: ../shared/VENDORS.md and docs/vendors.md (⚠ there: ``confirmed
 
 from __future__ import annotations
 
-from consent.core.catalog_model import Setting, Vendor
+from consent.core.catalog_model import HOST_PATTERN, Setting, Vendor
 from consent.core.cookie_purposes import IDENTIFIES, CookieFact, fact
 
 _GA_ID = Setting("measurement_id", r"G-[A-Z0-9]{4,20}", True, "G-XXXXXXX")
@@ -51,6 +51,9 @@ VENDORS: tuple[Vendor, ...] = (
         # The tags its container adds are recognised and held back one by one.
         script_hosts=("googletagmanager.com",),
         inline_markers=("googletagmanager.com/gtm.js", "gtm.start"),
+        # The categories its container serves: it may load when any of them is allowed
+        # (unset: its category alone). Each tag it adds still waits for its own.
+        settings=(Setting("serves", "", False, "performance, targeting", kind="categories"),),
         consent_api="google-consent-mode-v2",
     ),
     Vendor(
@@ -81,13 +84,12 @@ VENDORS: tuple[Vendor, ...] = (
         "performance",
         "script",
         # Matomo Cloud's host; a self-hosted Matomo is on the owner's own host (its
-        # setting), recognised by its snippet's markers and matomo.js/matomo.php.
+        # setting: auto-blocking and scans know it as Matomo's), and its snippet's markers
+        # and matomo.js/matomo.php name it wherever it is.
         script_hosts=("matomo.cloud",),
         inline_markers=("_paq.push(['setTrackerUrl'", "/matomo.js", "/matomo.php"),
         cookies=("_pk_id.*", "_pk_ses.*", "_pk_ref.*"),
-        settings=(
-            Setting("host", r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", False, "matomo.example.com"),
-        ),
+        settings=(Setting("host", HOST_PATTERN[1:-1], False, "matomo.example.com", kind="host"),),
     ),
     Vendor(
         "plausible",

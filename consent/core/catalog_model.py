@@ -7,19 +7,35 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+#: A host name: lower-case labels of letters, digits and inner hyphens, at least two, the
+#: last not numeric (an IP address is none), at most ``MAX_HOST`` characters.
+HOST_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
+MAX_HOST = 253
+
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting a vendor takes, with the pattern its value must match."""
+    """One setting a vendor takes, with the pattern its value must match.
+
+    ``kind`` says what the value is: ``text`` (an id), ``host`` (a host the vendor loads
+    from, on the owner's side: a self-hosted Matomo's, which auto-blocking and scans then
+    know as the vendor's) or ``categories`` (a list of category ids, not matched by
+    ``pattern``: the ones a loader's container serves).
+    """
 
     name: str
     pattern: str
     required: bool
     example: str
+    kind: Literal["text", "host", "categories"] = "text"
 
     def valid(self, value: object) -> bool:
-        """Tell whether ``value`` is an acceptable value for this setting."""
-        return isinstance(value, str) and re.fullmatch(self.pattern, value) is not None
+        """Tell whether ``value`` (text) matches this setting's pattern."""
+        return (
+            isinstance(value, str)
+            and len(value) <= MAX_HOST
+            and re.fullmatch(self.pattern, value) is not None
+        )
 
 
 @dataclass(frozen=True)

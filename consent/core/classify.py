@@ -57,7 +57,8 @@ class Classifier:
     site_hosts: frozenset[str]
     #: The consent service's own origin (the embed, the API): strictly necessary.
     service_origin: str
-    #: The site's own (custom) vendors, known by their hosts and cookies like the catalogue's.
+    #: The site's own (custom) vendors, known by their hosts and cookies like the catalogue's,
+    #: and catalogue vendors on hosts the owner named (a self-hosted Matomo's).
     custom: tuple[Vendor, ...] = field(default=())
 
     def _vendors(self) -> tuple[Vendor, ...]:

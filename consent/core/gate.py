@@ -40,6 +40,9 @@ class SitePolicy:
     choice_lifetime_days: int
     #: Enabled vendor id → the category it has on this site.
     vendor_categories: Mapping[str, str]
+    #: A loader (Google Tag Manager) → the categories its container serves, where the owner
+    #: named them: any one of them allows it. Any other vendor: its category alone.
+    vendor_serves: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,19 @@ def category_allowed(category: str, choice: TokenChoice, gpc_header: bool) -> st
     return "consented"
 
 
+def receipt_vendors(
+    categories: Mapping[str, bool],
+    vendor_categories: Mapping[str, str],
+    vendor_serves: Mapping[str, Sequence[str]],
+) -> dict[str, bool]:
+    """A receipt's ``vendors``: each enabled vendor (in id order) → whether the choice's
+    ``categories`` allow it, a loader when any category it serves is on (as :func:`decide`)."""
+    return {
+        vid: any(categories[c] for c in vendor_serves.get(vid, (cat,)))
+        for vid, cat in sorted(vendor_categories.items())
+    }
+
+
 def decide(
     site: SitePolicy,
     vendor_ids: Sequence[str],
@@ -144,5 +160,12 @@ def _decide_one(
         return Decision(True, category, "necessary")
     if choice is None:
         return Decision(False, category, state)
-    reason = category_allowed(category, choice, gpc)
-    return Decision(reason == "consented", category, reason)
+    # A loader may run when any category its container serves is allowed (each tag it adds
+    # still waits for its own): the category that allows it is named, else the first
+    # refusal by precedence.
+    answers = {
+        c: category_allowed(c, choice, gpc) for c in site.vendor_serves.get(vendor_id, (category,))
+    }
+    reason = min(answers.values(), key=lambda r: -1 if r == "consented" else REASONS.index(r))
+    deciding = next(c for c, r in answers.items() if r == reason)
+    return Decision(reason == "consented", deciding, reason)

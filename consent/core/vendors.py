@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -22,10 +23,6 @@ SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MAX_SLUG = 40
 #: The three kinds of hosts a custom vendor loads from, as auto-blocking knows them.
 HOST_KINDS: tuple[str, ...] = ("script", "frame", "beacon")
-#: A host name: lower-case labels of letters, digits and inner hyphens, at least two, the
-#: last not numeric (an IP address is none), at most ``MAX_HOST`` characters.
-HOST_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
-MAX_HOST = 253
 #: A cookie name the banner can match and delete: letters, digits, ``_`` and ``-``.
 COOKIE_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 #: A name pattern: a cookie name, or a prefix of one followed by ``*``.
@@ -36,6 +33,8 @@ MAX_NAME = 100
 MAX_HOSTS = 20
 MAX_COOKIES = 50
 MAX_PURPOSE = 500
+#: The setting naming the categories a loader's container serves (Google Tag Manager's).
+SERVES = "serves"
 
 
 def is_slug(value: object) -> bool:
@@ -77,13 +76,44 @@ def custom_vendor(vendor_id: str, entry: Mapping[str, Any]) -> Vendor:
     )
 
 
+def setting_hosts(vendor_id: str, entry: Mapping[str, Any]) -> tuple[str, ...]:
+    """The hosts a catalogue vendor's settings name (a self-hosted Matomo's ``host``)."""
+    vendor = VENDORS.get(vendor_id)
+    if vendor is None or "custom" in entry:
+        return ()
+    settings = entry.get("settings", {})
+    return tuple(
+        settings[s.name] for s in vendor.settings if s.kind == "host" and s.name in settings
+    )
+
+
+def served(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    """The categories any one of which allows a vendor on a site: those a loader's container
+    serves (its ``serves`` setting), else its own category."""
+    return tuple(entry.get("settings", {}).get(SERVES) or (entry["category"],))
+
+
+def loaders_served(vendors: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Each loader of the version whose owner named the categories its container serves."""
+    return {
+        vendor_id: list(entry["settings"][SERVES])
+        for vendor_id, entry in vendors.items()
+        if entry.get("settings", {}).get(SERVES)
+    }
+
+
 def vendor_for(vendors: Mapping[str, Mapping[str, Any]], vendor_id: str) -> Vendor | None:
     """The vendor ``vendor_id`` as a version (its ``vendors``) knows it: the owner's own
-    definition, else the catalogue's entry; None for neither."""
+    definition, else the catalogue's entry (with the hosts its settings name); None for
+    neither."""
     entry = vendors.get(vendor_id)
     if entry is not None and "custom" in entry:
         return custom_vendor(vendor_id, entry)
-    return VENDORS.get(vendor_id)
+    vendor = VENDORS.get(vendor_id)
+    hosts = setting_hosts(vendor_id, entry) if entry is not None else ()
+    if vendor is None or not hosts:
+        return vendor
+    return replace(vendor, script_hosts=vendor.script_hosts + hosts)
 
 
 def custom_vendors(vendors: Mapping[str, Mapping[str, Any]]) -> Iterator[Vendor]:
@@ -91,6 +121,16 @@ def custom_vendors(vendors: Mapping[str, Mapping[str, Any]]) -> Iterator[Vendor]
     for vendor_id, entry in vendors.items():
         if "custom" in entry:
             yield custom_vendor(vendor_id, entry)
+
+
+def site_vendors(vendors: Mapping[str, Mapping[str, Any]]) -> Iterator[Vendor]:
+    """The version's vendors whose facts are the site's own: its custom vendors, and the
+    catalogue's on hosts its settings name (a self-hosted Matomo), in its order."""
+    for vendor_id, entry in vendors.items():
+        if "custom" in entry or setting_hosts(vendor_id, entry):
+            vendor = vendor_for(vendors, vendor_id)
+            assert vendor is not None  # a version names only vendors it knows
+            yield vendor
 
 
 def vendor_name(vendors: Mapping[str, Mapping[str, Any]], vendor_id: str) -> str:
@@ -123,10 +163,14 @@ def declared_cookies(
 
 
 def provider(vendors: Mapping[str, Mapping[str, Any]], vendor_id: str) -> str:
-    """Who sets a vendor's cookies: the catalogue's provider, or the custom vendor's name."""
+    """Who sets a vendor's cookies: the catalogue's provider (a self-hosted one's name with
+    the host it runs on), or the custom vendor's name."""
     entry = vendors.get(vendor_id)
     if entry is not None and "custom" in entry:
         return str(entry["custom"]["name"])
+    hosts = setting_hosts(vendor_id, entry) if entry is not None else ()
+    if hosts:
+        return f"{VENDORS[vendor_id].name} ({', '.join(hosts)})"
     return PROVIDERS.get(vendor_id, vendor_id)
 
 
@@ -134,8 +178,13 @@ def site_blocking_rules(vendors: Mapping[str, Mapping[str, Any]]) -> dict[str, l
     """What auto-blocking recognises for a version: the catalogue's rules
     (:func:`consent.core.catalog.blocking_rules`), then each custom vendor's hosts (after
     them: a catalogue host decides first; validation keeps custom hosts off the catalogue's),
-    strictly necessary ones aside (never held back)."""
+    strictly necessary ones aside (never held back); a catalogue vendor's hosts that its
+    settings name (a self-hosted Matomo's) join its own."""
     rules = blocking_rules(vendors)
+    for vendor_id, entry in vendors.items():
+        if hosts := setting_hosts(vendor_id, entry):
+            rule = rules.setdefault(vendor_id, [[]])
+            rule[0] = [*rule[0], *hosts]
     for vendor in custom_vendors(vendors):
         if vendor.hosts and vendor.category != "necessary":
             rules[vendor.id] = [list(vendor.hosts)]

@@ -235,9 +235,7 @@ def receipt_draft(
         "language": choice.language,
         "action": choice.action,
         "categories": choice.categories,
-        "vendors": {
-            vid: choice.categories[cat] for vid, cat in sorted(version.vendor_categories.items())
-        },
+        "vendors": version.receipt_vendors(choice.categories),
         "signals": choice.signals,
         "context_digest": sha256_hex(salt + context_json),
     }

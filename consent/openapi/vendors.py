@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from consent.core.catalog import CATEGORIES
+from consent.core.catalog import CATEGORIES, movable_categories
+from consent.core.catalog_model import HOST_PATTERN, MAX_HOST
 from consent.core.texts import LANGUAGE_PATTERN
 from consent.core.vendors import (
     COOKIE_NAME_PATTERN,
     COOKIE_PATTERN_PATTERN,
     HOST_KINDS,
-    HOST_PATTERN,
     MAX_COOKIES,
     MAX_DURATION_DAYS,
-    MAX_HOST,
     MAX_HOSTS,
     MAX_NAME,
     MAX_PURPOSE,
     MAX_SLUG,
+    SERVES,
     SLUG_PATTERN,
 )
 from consent.openapi.parts import ref
@@ -65,6 +65,33 @@ _CUSTOM: dict[str, Any] = {
     "privacy_policy_url": {"type": ["string", "null"], "maxLength": 2048},
 }
 
+#: A catalogue vendor's settings: text ones (an id, a self-hosted Matomo's host) and a
+#: loader's served categories.
+SETTINGS: dict[str, Any] = {
+    "type": "object",
+    "description": "The catalogue's settings of the vendor (an id like measurement_id; host: "
+    "the owner's own Matomo server, which auto-blocking holds back and scans name)",
+    "properties": {
+        SERVES: {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"enum": list(movable_categories())},
+            "description": "Google Tag Manager: the categories its container serves. The gate "
+            "allows it when any of them is allowed (each tag it adds still waits for its own); "
+            "unset: its category alone",
+        },
+    },
+    "additionalProperties": {"type": "string"},
+}
+
+#: A gate decision's category.
+DECIDING_CATEGORY: dict[str, Any] = {
+    "enum": [*CATEGORIES, None],
+    "description": "The vendor's category on the site; for a loader whose owner named the "
+    "categories it serves, the one that allows it, else the first that refuses it",
+}
+
 VENDOR_SCHEMAS: dict[str, Any] = {
     "Vendor": {
         "type": "object",
@@ -74,7 +101,7 @@ VENDOR_SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {
             "category": {"enum": list(CATEGORIES)},
-            "settings": {"type": "object", "additionalProperties": {"type": "string"}},
+            "settings": SETTINGS,
             "custom": ref("CustomVendor"),
         },
     },

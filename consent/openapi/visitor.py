@@ -26,7 +26,7 @@ from consent.openapi.parts import (
     param,
     ref,
 )
-from consent.openapi.vendors import VENDOR_ID
+from consent.openapi.vendors import DECIDING_CATEGORY, SETTINGS, VENDOR_ID
 from consent.visitor.api import MAX_VENDORS
 
 _STRING = {"type": "string"}
@@ -161,7 +161,7 @@ VISITOR_SCHEMAS: dict[str, Any] = {
                     "properties": {
                         "name": _STRING,
                         "category": {"enum": list(CATEGORIES)},
-                        "settings": {"type": "object", "additionalProperties": _STRING},
+                        "settings": SETTINGS,
                         "cookies": {"type": "array", "items": _STRING},
                         "kind": {"enum": _VENDOR_KINDS},
                     },
@@ -218,7 +218,7 @@ VISITOR_SCHEMAS: dict[str, Any] = {
                     "required": ["allowed", "category", "reason"],
                     "properties": {
                         "allowed": {"type": "boolean"},
-                        "category": {"enum": [*CATEGORIES, None]},
+                        "category": DECIDING_CATEGORY,
                         "reason": {"enum": list(REASONS)},
                     },
                 },

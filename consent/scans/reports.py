@@ -12,7 +12,7 @@ from consent.core.notes import sign_note
 from consent.core.observed import Crawl
 from consent.core.scan_report import crawl_report, note_text, report_hash
 from consent.core.times import iso_ms
-from consent.core.vendors import custom_vendors
+from consent.core.vendors import site_vendors
 from consent.ledger.log_keys import log_keys
 from consent.scans.plans import origin_of
 from consent.sites.state import SiteState
@@ -25,7 +25,7 @@ def classifier(site: SiteState, service_url: str) -> Classifier:
         enabled={vendor_id: entry["category"] for vendor_id, entry in vendors.items()},
         site_hosts=frozenset(urlsplit(origin).hostname or "" for origin in site.origins),
         service_origin=origin_of(service_url),
-        custom=tuple(custom_vendors(vendors)),
+        custom=tuple(site_vendors(vendors)),
     )
 
 

@@ -4,19 +4,18 @@ vendors"), every invalid field named at once."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from consent.core.catalog import CATEGORIES, VENDORS
+from consent.core.catalog_model import HOST_PATTERN, MAX_HOST
 from consent.core.texts import LANGUAGE_RULE, is_language
 from consent.core.vendors import (
     COOKIE_NAME_PATTERN,
     COOKIE_PATTERN_PATTERN,
     HOST_KINDS,
-    HOST_PATTERN,
     MAX_COOKIES,
     MAX_DURATION_DAYS,
-    MAX_HOST,
     MAX_HOSTS,
     MAX_NAME,
     MAX_PURPOSE,
@@ -213,18 +212,35 @@ def check_purpose_languages(vendors: dict[str, Any], texts: dict[str, Any] | Non
 
 
 def check_own_hosts(vendors: dict[str, Any], site_hosts: list[str]) -> None:
-    """No custom vendor's host is the site's own host or a parent of it: auto-blocking would
-    hold back the site's own scripts."""
+    """No host a vendor names (a custom vendor's, a self-hosted Matomo's setting) is the
+    site's own host or a parent of it: auto-blocking would hold back the site's own scripts."""
     errors = FieldErrors()
     for vendor_id, entry in vendors.items():
-        for kind, hosts in entry.get("custom", {}).get("hosts", {}).items():
-            for index, host in enumerate(hosts):
-                if any(own == host or own.endswith("." + host) for own in site_hosts):
-                    errors.add(
-                        f"vendors.{vendor_id}.custom.hosts.{kind}[{index}]",
-                        f"{host} serves this site itself: list only the vendor's own hosts",
-                    )
+        for field, host in _named_hosts(vendor_id, entry):
+            if any(own == host or own.endswith("." + host) for own in site_hosts):
+                errors.add(
+                    field,
+                    f"{host} serves this site itself: name only hosts of the vendor's own"
+                    + (
+                        ""
+                        if "custom" in entry
+                        else " (on the site's own host its snippet is recognised: leave this empty)"
+                    ),
+                )
     errors.raise_any()
+
+
+def _named_hosts(vendor_id: str, entry: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Each host a vendor's entry names, with its field: a custom vendor's hosts, or a
+    catalogue vendor's host setting."""
+    for kind, hosts in entry.get("custom", {}).get("hosts", {}).items():
+        for index, host in enumerate(hosts):
+            yield f"vendors.{vendor_id}.custom.hosts.{kind}[{index}]", host
+    vendor = VENDORS.get(vendor_id)
+    settings = entry.get("settings", {})
+    for setting in vendor.settings if vendor is not None and "custom" not in entry else ():
+        if setting.kind == "host" and setting.name in settings:
+            yield f"vendors.{vendor_id}.settings.{setting.name}", settings[setting.name]
 
 
 def without_language(vendors: dict[str, Any], language: str) -> dict[str, Any]:

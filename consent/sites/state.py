@@ -13,7 +13,7 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from consent.core.gate import SitePolicy
+from consent.core.gate import SitePolicy, receipt_vendors
+from consent.core.vendors import loaders_served
 from consent.errors import NotFound, Unavailable
 from consent.extensions import db
 from consent.models import PolicyVersion, Site
@@ -37,6 +38,12 @@ class PublishedVersion:
     policy_hash: str
     vendor_categories: Mapping[str, str]
     languages: frozenset[str]
+    #: Each loader whose owner named the categories its container serves, with them.
+    vendor_serves: Mapping[str, Sequence[str]]
+
+    def receipt_vendors(self, categories: Mapping[str, bool]) -> dict[str, bool]:
+        """A receipt's ``vendors`` under this version for a choice of ``categories``."""
+        return receipt_vendors(categories, self.vendor_categories, self.vendor_serves)
 
 
 class _Versions:
@@ -145,6 +152,7 @@ def _published(row: PolicyVersion) -> PublishedVersion:
         row.policy_hash,
         _share({vid: entry["category"] for vid, entry in row.vendors.items()}),
         frozenset(row.texts),
+        _share(loaders_served(row.vendors)),
     )
 
 
@@ -191,6 +199,7 @@ def _load(site: Site) -> SiteState:
             reconsent_version=reconsent or 0,
             choice_lifetime_days=site.choice_lifetime_days,
             vendor_categories=published.vendor_categories,
+            vendor_serves=published.vendor_serves,
         ),
     )
 

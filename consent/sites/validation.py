@@ -7,8 +7,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from consent.core.catalog import CATEGORIES, VENDORS, movable_categories
+from consent.core.catalog import CATEGORIES, VENDORS, Vendor, movable_categories
 from consent.core.texts import LANGUAGE_RULE, MAX_TEXT, TEXT_KEYS, is_language
+from consent.core.vendors import catalogue_owner
 from consent.errors import FieldErrors, InvalidField
 from consent.sites.custom_vendors import validate_custom_vendor
 
@@ -112,22 +113,64 @@ def _validate_vendor(
     allowed = CATEGORIES if category == vendor.category else movable_categories()
     if category not in allowed:
         errors.add(f"{where}.category", "no vendor can be moved into this category")
-    settings = entry.get("settings", {})
+    settings: dict[str, Any] = {}
+    with errors.collecting():
+        settings = _validate_settings(vendor, entry.get("settings", {}), where, ids_required)
+    errors.raise_any()
+    return {"category": category, "settings": settings}
+
+
+def _validate_settings(
+    vendor: Vendor, settings: object, where: str, ids_required: bool
+) -> dict[str, Any]:
+    """A catalogue vendor's settings as stored (served categories in the banner's order)."""
     if not isinstance(settings, dict):
-        errors.add(f"{where}.settings", "must be an object")
-        settings = {}
+        raise InvalidField(f"{where}.settings", "must be an object")
+    errors = FieldErrors()
     known = {s.name: s for s in vendor.settings}
-    for name, setting_value in settings.items():
+    result = dict(settings)
+    for name, value in settings.items():
+        field = f"{where}.settings.{name}"
         setting = known.get(name)
         if setting is None:
-            errors.add(f"{where}.settings.{name}", "unknown setting")
-        elif not setting.valid(setting_value):
-            errors.add(f"{where}.settings.{name}", f"must look like {setting.example}")
+            errors.add(field, "unknown setting")
+        elif setting.kind == "categories":
+            with errors.collecting():
+                result[name] = _validate_served(value, field)
+        elif not setting.valid(value):
+            errors.add(field, f"must look like {setting.example}")
+        elif setting.kind == "host" and (owner := catalogue_owner(value)) not in (None, vendor.id):
+            other = VENDORS[str(owner)].name
+            errors.add(field, f"{value} is {other}'s: enter the host of your own server")
     for setting in vendor.settings:
         if setting.required and ids_required and setting.name not in settings:
             errors.add(f"{where}.settings.{setting.name}", "is required")
     errors.raise_any()
-    return {"category": category, "settings": dict(settings)}
+    return result
+
+
+def _validate_served(value: object, field: str) -> list[str]:
+    """The categories a loader's container serves: a list of movable category ids, each
+    once, at least one (necessary never: what a container runs is never strictly so)."""
+    movable = movable_categories()
+    if not isinstance(value, list) or not value:
+        raise InvalidField(
+            field,
+            "must list the categories its container serves: one or more of " + ", ".join(movable),
+        )
+    errors = FieldErrors()
+    for index, category in enumerate(value):
+        if category == "necessary":
+            errors.add(
+                f"{field}[{index}]",
+                "a tag container is never strictly necessary: name the categories of its tags",
+            )
+        elif not isinstance(category, str) or category not in movable:
+            errors.add(f"{field}[{index}]", f"unknown category: one of {', '.join(movable)}")
+        elif category in value[:index]:
+            errors.add(f"{field}[{index}]", f"{category} is listed twice")
+    errors.raise_any()
+    return [c for c in movable if c in value]
 
 
 def validate_texts(value: object, field: str = "texts") -> dict[str, Any]:

@@ -17,7 +17,7 @@ from consent.core.catalog import CATEGORIES
 from consent.core.texts import labels_for
 from consent.core.theme import config_theme
 from consent.core.times import iso_now
-from consent.core.vendors import vendor_for
+from consent.core.vendors import SERVES, served, vendor_for
 from consent.errors import Conflict, NotFound
 from consent.extensions import db
 from consent.models import PolicyVersion, Site
@@ -85,21 +85,31 @@ def policy_hash(
 
 
 def _shown_vendor(entry: dict[str, Any]) -> dict[str, Any]:
-    """A vendor as the hash covers it: its category, and a custom vendor's definition (name,
-    hosts, cookies, link; a catalogue vendor's facts are the catalogue's)."""
+    """A vendor as the hash covers it: its category, the categories a loader serves where
+    the owner named them (policy: they decide when it loads), and a custom vendor's
+    definition (name, hosts, cookies, link; a catalogue vendor's facts are the catalogue's).
+    A vendor without either hashes as before they existed."""
+    shown: dict[str, Any] = {"category": entry["category"]}
+    if serves := entry.get("settings", {}).get(SERVES):
+        shown["serves"] = serves
     if "custom" in entry:
-        return {"category": entry["category"], "custom": entry["custom"]}
-    return {"category": entry["category"]}
+        shown["custom"] = entry["custom"]
+    return shown
 
 
 def reconsent_needed(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """Whether visitors must choose again: a vendor enabled anew, or one moved category.
+    """Whether visitors must choose again: a vendor enabled anew, or one moved category (or
+    a loader now serving a category it did not: it would load on a choice that never named
+    it).
 
-    Removing vendors, editing texts or settings or changing the URL asks nobody again:
-    a consent already given covers less, never more.
+    Removing vendors, editing texts or other settings or changing the URL asks nobody
+    again: a consent already given covers less, never more.
     """
     added = set(new) - set(old)
-    moved = any(new[v]["category"] != old[v]["category"] for v in set(new) & set(old))
+    moved = any(
+        new[v]["category"] != old[v]["category"] or set(served(new[v])) - set(served(old[v]))
+        for v in set(new) & set(old)
+    )
     return bool(added or moved)
 
 

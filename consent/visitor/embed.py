@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from consent import banner
+from consent.core.catalog import LOADER_VENDORS
 from consent.core.vendors import site_blocking_rules
 from consent.errors import NotFound
 from consent.sites.seen_origins import note_embed
@@ -60,7 +61,8 @@ def embed_config(site: SiteState) -> dict[str, Any]:
     It carries the default language's texts as ``translations`` and the list of the other
     languages (``languages``, without the default), whose texts the loader asks the config
     API for on a page in one of them; it
-    finds a category's vendors by their category; a null URL, empty settings, empty cookie
+    finds a category's vendors by their category; a null URL, empty settings (and those of
+    vendors it does not inject: a loader's served categories, a self-hosted host), empty cookie
     lists, the default choice lifetime and theme are as good as absent. Only the first
     layer's texts and labels, and no vendor names: the loader asks the config API for the
     rest when it shows the preferences or a placeholder. (Copies: the site's cached texts
@@ -86,7 +88,11 @@ def embed_config(site: SiteState) -> dict[str, Any]:
         vid: {
             key: value
             for key, value in vendor.items()
-            if key not in ("kind", "name") and value != {} and value != []
+            if key not in ("kind", "name")
+            and value != {}
+            and value != []
+            # Only the vendors the loader injects read their settings.
+            and (key != "settings" or vid in LOADER_VENDORS)
         }
         for vid, vendor in config["vendors"].items()
     }

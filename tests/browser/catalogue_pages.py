@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ class Snippet:
 
     html: str
     runs: str
-    settings: dict[str, str] | None = None
+    settings: dict[str, Any] | None = None
     frame: str | None = None
 
 
@@ -81,6 +81,20 @@ MATOMO = """<!-- Matomo -->
   })();
 </script>
 <!-- End Matomo Code -->"""
+
+#: A self-hosted Matomo's host (its ``host`` setting), and its Tag Manager container's
+#: snippet as Matomo publishes it: no ``_paq`` marker, no matomo.js; only the host names it.
+MATOMO_HOST = "stats.shop-analytics.example"
+MATOMO_TAG_MANAGER = f"""<!-- Matomo Tag Manager -->
+<script>
+  var _mtm = window._mtm = window._mtm || [];
+  _mtm.push({{'mtm.startTime': (new Date().getTime()), 'event': 'mtm.Start'}});
+  (function() {{
+    var d=document, g=d.createElement('script'), s=d.getElementsByTagName('script')[0];
+    g.async=true; g.src='https://{MATOMO_HOST}/js/container_abc123.js'; s.parentNode.insertBefore(g,s);
+  }})();
+</script>
+<!-- End Matomo Tag Manager -->"""
 
 PLAUSIBLE = (
     '<script defer data-domain="shop.example" src="https://plausible.io/js/script.js"></script>'
@@ -167,6 +181,7 @@ HOSTS = (
     "www.clarity.ms",
     "static.hotjar.com",
     "matomo.example.com",
+    MATOMO_HOST,
     "plausible.io",
     "analytics.tiktok.com",
     "s.pinimg.com",
@@ -215,18 +230,20 @@ def written(vendor: str) -> set[str]:
     return {ran(html.unescape(src)) for src in re.findall(r'\bsrc="([^"]+)"', text)}
 
 
-def owner_app(service: str, keys: dict[str, str]) -> Callable[..., Iterable[bytes]]:
+def owner_app(
+    service: str, keys: dict[str, str], snippets: Mapping[str, Snippet] = SNIPPETS
+) -> Callable[..., Iterable[bytes]]:
     """The owner's server: ``/<vendor>.html`` carries that vendor's snippet."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         vendor = Request(environ).path.strip("/").removesuffix(".html")
-        if vendor not in SNIPPETS:
+        if vendor not in snippets:
             return Response("not found", status=404)(environ, start_response)
         embed = html.escape(f"{service}/embed/{keys[vendor]}.js")
         page = (
             f'<!doctype html><html lang="en"><head><script src="{embed}"></script>'
             f"<meta charset=utf-8><title>{vendor}</title></head><body><h1>Shop</h1>"
-            f"{SNIPPETS[vendor].html}</body></html>"
+            f"{snippets[vendor].html}</body></html>"
         )
         response = Response(page, mimetype="text/html")
         response.headers["Cache-Control"] = "no-store"

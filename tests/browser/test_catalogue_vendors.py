@@ -58,6 +58,46 @@ def owner(service: Service) -> Iterator[Owner]:
     server.stop()
 
 
+#: Vendors as their owner configured them: Tag Manager serving two categories, and a
+#: self-hosted Matomo's Tag Manager container, known by its host alone.
+CONFIGURED = {
+    "google-tag-manager": cp.Snippet(
+        cp.GTM, "www.googletagmanager.com/gtm.js", {"serves": ["performance", "targeting"]}
+    ),
+    "matomo": cp.Snippet(
+        cp.MATOMO_TAG_MANAGER,
+        f"{cp.MATOMO_HOST}/js/container_abc123.js",
+        {"host": cp.MATOMO_HOST},
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def configured(service: Service) -> Iterator[Owner]:
+    """One site per configured vendor (in its catalogue category, auto-blocking on)."""
+    from consent.extensions import db
+    from consent.sites.owner import create_site
+
+    server = _Server()
+    keys: dict[str, str] = {}
+    with service.app.app_context():
+        for vendor, snippet in CONFIGURED.items():
+            site = create_site(
+                name=f"configured {vendor}",
+                origins=[server.origin],
+                vendors={
+                    vendor: {"category": VENDORS[vendor].category, "settings": snippet.settings}
+                },
+                language="en",
+                privacy_url=f"{server.origin}/privacy",
+            )
+            keys[vendor] = site.site_key
+        db.session.commit()
+    server.start(cp.owner_app(service.origin, keys, CONFIGURED))
+    yield Owner(server.origin, keys)
+    server.stop()
+
+
 def _open(visit: Visit, owner: Owner, vendor: str) -> Any:
     visit.context.route(cp.ROUTE, cp.answer)
     page = visit.page
@@ -132,4 +172,50 @@ def test_google_ads_runs_under_consent_mode(visit: Visit, owner: Owner) -> None:
     updates = [e[2] for e in seen[:config] if e[:2] == ["consent", "update"]]
     assert updates and updates[-1]["ad_storage"] == updates[-1]["ad_user_data"] == "granted"
     assert updates[-1]["analytics_storage"] == "denied"
+    assert visit.errors == []
+
+
+GTM_JS = "www.googletagmanager.com/gtm.js"
+
+
+def test_tag_manager_loads_when_one_category_it_serves_is_allowed(
+    visit: Visit, configured: Owner
+) -> None:
+    page = _open(visit, configured, "google-tag-manager")
+    assert page.evaluate("window.__ran || []") == []
+    # Neither of the two it serves: held back.
+    _save(visit, {"functionality": True, "social": True})
+    assert page.evaluate("window.__ran || []") == []
+    assert GTM_JS not in _vendor_requests(visit)
+    # Targeting alone (not its own category, performance): its container serves it, so it loads.
+    since = len(visit.requests)
+    _save(visit, {"targeting": True})
+    page.wait_for_function("r => (window.__ran || []).includes(r)", arg=GTM_JS)
+    assert page.evaluate("window.__ran") == [GTM_JS]
+    assert _vendor_requests(visit, since) == [GTM_JS]
+    assert visit.errors == []
+
+
+def test_tag_manager_stays_held_back_after_reject_all(visit: Visit, configured: Owner) -> None:
+    page = _open(visit, configured, "google-tag-manager")
+    with page.expect_response(lambda r: r.url.endswith("/consents")) as answer:
+        visit.action("reject-all").click()
+    assert answer.value.status == 201
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.__ran || []") == []
+    assert _vendor_requests(visit) == []
+    assert visit.errors == []
+
+
+def test_a_self_hosted_matomo_is_held_back_by_its_host(visit: Visit, configured: Owner) -> None:
+    runs = CONFIGURED["matomo"].runs
+    page = _open(visit, configured, "matomo")
+    assert page.evaluate("window.__ran || []") == []
+    assert _vendor_requests(visit) == []
+    _save(visit, {c: c != "performance" for c in CATEGORIES[1:]})
+    assert page.evaluate("window.__ran || []") == []
+    assert _vendor_requests(visit) == []
+    _save(visit, {"performance": True})
+    page.wait_for_function("r => (window.__ran || []).includes(r)", arg=runs)
+    assert _vendor_requests(visit) == [runs]
     assert visit.errors == []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from consent.core.catalog import CATEGORIES, CONSENT_MODE, VENDORS
-from consent.core.gate import REASONS, SitePolicy, TokenChoice, decide
+from consent.core.gate import REASONS, SitePolicy, TokenChoice, TokenInput, decide
 
 NOW = 1_800_000_000
 SITE = SitePolicy(
@@ -74,6 +76,46 @@ def test_category_is_the_sites_not_the_catalogues() -> None:
     answer = decide(SITE, ["vimeo", "youtube"], choice(), gpc=False, now=NOW)
     assert answer.decisions["vimeo"].category == "functionality"
     assert answer.decisions["youtube"].category == VENDORS["youtube"].category
+
+
+#: A site whose Tag Manager container serves performance and targeting.
+LOADER_SITE = dataclasses.replace(
+    SITE,
+    vendor_categories={**SITE.vendor_categories, "google-tag-manager": "performance"},
+    vendor_serves={"google-tag-manager": ("performance", "targeting")},
+)
+
+
+@pytest.mark.parametrize(
+    ("token", "gpc", "allowed", "category", "reason"),
+    [
+        (None, False, False, "performance", "no_consent"),
+        (choice(categories=only("performance")), False, True, "performance", "consented"),
+        (choice(categories=only("targeting")), False, True, "targeting", "consented"),
+        (choice(categories=only("functionality")), False, False, "performance", "refused"),
+        (choice(categories=only()), False, False, "performance", "refused"),
+        # GPC refuses targeting; performance alone was refused by the visitor: refused first.
+        (choice(categories=only("targeting")), True, False, "performance", "refused"),
+        (
+            choice(categories=only("performance", "targeting")),
+            True,
+            True,
+            "performance",
+            "consented",
+        ),
+        (choice(categories=only("targeting"), gpc=True), True, True, "targeting", "consented"),
+    ],
+)
+def test_a_loader_is_allowed_when_any_category_it_serves_is(
+    token: TokenInput, gpc: bool, allowed: bool, category: str, reason: str
+) -> None:
+    vendors = ["google-tag-manager", "google-analytics"]
+    answer = decide(LOADER_SITE, vendors, token, gpc=gpc, now=NOW)
+    decision = answer.decisions["google-tag-manager"]
+    assert (decision.allowed, decision.category, decision.reason) == (allowed, category, reason)
+    # Nothing else changes: Google Analytics still waits for performance alone.
+    alone = decide(SITE, vendors[1:], token, gpc=gpc, now=NOW)
+    assert answer.decisions["google-analytics"] == alone.decisions["google-analytics"]
 
 
 def test_consent_mode_follows_categories() -> None:
