@@ -117,14 +117,38 @@ def loader(site_key: str) -> BaseResponse:
     if site.auto_block:
         # What auto-blocking recognises (every catalogue vendor, enabled or not, and the
         # site's own); its presence switches auto-blocking on.
-        config["block"] = site_blocking_rules(site.current["vendors"])
+        config["block"] = blocking_lookup(site_blocking_rules(site.current["vendors"]))
+    if not _privacy_signal():
+        # The notice about a browser's privacy signal only where the browser sends one.
+        del config["translations"][site.default_language]["gpc_notice"]
     # The code is a function expression; the config calls it.
     body = f"{current.code}({inline_json(config)});\n"
     banner.record_served()
     note_embed(site.site_id, site.site_key, request.headers.get("Referer"))
     response = _script(body)
+    response.vary.update(("Sec-GPC", "DNT"))
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
     return negotiate(response, request)
+
+
+def _privacy_signal() -> bool:
+    """Whether the browser sends Global Privacy Control or Do Not Track (the headers that go
+    with ``navigator.globalPrivacyControl`` and ``navigator.doNotTrack``)."""
+    return request.headers.get("Sec-GPC") == "1" or request.headers.get("DNT") == "1"
+
+
+def blocking_lookup(rules: dict[str, list[list[str]]]) -> list[dict[str, str]]:
+    """Auto-blocking's rules as the loader looks them up: ``[{host: vendor}, {marker:
+    vendor}]``, the first vendor that names a host or marker keeping it (the loader then
+    finds a URL's vendor by its host and parents, without a loop over the vendors)."""
+    hosts: dict[str, str] = {}
+    markers: dict[str, str] = {}
+    for vendor_id, rule in rules.items():
+        for host in rule[0]:
+            hosts.setdefault(host, vendor_id)
+        for marker in rule[1] if len(rule) > 1 else ():
+            markers.setdefault(marker, vendor_id)
+    return [hosts, markers]
 
 
 @bp.get("/banner.css")

@@ -222,17 +222,19 @@ def test_withdraw_tells_hubspot(visit: Visit) -> None:
 
 
 @pytest.mark.parametrize(
-    ("signal", "script"),
+    ("signal", "script", "header"),
     [
-        ("gpc", f"{NAVIGATOR}, 'globalPrivacyControl', {{get: () => true}})"),
-        ("dnt", f"{NAVIGATOR}, 'doNotTrack', {{get: () => '1'}})"),
+        ("gpc", f"{NAVIGATOR}, 'globalPrivacyControl', {{get: () => true}})", "Sec-GPC"),
+        ("dnt", f"{NAVIGATOR}, 'doNotTrack', {{get: () => '1'}})", "DNT"),
     ],
     ids=["gpc", "dnt"],
 )
 def test_privacy_signal_starts_targeting_off_with_notice(
-    visit: Visit, signal: str, script: str
+    visit: Visit, signal: str, script: str, header: str
 ) -> None:
+    # A browser that sends the signal sends its header too (the embed then carries the notice).
     visit.context.add_init_script(script)
+    visit.context.set_extra_http_headers({header: "1"})
     page = visit.open("tags.html")
     visit.banner().wait_for()
     notice = page.locator("[data-consent-banner] .cl-notice")
@@ -246,6 +248,17 @@ def test_privacy_signal_starts_targeting_off_with_notice(
     assert body["categories"]["targeting"] is False
     page.wait_for_function("() => window.__gaLoaded === 1")
     assert visit.hits("snap.licdn.com") == visit.hits("connect.facebook.net") == []
+
+
+def test_a_signal_without_its_header_shows_no_empty_notice(visit: Visit) -> None:
+    # navigator says GPC, the requests did not (an extension's half-set signal): the embed
+    # carries no notice text, and the banner shows none rather than an empty box.
+    visit.context.add_init_script(f"{NAVIGATOR}, 'globalPrivacyControl', {{get: () => true}})")
+    page = visit.open("tags.html")
+    visit.banner().wait_for()
+    assert page.locator("[data-consent-banner] .cl-notice").count() == 0
+    visit.preferences()
+    assert not visit.switch("targeting").is_checked()
 
 
 def test_a_frame_of_a_vendor_not_enabled_says_so(visit: Visit) -> None:

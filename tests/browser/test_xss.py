@@ -255,6 +255,7 @@ def test_banner_shows_every_hostile_text_as_text(browser: Any, hostile: Hostile,
     context.add_init_script(
         "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
     )
+    context.set_extra_http_headers({"Sec-GPC": "1"})
     page = context.new_page()
     trap = Trap(page)
     page.goto(f"{hostile.owner}/{lang}.html")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from hashlib import sha256
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -50,19 +51,18 @@ def test_auto_blocking_rules_ride_in_the_config_only_when_on(
     owner.ok("PATCH", body={"auto_block": True})
     config = _inlined_config(client.get(f"/embed/{site}.js").get_data(as_text=True))
     assert "auto_block" not in config  # the rules' presence says it
-    rules = config["block"]
+    hosts, markers = config["block"]
     # Every catalogue host (a vendor not enabled is held back too) but the strictly necessary
     # vendors' (never held back), each once: under the first vendor that lists it, whose it
     # is when an element matches no marker ...
-    shipped = [host for rule in rules.values() for host in rule[0]]
     expected = {h for v in VENDORS.values() if v.category != "necessary" for h in v.hosts}
-    assert sorted(shipped) == sorted(expected)
-    assert "stripe" not in rules
-    assert "linkedin.com" in rules["linkedin-insight"][0]
+    assert sorted(hosts) == sorted(expected)
+    assert "stripe" not in hosts.values()
+    assert hosts["linkedin.com"] == "linkedin-insight"
     # ... and the inline markers of the enabled vendors only (none that quotes differently).
     enabled = set(config["vendors"])
-    assert {vid for vid, rule in rules.items() if len(rule) > 1} <= enabled
-    assert rules["google-analytics"][1] == ["gtag('config'"]
+    assert set(markers.values()) <= enabled
+    assert [m for m, vid in markers.items() if vid == "google-analytics"] == ["gtag('config'"]
     owner.ok("PATCH", body={"auto_block": False})
     config = _inlined_config(client.get(f"/embed/{site}.js").get_data(as_text=True))
     assert "block" not in config
@@ -102,3 +102,26 @@ def test_stylesheet(client: FlaskClient) -> None:
     response = client.get("/embed/banner.css")
     assert response.status_code == 200 and response.mimetype == "text/css"
     assert len(response.get_data()) > 500
+
+
+@pytest.mark.parametrize("header", ["Sec-GPC", "DNT"])
+def test_the_privacy_signal_notice_rides_only_with_the_signal(
+    client: FlaskClient, site: str, header: str
+) -> None:
+    plain = client.get(f"/embed/{site}.js")
+    signalled = client.get(f"/embed/{site}.js", headers={header: "1"})
+    texts = [
+        _inlined_config(r.get_data(as_text=True))["translations"]["en"] for r in (plain, signalled)
+    ]
+    assert "gpc_notice" not in texts[0]
+    assert texts[1]["gpc_notice"].startswith("Your browser sent a privacy signal")
+    # Caches keep the two apart.
+    for response in (plain, signalled):
+        assert {"Sec-GPC", "DNT"} <= set(response.vary)
+    assert plain.headers["ETag"] != signalled.headers["ETag"]
+    assert (
+        "gpc_notice"
+        not in _inlined_config(
+            client.get(f"/embed/{site}.js", headers={header: "0"}).get_data(as_text=True)
+        )["translations"]["en"]
+    )

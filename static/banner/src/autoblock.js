@@ -27,16 +27,17 @@ let allowed;
 function hold(node, url) {
   const tag = node.localName;
   const name = URL_OF[tag];
+  if (!name) return false;
+  url ??= node.getAttribute(name);
+  // The vendor first: most elements are no tracker, and the checks below cost more.
+  const id = vendorOf(config.block, url, node.text, location);
   if (
-    !name ||
+    !id ||
     node.hasAttribute('data-consent-ignore') ||
     node.matches(BLOCKED) ||
     (tag === 'link' && !/\b(preload|prefetch|stylesheet)\b/i.test(node.rel))
   )
     return false;
-  if (url === undefined) url = node.getAttribute(name);
-  const id = vendorOf(config.block, url, node.text, location.href);
-  if (!id) return false;
   seen[id] = 1;
   if (allowed(id)) return false;
   // (dataset sets the attributes natively, past the setAttribute below.)
@@ -74,7 +75,8 @@ export function autoBlock(isAllowed) {
       if (!hold(this, String(value))) set.call(this, value);
     });
   Element.prototype.setAttribute = function (name, value) {
-    if (URL_OF[this.localName] !== String(name).toLowerCase() || !hold(this, String(value)))
+    const url = URL_OF[this.localName];
+    if (!url || url !== String(name).toLowerCase() || !hold(this, String(value)))
       setAttribute.call(this, name, value);
   };
   for (const [proto, names] of [

@@ -133,8 +133,9 @@ function observer() {
         if (holdAll && owner && owner.localName === 'script') holdAll(owner);
         for (const node of item.addedNodes) {
           if (holdAll) holdAll(node);
-          if (node.nodeType === 1 && (node.matches(BLOCKED) || node.querySelector(BLOCKED)))
-            found = 1;
+          // (Not before the first scan: it finds them all.)
+          found ||=
+            watching && node.nodeType === 1 && (node.matches(BLOCKED) || node.querySelector(BLOCKED));
         }
       }
       if (found && watching) scan();

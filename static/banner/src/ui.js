@@ -41,7 +41,8 @@ function build() {
     el('h2', { id: 'cl-title' }, texts.title),
     (status = el('p', { role: 'status', class: 'cl-status' })),
     el('p', { id: 'cl-desc' }, texts.description),
-    signals.gpc || signals.dnt
+    // (The embed carries the notice when the browser sent the signal's header too.)
+    (signals.gpc || signals.dnt) && texts.gpc_notice
       ? el('p', { class: 'cl-notice', role: 'note' }, texts.gpc_notice)
       : null,
     // Links only to http(s) URLs.

@@ -3,7 +3,20 @@ import { test } from 'node:test';
 
 import { vendorOf } from '../src/trackers.js';
 
-const RULES = {
+// As the embed sends them: [{host: id}, {marker: id}] (the service's rules, per vendor
+// [hosts, markers], turned around; the first vendor that names a host or marker keeps it).
+function rules(byVendor) {
+  const hosts = {};
+  const markers = {};
+  for (const id in byVendor) {
+    const [names, marks = []] = byVendor[id];
+    for (const name of names) hosts[name] ||= id;
+    for (const mark of marks) markers[mark] ||= id;
+  }
+  return [hosts, markers];
+}
+
+const RULES = rules({
   'google-analytics': [['www.googletagmanager.com', 'google-analytics.com'], ["gtag('config'"]],
   'meta-pixel': [
     ['connect.facebook.net', 'www.facebook.com'],
@@ -11,8 +24,8 @@ const RULES = {
   ],
   'linkedin-insight': [['snap.licdn.com', 'px.ads.linkedin.com'], ['_linkedin_partner_id']],
   'facebook-social': [['connect.facebook.net'], ['connect.facebook.net/en_US/sdk.js']],
-};
-const BASE = 'https://shop.example/page';
+});
+const BASE = new URL('https://shop.example/page');
 
 test('a URL on a vendor host or a subdomain of one is that vendor', () => {
   assert.equal(vendorOf(RULES, 'https://www.googletagmanager.com/gtag/js?id=G-1', '', BASE), 'google-analytics');
@@ -43,10 +56,10 @@ test('an inline script is known by its markers or a host it names', () => {
 });
 
 test('a vendor without markers is known by its hosts alone', () => {
-  const rules = { vimeo: [['player.vimeo.com']] };
-  assert.equal(vendorOf(rules, 'https://player.vimeo.com/video/1', '', BASE), 'vimeo');
-  assert.equal(vendorOf(rules, null, 'player.vimeo.com', BASE), 'vimeo');
-  assert.equal(vendorOf(rules, null, 'nothing here', BASE), undefined);
+  const vimeo = rules({ vimeo: [['player.vimeo.com']] });
+  assert.equal(vendorOf(vimeo, 'https://player.vimeo.com/video/1', '', BASE), 'vimeo');
+  assert.equal(vendorOf(vimeo, null, 'player.vimeo.com', BASE), 'vimeo');
+  assert.equal(vendorOf(vimeo, null, 'nothing here', BASE), undefined);
 });
 
 test('double quotes in a snippet match a marker written with single ones', () => {
@@ -55,4 +68,48 @@ test('double quotes in a snippet match a marker written with single ones', () =>
 
 test('a URL is not matched by a host named in its query', () => {
   assert.equal(vendorOf(RULES, 'https://cdn.example/x.js?ref=snap.licdn.com', '', BASE), undefined);
+});
+
+// The URL parser's answer, for comparison with the shortcut vendorOf takes for plain URLs.
+function parsedHost(url, base) {
+  try {
+    return new URL(url, base).hostname;
+  } catch (err) {
+    return undefined;
+  }
+}
+
+test('every URL gets the vendor of the host the URL parser reads, shortcut or not', () => {
+  const byHost = rules({
+    meta: [['connect.facebook.net']],
+    shop: [['shop.example']],
+    evil: [['evil.example']],
+  });
+  const urls = [
+    'https://connect.facebook.net/x.js', 'HTTPS://CONNECT.FACEBOOK.NET/X.JS',
+    '//connect.facebook.net/x.js', 'http://connect.facebook.net:8080/x.js',
+    'https://connect.facebook.net', 'https://connect.facebook.net?x', 'https://connect.facebook.net#x',
+    'https://x.connect.facebook.net./y', 'https://user@evil.example/x', 'https://evil.example\\x',
+    'https:evil.example/x', 'https:/evil.example/x', 'http:evil.example/x', 'https:\\\\evil.example/x',
+    '\\\\evil.example/x', '/\\evil.example/x', ' //evil.example/x', '\t//evil.example/x',
+    '/\t/evil.example/x', '/\n/evil.example/x', 'ht\ntps://evil.example/x', '/x.js', 'x.js', '?q',
+    '#f', './a:b', '/a:b/c', 'a_b:c', 'javascript:void(0)', 'data:text/javascript,1',
+    'blob:https://evil.example/1', 'https://%65vil.example/x', 'https://\u00e9vil.example/x',
+    'https://[::1]/x', 'https://127.0.0.1/x', 'https://evil_example/x',
+    'mailto:a@evil.example', 'HTTPS:evil.example', 'https://evil.example%2f@x/',
+  ];
+  for (const base of ['https://shop.example/page', 'http://shop.example/a/b?c']) {
+    for (const url of urls) {
+      const host = parsedHost(url, base);
+      let expected;
+      for (let name = host; name && !expected; name = name.slice(name.indexOf('.') + 1 || name.length))
+        expected = byHost[0][name];
+      assert.equal(vendorOf(byHost, url, '', new URL(base)), expected, `${url} on ${base}`);
+    }
+  }
+});
+
+test('a host named like an Object method is nobody', () => {
+  assert.equal(vendorOf(RULES, 'https://constructor/x', '', BASE), undefined);
+  assert.equal(vendorOf(RULES, 'https://a.__proto__/x', '', BASE), undefined);
 });
