@@ -12,6 +12,7 @@ its scan row, and a scan whose worker died is declared failed by its time limit
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -46,6 +47,11 @@ def work(app: Flask, burst: bool = False) -> bool:
     global _worker_app
     _worker_app = app
     queue = scan_queue(app.config["CONSENT_REDIS_URL"])
+    # Each job's work horse is a fork of this process: what the worker holds now (the app,
+    # its modules) is moved out of the collector's reach, so the horse's collections do not
+    # write to (and copy) every page it shares with the worker: about 15 MB less a scan.
+    gc.collect()
+    gc.freeze()
     worker = Worker([queue], connection=queue.connection)
     return bool(worker.work(burst=burst, logging_level="INFO"))
 
