@@ -229,7 +229,9 @@ def run(
     added = median[ON] - median[OFF]
     paired = statistics.median(a - b for a, b in zip(own[ON], own[OFF], strict=True))
     cpu_median = {n: statistics.median(values) for n, values in cpu.items()}
-    ok = added <= GOAL
+    cpu_added = cpu_median[ON] - cpu_median[OFF]
+    # Both measures: wall-clock script time alone can pass by noise on shared cores.
+    ok = added <= GOAL and cpu_added <= GOAL
     rows = [
         [
             name,
@@ -262,7 +264,7 @@ def run(
         "the difference of the two medians. ScriptDuration is wall-clock time, which "
         "swells when other work shares the cores (load average "
         f"{load[0]:.1f} at this section's start, {load[1]:.1f} at its end, on "
-        f"{os.cpu_count()} cores); for information, {runs} more loads of each page, "
+        f"{os.cpu_count()} cores); so {runs} more loads of each page, "
         "alternating, were traced (Chromium's devtools.timeline trace) and the thread CPU "
         "time of their top-level script events summed (probe included, and what runs until "
         "the trace stops just after the report).\n\n"
@@ -278,8 +280,10 @@ def run(
             rows,
         )
         + f"\n\nMedian of the runs' own differences (on less off): {paired:+.1f} ms; traced "
-        f"script CPU time, on less off: {cpu_median[ON] - cpu_median[OFF]:+.1f} ms."
-        + f"\n\nGoal (#24): auto-blocking adds ≤ {GOAL:.0f} ms of script time: "
-        f"{median[ON]:.1f} − {median[OFF]:.1f} = {added:+.1f} ms → {verdict(ok)}\n"
+        f"script CPU time, on less off: {cpu_added:+.1f} ms."
+        + f"\n\nGoal (#24): auto-blocking adds ≤ {GOAL:.0f} ms of script time, by both "
+        "measures (wall-clock script time alone can pass by the noise of shared cores): "
+        f"{median[ON]:.1f} − {median[OFF]:.1f} = {added:+.1f} ms, traced CPU "
+        f"{cpu_added:+.1f} ms → {verdict(ok)}\n"
     )
     return text, ok
