@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -111,12 +112,21 @@ class PolicyVersion(Model):
 
 
 class Receipt(Model):
-    """One ledger entry: the hashed fields of a consent receipt."""
+    """One ledger entry: the hashed fields of a consent receipt.
+
+    On PostgreSQL the table is partitioned by hash of ``site_id`` into 16 partitions
+    (migration 0016), which requires the partition key in every unique key: the primary key
+    there is ``(id, site_id)`` (``id`` stays the ORM's identity, unique by its sequence) and
+    ``receipt_id`` is unique per site. SQLite keeps a plain table: ``id`` and ``receipt_id``
+    unique alone. Each dialect's constraint carries ``ddl_if``.
+    """
 
     __tablename__ = "receipts"
     __table_args__ = (
         UniqueConstraint("site_id", "seq"),
         UniqueConstraint("site_id", "prev_hash"),
+        UniqueConstraint("receipt_id").ddl_if(dialect="sqlite"),
+        UniqueConstraint("site_id", "receipt_id").ddl_if(dialect="postgresql"),
         Index("ix_receipts_site_subject_seq", "site_id", "subject_id", "seq"),
         Index("ix_receipts_site_action_seq", "site_id", "action", "seq"),
         Index("ix_receipts_site_version_seq", "site_id", "policy_version", "seq"),
@@ -126,7 +136,8 @@ class Receipt(Model):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     seq: Mapped[int] = mapped_column(BigInteger)
-    receipt_id: Mapped[str] = mapped_column(String(40), unique=True)
+    #: A random UUID: unique per site on PostgreSQL, across sites on SQLite (see above).
+    receipt_id: Mapped[str] = mapped_column(String(40))
     site_key: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[str] = mapped_column(String(64))
     #: ISO 8601 UTC with milliseconds and ``Z``: stored as hashed, sortable as text.
@@ -151,12 +162,20 @@ class ReceiptContext(Model):
     On PostgreSQL the table is partitioned by month of ``created_at`` (migration 0015), with
     ``(receipt_pk, created_at)`` as its primary key; ``receipt_pk`` stays the ORM's identity
     (one context per receipt, by the append's construction). SQLite keeps a plain table.
+
+    The foreign key to ``receipts.id`` exists on SQLite only: on PostgreSQL ``receipts`` is
+    partitioned by site (migration 0016) and no unique key holds ``id`` alone, so none can
+    reference it; a context takes its ``receipt_pk`` from the receipt inserted in the same
+    transaction (:mod:`consent.ledger.rows`), and receipts are never deleted.
     """
 
     __tablename__ = "receipt_contexts"
+    __table_args__ = (
+        ForeignKeyConstraint(["receipt_pk"], ["receipts.id"]).ddl_if(dialect="sqlite"),
+    )
 
     receipt_pk: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("receipts.id"), primary_key=True
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
     )
     salt: Mapped[bytes] = mapped_column(LargeBinary(16))
     page_url: Mapped[str] = mapped_column(Text)
@@ -251,7 +270,9 @@ class LogTile(Model):
     """A slice of a C2SP tlog tile of one site's Merkle tree (up to 256 hashes, 32 bytes each).
 
     A full tile is one row from ``start`` 0; a partial one is the slices its appends added,
-    ``start`` being the index of a slice's first hash in the tile.
+    ``start`` being the index of a slice's first hash in the tile. On PostgreSQL the table is
+    partitioned by hash of ``site_id`` like ``receipts`` (migration 0016); its key already
+    starts with ``site_id``.
     """
 
     __tablename__ = "log_tiles"

@@ -22,7 +22,9 @@ BEGIN
     EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO consent_app', current_schema());
 END $$;
 
--- The ledger: append and read, nothing else.
+-- The ledger: append and read, nothing else. receipts and log_tiles are partitioned by hash
+-- of site_id (migration 0016): like receipt_contexts' months, their 16 partitions need no
+-- grant and get none; the app reaches them through the parent only.
 GRANT SELECT, INSERT ON receipts TO consent_app;
 -- Personal context beside each receipt: retention purge and erasure delete it (the chain
 -- keeps only its salted digest, so it still verifies). On the parent only: receipt_contexts

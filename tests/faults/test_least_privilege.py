@@ -8,10 +8,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.engine import make_url
 
 from consent import create_app
@@ -32,6 +34,16 @@ class Roles:
 
     owner_url: str
     app_url: str
+    app_role: str
+
+    def grant(self) -> None:
+        """Run docs/postgres-grants.sql as the owner, for the app role."""
+        grants = GRANTS.read_text().replace("consent_app", self.app_role)
+        # psycopg itself, as psql would run the file (no parameter parsing of "%I").
+        with psycopg.connect(
+            make_url(self.owner_url).set(drivername="postgresql").render_as_string(False)
+        ) as conn:
+            conn.execute(grants.encode())
 
 
 def _url(user: str, schema: str) -> str:
@@ -58,13 +70,9 @@ def roles() -> Iterator[Roles]:
         with migrate.app_context():
             init_db()
             db.engine.dispose()
-        grants = GRANTS.read_text().replace("consent_app", app_role)
-        # psycopg itself, as psql would run the file (no parameter parsing of "%I").
-        with psycopg.connect(
-            make_url(owner_url).set(drivername="postgresql").render_as_string(False)
-        ) as conn:
-            conn.execute(grants.encode())
-        yield Roles(owner_url, _url(app_role, schema))
+        made = Roles(owner_url, _url(app_role, schema), app_role)
+        made.grant()
+        yield made
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -154,6 +162,9 @@ def _refused_on_receipts(url: str) -> None:
             "SELECT count(*) FROM receipt_contexts_default",
             "DROP TABLE receipt_contexts_default",
             "CREATE TABLE receipt_contexts_2999_01 (LIKE receipt_contexts)",
+            # Receipts' and tiles' site partitions (migration 0016): through the parent only.
+            "SELECT count(*) FROM receipts_p00",
+            "DELETE FROM log_tiles_p00",
         ):
             with pytest.raises(sa.exc.ProgrammingError) as refused, engine.begin() as conn:
                 conn.exec_driver_sql(statement)
@@ -162,3 +173,53 @@ def _refused_on_receipts(url: str) -> None:
             assert conn.exec_driver_sql("SELECT count(*) FROM receipts").scalar_one() == 4
     finally:
         engine.dispose()
+
+
+def _consent(app: Flask, site: str, token: str | None) -> dict[str, Any]:
+    client = app.test_client()
+    body = body_from_config(client.get(f"/api/v1/sites/{site}/config").json)
+    answer = client.post(
+        f"/api/v1/sites/{site}/consents",
+        json={**body, "action": "accept_all", **({"token": token} if token else {})},
+        headers={"Origin": ORIGIN},
+    )
+    assert answer.status_code == 201, answer.json
+    return answer.json  # type: ignore[no-any-return]
+
+
+def test_an_existing_database_keeps_the_apps_grants_through_migration_0016(roles: Roles) -> None:
+    """Receipts and tiles become partitioned tables (new tables): the old ones' grants move
+    with them, so the app role appends and reads on before the grants are run again."""
+    from flask_migrate import downgrade, upgrade
+
+    from consent.extensions import init_migrations
+
+    owner_app = create_app(base_config(roles.owner_url))
+    with owner_app.app_context():
+        directory = init_migrations(owner_app)
+        downgrade(directory=directory, revision="0015")  # a deployment from before 0016
+    roles.grant()
+    ledger = prepare(roles.app_url, sites=1, migrate=False)
+    app = create_app(base_config(roles.app_url))
+    site = ledger.sites[0]
+    token = None
+    for _ in range(3):
+        token = _consent(app, site, token)["token"]
+    with app.app_context():
+        db.engine.dispose()  # the migration waits for no idle connection of the app
+    with owner_app.app_context():
+        upgrade(directory=directory)
+        kinds = db.session.execute(
+            sa.text(
+                "SELECT relkind FROM pg_class WHERE oid IN ('receipts'::regclass, 'log_tiles'::regclass)"
+            )
+        ).scalars()
+        assert list(kinds) == ["p", "p"]
+        db.engine.dispose()
+    assert _consent(app, site, token)["receipt"]["seq"] == 4
+    auditor = {"Authorization": f"Bearer {ledger.auditor}"}
+    verified = app.test_client().get(f"/api/v1/audit/sites/{site}/verify", headers=auditor)
+    assert verified.json["ok"] is True and verified.json["receipts"] == 4
+    with app.app_context():
+        db.engine.dispose()
+    _refused_on_receipts(roles.app_url)
