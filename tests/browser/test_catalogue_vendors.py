@@ -196,6 +196,26 @@ def test_tag_manager_loads_when_one_category_it_serves_is_allowed(
     assert visit.errors == []
 
 
+def test_tag_manager_is_listed_under_every_category_it_serves(
+    visit: Visit, configured: Owner
+) -> None:
+    # The gate loads it when either category is allowed: the preferences say so under both.
+    _open(visit, configured, "google-tag-manager")
+    visit.preferences()
+    listed = {
+        category: visit.banner().locator(f"#cl-cat-{category}-desc").inner_text()
+        for category in CATEGORIES[1:]
+    }
+    assert [c for c, text in listed.items() if "Google Tag Manager" in text] == [
+        "performance",
+        "targeting",
+    ]
+    # A category with nothing in it stays a description only; both it serves are switches.
+    assert visit.switch("targeting").count() == visit.switch("performance").count() == 1
+    assert visit.switch("social").count() == 0
+    assert visit.errors == []
+
+
 def test_tag_manager_stays_held_back_after_reject_all(visit: Visit, configured: Owner) -> None:
     page = _open(visit, configured, "google-tag-manager")
     with page.expect_response(lambda r: r.url.endswith("/consents")) as answer:

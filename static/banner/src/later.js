@@ -15,7 +15,6 @@ import { CATEGORY_IDS } from './constants.js';
 import { addCookieLists } from './cookie-lists.js';
 import { el } from './element.js';
 import { MANAGED } from './vendor-apis.js';
-import { vendorsIn } from './vendors.js';
 
 let sheet;
 
@@ -42,7 +41,11 @@ function buildPrefs(config, texts, labels, vendors, inputs, dialog) {
     { class: 'cl-prefs', role: 'group', 'aria-labelledby': 'cl-title', hidden: '' },
     ...CATEGORY_IDS.map((id) => {
       const words = texts.categories[id];
-      const names = vendorsIn(vendors, [id]).map((v) => vendors[v].name);
+      // A loader whose owner named the categories its container serves (Tag Manager's
+      // settings.serves) is listed under each of them: the gate allows it when any is.
+      const names = Object.keys(vendors)
+        .filter((v) => ((vendors[v].settings || {}).serves || [vendors[v].category]).includes(id))
+        .map((v) => vendors[v].name);
       const input =
         (id === 'necessary' || names.length) &&
         el('input', {
