@@ -46,8 +46,18 @@ def machine() -> str:
 #: The sites served in-process (section 1): their ``--vendor`` options and auto-blocking.
 WEIGHT_SITES = {
     "eight, auto-blocking on": (BANNER_VENDORS, True),
+    "eight, auto-blocking on, a theme": (BANNER_VENDORS, True),
     "eight, auto-blocking off": (BANNER_VENDORS_WITH_IDS, False),
     "five, auto-blocking off": (VENDORS, False),
+}
+#: The themed site's look: an owner's brand, every member off its default.
+THEME = {
+    "accent": "#0B5D1E",
+    "mode": "dark",
+    "layout": "bar",
+    "position": "center",
+    "radius": 4,
+    "font": "inherit",
 }
 #: More sites like the first, for the spread of its size (keys and policy hashes differ).
 WEIGHT_SPREAD = 24
@@ -65,7 +75,9 @@ def _served_site(tmp: Path):  # type: ignore[no-untyped-def]
     from consent import create_app
     from consent.extensions import db, init_db
     from consent.sites.commands import parse_vendor_options
+    from consent.sites.drafts import update_draft
     from consent.sites.owner import create_site
+    from consent.sites.versions import publish_draft
 
     app = create_app(
         {
@@ -90,6 +102,10 @@ def _served_site(tmp: Path):  # type: ignore[no-untyped-def]
                 privacy_url=f"{ORIGIN}/privacy",
                 auto_block=auto_block,
             )
+            if name.endswith("a theme"):
+                # An owner's look (#21): every member off its default.
+                update_draft(site, theme=THEME)
+                publish_draft(site)
             keys[name] = site.site_key
         db.session.commit()
     return app, keys
