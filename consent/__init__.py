@@ -47,6 +47,7 @@ def _init_services(app: Flask) -> None:
     from consent.scans import jobs as scan_jobs
     from consent.sites import broadcast
     from consent.sites.state import SiteCache
+    from consent.visitor import fast_gate
 
     db.init_app(app)
     with app.app_context():
@@ -76,6 +77,7 @@ def _init_services(app: Flask) -> None:
     banner.init_app(app)
     scan_jobs.init_app(app)
     errors.init_app(app)
+    fast_gate.init_app(app)  # before service's ProxyFix, which then wraps it like Flask
     service.init_app(app)
     auth.init_app(app)
     templating.init_app(app)

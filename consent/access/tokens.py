@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from itsdangerous import BadData, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 from itsdangerous.serializer import Serializer
@@ -67,11 +67,12 @@ class _Verifier:
         return claims
 
 
-def _verifier() -> _Verifier:
-    keys = (*current_app.config["SECRET_KEY_FALLBACKS"], current_app.config["SECRET_KEY"])
-    verifier: _Verifier | None = current_app.extensions.get("consent_tokens")
+def _verifier(app: Flask | None = None) -> _Verifier:
+    app = current_app if app is None else app
+    keys = (*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"])
+    verifier: _Verifier | None = app.extensions.get("consent_tokens")
     if verifier is None or verifier.keys != keys:
-        verifier = current_app.extensions["consent_tokens"] = _Verifier(keys)
+        verifier = app.extensions["consent_tokens"] = _Verifier(keys)
     return verifier
 
 
@@ -94,11 +95,12 @@ def issue(claims: ConsentClaims) -> str:
     return str(_serializer().dumps(payload))
 
 
-def read(token: str) -> ConsentClaims | None:
-    """Verify ``token`` with the current or a fallback key; ``None`` when bad in any way."""
+def read(token: str, app: Flask | None = None) -> ConsentClaims | None:
+    """Verify ``token`` with the current or a fallback key; ``None`` when bad in any way
+    (``app``: the application's keys outside a request, for the gate's fast path)."""
     if not token or len(token) > 4096:
         return None
-    return _verifier().read(token)
+    return _verifier(app).read(token)
 
 
 def _claims(payload: Any) -> ConsentClaims | None:

@@ -249,9 +249,16 @@ class SiteCache:
 
     def fresh(self, site_key: str) -> bool:
         """Whether the next :meth:`get` of ``site_key`` answers from the cache, unread."""
+        return self.cached(site_key) is not None
+
+    def cached(self, site_key: str) -> SiteState | None:
+        """What :meth:`get` answers from the cache unread, or None where it would read
+        (unknown, evicted, forgotten or past its TTL): never touches the database."""
         with self._lock:
             entry = self._entries.get(site_key)
-        return entry is not None and time.monotonic() - entry[1] < self.ttl
+        if entry is not None and time.monotonic() - entry[1] < self.ttl:
+            return entry[0]
+        return None
 
     def forget(self, site_key: str) -> None:
         """Drop a site so the next request reloads it (a change here or announced)."""

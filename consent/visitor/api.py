@@ -10,7 +10,7 @@ import re
 import time
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -40,13 +40,19 @@ MAX_VENDORS = 50
 def _site(site_key: str, *, origin_required: bool = False) -> SiteState:
     """Look the site up (404), then check the caller's Origin against its origins (403)."""
     site = site_state(site_key)
-    origin = origin_of(request.headers.get("Origin"))
-    if request.headers.get("Origin") is not None and origin not in site.origins:
-        raise Forbidden("this origin is not allowed for the site")
+    origin = allowed_origin(site, request.headers.get("Origin"))
     if origin_required and origin is None:
         raise Forbidden("a consent must be sent by the site's page (Origin header)")
     g.cors_origin = origin
     return site
+
+
+def allowed_origin(site: SiteState, header: str | None) -> str | None:
+    """The caller's ``Origin`` normalised (None without one); 403 unless the site lists it."""
+    origin = origin_of(header)
+    if header is not None and origin not in site.origins:
+        raise Forbidden("this origin is not allowed for the site")
+    return origin
 
 
 @bp.after_request
@@ -146,14 +152,19 @@ def consents(site_key: str) -> tuple[Response, int]:
 
 def _header_on(name: str) -> bool:
     """Whether a privacy signal header (``Sec-GPC``, ``DNT``) is sent as ``1``."""
-    return request.headers.get(name, "").strip() == "1"
+    return signal_on(request.headers.get(name))
 
 
-def _token_input(token: str | None) -> TokenInput:
+def signal_on(value: str | None) -> bool:
+    """Whether a privacy signal header's value (None when absent) says ``1``."""
+    return value is not None and value.strip() == "1"
+
+
+def _token_input(token: str | None, app: Flask | None = None) -> TokenInput:
     """Turn the raw token into what the gate takes: a choice, None, or False (bad)."""
     if token is None or token == "":
         return None
-    claims = tokens.read(token)
+    claims = tokens.read(token, app)
     if claims is None:
         return False
     return TokenChoice(
@@ -176,42 +187,45 @@ def gate(site_key: str) -> Response:
         raw = request.args.get("vendors")
         vendors = raw.split(",") if raw is not None else None
         token = request.args.get("token")
+    text = gate_json(site, gate_vendors(vendors), token, gpc=_header_on("Sec-GPC"))
+    response = Response(text, mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def gate_vendors(vendors: object) -> list[str]:
+    """The requested vendor ids: a list of 1 to ``MAX_VENDORS`` well-formed ids, else 422."""
     if (
         not isinstance(vendors, list)
         or not 0 < len(vendors) <= MAX_VENDORS
         or not all(isinstance(v, str) and _VENDOR_ID.fullmatch(v) for v in vendors)
     ):
         raise InvalidField("vendors", f"must be a list of 1 to {MAX_VENDORS} vendor ids")
-    answer = decide(
-        site.gate,
-        vendors,
-        _token_input(token),
-        gpc=_header_on("Sec-GPC"),
-        now=int(time.time()),
-    )
-    response = _json(
-        {
-            "site_key": site.site_key,
-            "policy_version": site.gate.policy_version,
-            "decisions": {
-                vid: {"allowed": d.allowed, "category": d.category, "reason": d.reason}
-                for vid, d in answer.decisions.items()
-            },
-            "consent_mode": answer.consent_mode,
-            "categories": answer.categories,
-            "show_banner": answer.show_banner,
-        }
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return vendors
+
+
+def gate_json(
+    site: SiteState, vendors: list[str], token: str | None, *, gpc: bool, app: Flask | None = None
+) -> str:
+    """The gate's answer as JSON text, from :func:`decide`: for the view (GET and POST) and
+    its fast path (:mod:`consent.visitor.fast_gate`) alike."""
+    answer = decide(site.gate, vendors, _token_input(token, app), gpc=gpc, now=int(time.time()))
+    body = {
+        "site_key": site.site_key,
+        "policy_version": site.gate.policy_version,
+        "decisions": {
+            vid: {"allowed": d.allowed, "category": d.category, "reason": d.reason}
+            for vid, d in answer.decisions.items()
+        },
+        "consent_mode": answer.consent_mode,
+        "categories": answer.categories,
+        "show_banner": answer.show_banner,
+    }
+    return _ENCODE(body) + "\n"
 
 
 #: The gate's JSON, as ``jsonify`` writes it (compact, ASCII, a final newline) for less.
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
-
-
-def _json(body: dict[str, Any]) -> Response:
-    return Response(_ENCODE(body) + "\n", mimetype="application/json")
 
 
 #: Extra CSV columns of the visitor's download: each receipt's inclusion proof.
