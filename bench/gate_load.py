@@ -1,4 +1,9 @@
-"""Gate throughput and latency: the gate with a valid token vs /healthz on the same server."""
+"""Gate throughput and latency: the gate with a valid token vs /healthz on the same server.
+
+The gate's GET is answered by its WSGI fast path in front of Flask (consent/visitor/fast_gate.py:
+the same ``decide()`` and token reader, the same bytes as the view; the first request of a site,
+and one a second after that, go through Flask to read it); /healthz goes through Flask.
+"""
 
 from __future__ import annotations
 
@@ -80,7 +85,10 @@ def run() -> tuple[str, bool]:
         "## 3. Gate throughput\n\ngunicorn, 2 workers with 4 threads each (the repository's `gunicorn.conf.py`), SQLite; wrk -t2 -c16 for "
         f"{DURATION} per run on loopback; after a warm-up run of each, {ROUNDS_GATE} rounds "
         "in turns (AB, BA, …). req/s and p99 are the medians over the rounds; the ratio is the "
-        "median of the rounds' own ratios.\n\n"
+        "median of the rounds' own ratios. The gate's GET is answered by its fast path in front "
+        "of Flask (`consent/visitor/fast_gate.py`: the same `decide()`, the same bytes as the "
+        "view; Flask whenever the site's cached state is older than its one-second TTL); "
+        "/healthz goes through Flask.\n\n"
         + table(["endpoint", "req/s", "p99 (ms)", "vs /healthz"], rows)
         + f"\n\nGoal (#20): gate ≥ {GOAL}× /healthz: {ratio:.2f}× → {verdict(ok)}\n"
     )
