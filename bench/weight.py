@@ -69,7 +69,10 @@ SIGNAL_ROW = (
     "(script; info)"
 )
 CSS_ROW = "Consent Ledger: /embed/banner.css (info)"
-LATER_ROW = "Consent Ledger: later.js, when the preferences or a placeholder first show (info)"
+LATER_ROW = (
+    "Consent Ledger: later.js, when the preferences, a placeholder or a release is first "
+    "needed (info)"
+)
 ORESTBIDA = "orestbida vanilla-cookieconsent 3"
 #: Issue #24: auto-blocking is in the one build every site gets.
 GOAL = 7500
@@ -114,10 +117,10 @@ def run_with(client, site_keys: dict[str, str], modules: Path) -> tuple[str, boo
         "script alone, with the site's config: the bundle carries its stylesheet and adopts it "
         "as a constructable stylesheet, and /embed/banner.css (its size shown for "
         "information) is fetched only by browsers without constructable stylesheets. What "
-        "only the preferences and the placeholders of blocked frames need (their code and "
-        "stylesheet, later.js; their texts and the vendors' names, from the config API) is "
-        "loaded when they first show, not with the first layer (its size shown for "
-        "information). The goal "
+        "only the preferences, the placeholders of blocked frames and the release of blocked "
+        "tags need (their code and stylesheet, later.js; their texts and the vendors' names, "
+        "from the config API) is loaded when first needed, not with the first layer (its "
+        "size shown for information). The goal "
         "is measured on the bench's site: eight vendors (google-analytics, meta-pixel, "
         "linkedin-insight, hubspot, leadinfo, youtube, vimeo, twitter) without ids, "
         "auto-blocking on (the config carries the blocking rules); for information, the same "

@@ -83,7 +83,7 @@ def owner_app(service: str, key: str, canary: str) -> Callable[..., Iterable[byt
         elif path == "/about.html":
             response = Response(_page(service, key, canary, "About", about), mimetype="text/html")
         elif path == "/slow":  # linked from nowhere: for the bounds' tests
-            time.sleep(5)
+            time.sleep(10)
             response = Response("<p>late</p>", mimetype="text/html")
         elif path == "/hang":  # linked from nowhere: its script never yields after load
             page = "<script>setTimeout(() => { for (;;) {} }, 50)</script><p>hung</p>"

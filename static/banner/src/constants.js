@@ -18,3 +18,7 @@ export const TOKEN_COOKIE = 'consent_token';
 
 // The owner's tags held back until the gate allows their vendor.
 export const BLOCKED = '[data-consent-vendor]';
+
+// The blocked tags not released yet: scripts still text/plain, frames, images and links still
+// without their URL.
+export const PENDING = `script[type="text/plain"]${BLOCKED},:is(iframe,img,link)${BLOCKED}[data-src]`;

@@ -2,8 +2,9 @@
 // needed, so that the first layer (on every page of the owner's site) does not carry it: the
 // preferences layer (the second), when first opened, with its cookie lists (cookie-lists.js);
 // the placeholder of a blocked frame, when
-// the page has one; and the set-up of the vendors the loader injects itself, when the gate
-// first allows one with settings. It is served as part of
+// the page has one; the release of blocked tags the gate allows (release.js), when a page
+// has one; and the set-up of the vendors the loader injects itself, when the gate first
+// allows one with settings. It is served as part of
 // the first layer's build (/embed/builds/<build>/later.js), whose code names its sha256 as the
 // script's integrity (LATER_INTEGRITY): the build covers it.
 //
@@ -14,6 +15,7 @@ import css from 'consent-later-css';
 import { CATEGORY_IDS } from './constants.js';
 import { addCookieLists } from './cookie-lists.js';
 import { el } from './element.js';
+import { addScript, release } from './release.js';
 import { MANAGED } from './vendor-apis.js';
 
 let sheet;
@@ -129,6 +131,6 @@ function placeholder(frame, id, vendor, allow, shadowHost, texts, labels) {
 
 document.dispatchEvent(
   new CustomEvent('consent-ledger-later', {
-    detail: { buildPrefs, placeholder, managed: MANAGED },
+    detail: { buildPrefs, placeholder, managed: MANAGED, release, addScript },
   }),
 );
