@@ -80,7 +80,8 @@ def scan_command(site_key: str, urls: tuple[str, ...], max_pages: int, as_json: 
 @with_appcontext
 def worker_command(burst: bool) -> None:
     """Run queued site scans (needs CONSENT_REDIS_URL): start one or more beside the web
-    server; each scan runs in a process of its own."""
+    server; each runs one scan at a time, in its own process (its browser is stopped after
+    each scan, or when the scan's time is up)."""
     from consent.scans.queue import work
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]

@@ -137,7 +137,7 @@ def _crawl(plan: CrawlPlan, progress: Progress | None) -> Crawl:
         # The scan's time counts from here (a launch has its own bound), as does the
         # watchdog's, one page's time later.
         deadline = time.monotonic() + plan.scan_seconds
-        watchdog, agent = _watchdog(browser, plan.scan_seconds + plan.page_seconds)
+        watchdog, agent = _watchdog(browser, plan)
         visit = partial(_visit, browser, plan, deadline, scan_user_agent(agent, plan.scan_id))
         try:
             pages, none = _discover(visit, plan, deadline, report)
@@ -146,8 +146,10 @@ def _crawl(plan: CrawlPlan, progress: Progress | None) -> Crawl:
                 on_page = partial(_stepped, report, step * len(pages), 3 * len(pages))
                 states[state] = _replay(visit, plan, deadline, pages, action, on_page)
         except (PlaywrightError, CrawlFailed) as error:
-            if watchdog.is_alive():  # not fired: the error is the page's, not the time's
+            if not watchdog.fired:  # the error is the page's, not the time's
                 raise
+            if plan.stop.is_set():
+                raise CrawlFailed("stopped") from error
             raise CrawlFailed(f"timed out after {plan.scan_seconds:.0f} s (stopped)") from error
         finally:
             watchdog.cancel()
@@ -188,19 +190,41 @@ def _launch(playwright: Playwright, plan: CrawlPlan, proxy: str) -> Browser:
         raise CrawlFailed(f"Chromium ({plan.chromium}) did not start: {reason}") from error
 
 
-def _watchdog(browser: Browser, seconds: float) -> tuple[threading.Timer, str]:
-    """Kill Chromium past the scan's bound: a page can hang a call that has no timeout (a
-    script's endless loop blocks ``evaluate``), and the call then fails at once. With the
-    browser's own User-Agent (the scan's ends with its marker)."""
+class _Watchdog:
+    """Kills Chromium past the scan's bound, or at once when the plan's ``stop`` is set (from
+    another thread): a page can hang a call that has no timeout (a script's endless loop
+    blocks ``evaluate``), and the call then fails at once."""
+
+    def __init__(self, pids: list[int], seconds: float, stop: threading.Event) -> None:
+        self._pids, self._stop = pids, stop
+        self._deadline = time.monotonic() + seconds
+        self._ended = threading.Event()
+        #: Whether it stopped Chromium (set before it does).
+        self.fired = False
+        self._thread = threading.Thread(target=self._watch, name="consent-watchdog", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._ended.wait(0.2):
+            if self._stop.is_set() or time.monotonic() >= self._deadline:
+                self.fired = True
+                _kill(self._pids)
+                return
+
+    def cancel(self) -> None:
+        self._ended.set()
+        self._thread.join()
+
+
+def _watchdog(browser: Browser, plan: CrawlPlan) -> tuple[_Watchdog, str]:
+    """The crawl's watchdog, one page's time after the scan's bound; and the browser's own
+    User-Agent (the scan's ends with its marker)."""
     cdp = browser.new_browser_cdp_session()
     processes = cdp.send("SystemInfo.getProcessInfo")["processInfo"]
     agent = str(cdp.send("Browser.getVersion").get("userAgent", ""))
     cdp.detach()
     pids = [int(p["id"]) for p in processes if p.get("type") == "browser"]
-    timer = threading.Timer(seconds, partial(_kill, pids))
-    timer.daemon = True
-    timer.start()
-    return timer, agent
+    return _Watchdog(pids, plan.scan_seconds + plan.page_seconds, plan.stop), agent
 
 
 def _kill(pids: list[int]) -> None:
@@ -220,6 +244,8 @@ def _visit(browser: Browser, plan: CrawlPlan, deadline: float, user_agent: str) 
 
 
 def _in_time(deadline: float, plan: CrawlPlan, pages: int) -> None:
+    if plan.stop.is_set():
+        raise CrawlFailed("stopped")
     if time.monotonic() >= deadline:
         raise CrawlFailed(f"timed out after {plan.scan_seconds:.0f} s ({pages} page visits)")
 

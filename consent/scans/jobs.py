@@ -16,6 +16,7 @@ from datetime import datetime
 import redis
 from flask import Flask, current_app
 from rq import Queue
+from rq.timeouts import BaseTimeoutException
 from sqlalchemy.exc import SQLAlchemyError
 
 from consent.core.observed import Crawl
@@ -136,6 +137,9 @@ def run_job(app: Flask, scan_id: str, progress: Progress | None = None) -> None:
             _scan(scan_id, started, progress)
         except CrawlFailed as error:
             mark_failed(scan_id, str(error))
+        except BaseTimeoutException:  # `consent worker`: the job's time ran out
+            db.session.rollback()
+            _fail_quietly(scan_id, "timed out")
         except SQLAlchemyError:
             db.session.rollback()
             current_app.logger.exception("scan %s: database failure", scan_id)

@@ -3,8 +3,9 @@ most 100 pages, 15 s a page, 5 minutes a scan."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from consent.errors import FieldErrors, InvalidField
@@ -46,6 +47,9 @@ class CrawlPlan:
     chromium: str = CHROMIUM
     #: The scan this crawl is for: its browser's User-Agent names it (:data:`UA_MARKER`).
     scan_id: str = ""
+    #: Set from another thread to stop the crawl (``consent worker`` past a job's time):
+    #: Chromium is stopped at once and the crawl ends with :class:`CrawlFailed`.
+    stop: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
 
 def origin_of(url: str) -> str:

@@ -1,6 +1,8 @@
 """Scans on the queue: with Redis configured the web process only enqueues, ``consent worker``
-(a process of its own) runs the scan to a signed report, and a worker killed mid-scan leaves
-the scan ``failed`` once its time limit has passed, not ``running`` for ever."""
+(a process of its own, which runs each job itself: no work horse) runs the scan to a signed
+report and leaves no process of it behind; a job past its time limit is stopped, with its
+browser, and the worker takes the next; a worker killed mid-scan leaves the scan ``failed``
+once its time limit has passed, not ``running`` for ever."""
 
 from __future__ import annotations
 
@@ -68,12 +70,36 @@ class Queued:
             assert answer.status_code == 200
             return answer.json  # type: ignore[no-any-return]
 
+    def left_over(self, worker: subprocess.Popen[bytes], seconds: float = 15) -> list[str]:
+        """The processes of the worker's session besides the worker (its driver, Chromium,
+        and any Chromium process orphaned by a kill), once they have had time to go."""
+        deadline = time.monotonic() + seconds
+        while (found := _session(worker.pid)) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        return found
+
     def wait_for(self, scan_id: str, statuses: set[str], seconds: float = 150) -> dict[str, Any]:
         deadline = time.monotonic() + seconds
         while (report := self.status(scan_id))["status"] not in statuses:
             assert time.monotonic() < deadline, f"scan still {report['status']}"
             time.sleep(0.3)
         return report
+
+
+def _session(sid: int) -> list[str]:
+    """``pid name`` of every process in session ``sid`` but its leader."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == sid:
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            found.append(f"{entry.name} {name}")
+    return found
 
 
 @pytest.fixture
@@ -134,10 +160,13 @@ def test_the_web_process_enqueues_and_consent_worker_scans(queued: Queued) -> No
     time.sleep(1.5)
     # Nobody works the queue yet: the web process did not run the scan itself.
     assert queued.status(scan_id)["status"] == "queued"
-    queued.start_worker()
+    worker = queued.start_worker()
     report = queued.wait_for(scan_id, {"done", "failed"})
     assert report["status"] == "done", report.get("reason")
     assert [p["url"].removeprefix(queued.owner) for p in report["pages"]][:1] == ["/"]
+    # The scan's driver and Chromium are gone with it: the worker waits alone.
+    assert queued.left_over(worker) == []
+    assert worker.poll() is None
     # Signed by the log key the worker was given, like a checkpoint.
     verified = open_note(report["signature"], [parse_verifier_key(queued.verifier)])
     assert verified.text == note_text(
@@ -171,6 +200,27 @@ def test_a_worker_killed_mid_scan_leaves_the_scan_failed_after_its_limit(queued:
     assert queued.wait_for(second, {"done", "failed"})["status"] == "done"
 
 
+def test_a_job_past_its_time_is_stopped_with_its_browser_and_the_worker_goes_on(
+    queued: Queued, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The job's limit (RQ's, SIGALRM in the worker) well before the crawl's own bounds: a
+    # page whose script never yields holds the crawl until the job's time is up.
+    monkeypatch.setattr("consent.scans.jobs.JOB_SECONDS", 8)
+    worker = queued.start_worker()
+    scan_id = queued.scan({"urls": [f"{queued.owner}/hang"], "max_pages": 1})
+    queued.wait_for(scan_id, {"running"}, seconds=60)
+    report = queued.wait_for(scan_id, {"done", "failed"}, seconds=60)
+    assert (report["status"], report["reason"]) == ("failed", "timed out after 8 s (stopped)")
+    # Its Chromium and driver are stopped; the worker is alive and takes the next job.
+    assert queued.left_over(worker) == []
+    assert worker.poll() is None
+    monkeypatch.undo()
+    second = queued.scan({"max_pages": 1})
+    assert queued.wait_for(second, {"done", "failed"})["status"] == "done"
+    assert queued.left_over(worker) == []
+    assert worker.poll() is None
+
+
 def test_the_demo_starts_a_worker_when_redis_is_configured(queued: Queued) -> None:
     from consent.scans.queue import spawn_worker
 
@@ -183,3 +233,28 @@ def test_the_demo_starts_a_worker_when_redis_is_configured(queued: Queued) -> No
     open_note(report["signature"], [parse_verifier_key(queued.verifier)])
     worker.terminate()
     assert worker.wait(timeout=30) is not None
+
+
+def test_a_job_time_limit_stops_the_crawl_on_its_thread() -> None:
+    # RQ's time limit is SIGALRM, raised in the main thread: it interrupts the wait for the
+    # crawl, which is told to stop (its watchdog kills Chromium) and is waited for.
+    from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
+
+    from consent.scans.plans import CrawlFailed, CrawlPlan
+    from consent.scans.queue import crawl_on_thread
+
+    stopped: list[bool] = []
+
+    def stuck(plan: CrawlPlan, progress: Any) -> Any:
+        assert plan.stop.wait(30)
+        stopped.append(True)
+        raise CrawlFailed("stopped")
+
+    plan = CrawlPlan(("http://127.0.0.1:9/",), frozenset({"http://127.0.0.1:9"}), "", 1)
+    started = time.monotonic()
+    with (
+        pytest.raises(CrawlFailed, match=r"timed out after 360 s \(stopped\)"),
+        UnixSignalDeathPenalty(1, JobTimeoutException),
+    ):
+        crawl_on_thread(stuck)(plan, None)
+    assert stopped == [True] and time.monotonic() - started < 10
