@@ -27,20 +27,25 @@ settings.load_profile("consent")
 
 PG_URL = os.environ.get("CONSENT_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
-TABLES = (
-    "access_log",
-    "log_tiles",
-    "receipt_contexts",
-    "receipts",
-    "erasures",
-    "api_tokens",
-    "memberships",
-    "policy_versions",
-    "users",
-    "sites",
-    "banner_builds",
-    "embed_origins",
-)
+#: Empties a migrated PostgreSQL schema between tests: every table (a partitioned one through
+#: its parent), with triggers and foreign-key actions off for the session (the ledger's
+#: append-only triggers refuse deletes), and every sequence back at its start. Deleting the
+#: few rows a test leaves is far cheaper than TRUNCATE, which renews every partition's and
+#: index's file (about 0.6 s a test with the ledger partitioned by site and month).
+_EMPTY_SCHEMA = """
+DO $$
+DECLARE name text;
+BEGIN
+  SET LOCAL session_replication_role = replica;
+  FOR name IN SELECT c.relname FROM pg_class c
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+        AND NOT c.relispartition AND c.relname <> 'alembic_version'
+  LOOP EXECUTE format('DELETE FROM %I', name); END LOOP;
+  FOR name IN SELECT c.relname FROM pg_class c
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'S'
+  LOOP EXECUTE format('ALTER SEQUENCE %I RESTART', name); END LOOP;
+END $$
+"""
 ORIGIN = "https://shop.example"
 VENDORS = {
     "google-analytics": {"category": "performance", "settings": {"measurement_id": "G-TEST123"}},
@@ -107,7 +112,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url: str = request.getfixturevalue("pg_schema_url")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(sa.text(_EMPTY_SCHEMA))
     engine.dispose()
     return url
 
