@@ -110,11 +110,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("pg_schema_url")
+    empty_schema(url)
+    return url
+
+
+def empty_schema(url: str) -> None:
+    """Empty the migrated PostgreSQL schema at ``url`` (see ``_EMPTY_SCHEMA``)."""
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text(_EMPTY_SCHEMA))
     engine.dispose()
-    return url
 
 
 @pytest.fixture

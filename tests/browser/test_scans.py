@@ -26,7 +26,7 @@ from consent.core.canonical import digest
 from consent.core.notes import open_note
 from consent.core.observed import STATES
 from consent.core.scan_report import REPORT_FIELDS, note_text
-from tests.conftest import BACKENDS, TABLES
+from tests.conftest import BACKENDS, empty_schema
 
 from . import scan_site
 from .conftest import _require_browser, _Server
@@ -68,10 +68,7 @@ def _database(request: pytest.FixtureRequest, tmp: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp}/db.sqlite"
     url: str = request.getfixturevalue("pg_schema_url")
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_schema(url)
     return url
 
 
