@@ -112,14 +112,9 @@ class PolicyVersion(Model):
 
 
 class Receipt(Model):
-    """One ledger entry: the hashed fields of a consent receipt.
-
-    On PostgreSQL the table is partitioned by hash of ``site_id`` into 16 partitions
-    (migration 0016), which requires the partition key in every unique key: the primary key
-    there is ``(id, site_id)`` (``id`` stays the ORM's identity, unique by its sequence) and
-    ``receipt_id`` is unique per site. SQLite keeps a plain table: ``id`` and ``receipt_id``
-    unique alone. Each dialect's constraint carries ``ddl_if``.
-    """
+    """One ledger entry: the hashed fields of a consent receipt. On PostgreSQL partitioned by
+    hash of ``site_id`` (migration 0016; docs/capacity.md): primary key ``(id, site_id)``,
+    ``receipt_id`` unique per site; SQLite keeps them unique alone (``ddl_if``)."""
 
     __tablename__ = "receipts"
     __table_args__ = (
@@ -136,7 +131,6 @@ class Receipt(Model):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     seq: Mapped[int] = mapped_column(BigInteger)
-    #: A random UUID: unique per site on PostgreSQL, across sites on SQLite (see above).
     receipt_id: Mapped[str] = mapped_column(String(40))
     site_key: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[str] = mapped_column(String(64))
@@ -157,17 +151,10 @@ class Receipt(Model):
 
 
 class ReceiptContext(Model):
-    """The personal context of a receipt, kept apart so that it can be erased.
-
-    On PostgreSQL the table is partitioned by month of ``created_at`` (migration 0015), with
-    ``(receipt_pk, created_at)`` as its primary key; ``receipt_pk`` stays the ORM's identity
-    (one context per receipt, by the append's construction). SQLite keeps a plain table.
-
-    The foreign key to ``receipts.id`` exists on SQLite only: on PostgreSQL ``receipts`` is
-    partitioned by site (migration 0016) and no unique key holds ``id`` alone, so none can
-    reference it; a context takes its ``receipt_pk`` from the receipt inserted in the same
-    transaction (:mod:`consent.ledger.rows`), and receipts are never deleted.
-    """
+    """A receipt's personal context, kept apart to be erased. On PostgreSQL partitioned by month
+    of ``created_at`` (0015), key ``(receipt_pk, created_at)``; one context per receipt by the
+    append's construction. The foreign key to ``receipts.id`` is SQLite's only: on PostgreSQL
+    no unique key holds ``id`` alone (0016); a context takes its receipt's id (ledger.rows)."""
 
     __tablename__ = "receipt_contexts"
     __table_args__ = (
@@ -270,9 +257,8 @@ class LogTile(Model):
     """A slice of a C2SP tlog tile of one site's Merkle tree (up to 256 hashes, 32 bytes each).
 
     A full tile is one row from ``start`` 0; a partial one is the slices its appends added,
-    ``start`` being the index of a slice's first hash in the tile. On PostgreSQL the table is
-    partitioned by hash of ``site_id`` like ``receipts`` (migration 0016); its key already
-    starts with ``site_id``.
+    ``start`` being the index of a slice's first hash in the tile. Partitioned by site on
+    PostgreSQL like ``receipts`` (0016).
     """
 
     __tablename__ = "log_tiles"

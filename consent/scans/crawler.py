@@ -1,11 +1,9 @@
 """The crawl: Debian's Chromium through Playwright, fenced to the allowed origins, visiting
 the site in three states (``none``, ``reject_all``, ``accept_all``), each in a fresh context.
-
 Pages are found breadth-first in the ``none`` state by same-origin links from the start URLs,
 within the site's origins, up to ``max_pages``; the other two states visit the same pages
 after clicking the banner's own button on the first one. The consent service's origin loads
-(the banner needs it) but is never crawled; every other host is answered locally.
-"""
+(the banner needs it) but is never crawled; every other host is answered locally."""
 
 from __future__ import annotations
 
@@ -169,9 +167,8 @@ def _driver() -> Iterator[Playwright]:
             try:
                 playwright = stack.enter_context(sync_playwright())
             finally:
-                if before is None:
-                    del os.environ["NODE_OPTIONS"]
-                else:
+                del os.environ["NODE_OPTIONS"]
+                if before is not None:
                     os.environ["NODE_OPTIONS"] = before
         yield playwright
 

@@ -39,7 +39,10 @@ export function scan() {
   }
 }
 
-/** Load what ``next`` (a gate answer, or null: nothing) allows; never unload anything. */
+/**
+ * Load what ``next`` (a gate answer, or null: nothing) allows; never unload anything. A promise
+ * when the release needs later.js.
+ */
 export function apply(next) {
   answer = next;
   // The vendors the loader injects itself (from their settings; their set-up is in later.js)
@@ -61,7 +64,7 @@ export function apply(next) {
     metaRevoked = false;
     window.fbq('consent', 'grant');
   }
-  scan();
+  return scan();
 }
 
 // Watch what the page adds: auto-blocking holds trackers back; blocked tags are scanned.

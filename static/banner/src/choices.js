@@ -33,12 +33,13 @@ function refresh() {
   let query = `gate?vendors=${vendorIds.length ? vendorIds : 'none'}`;
   // A token is URL-safe base64 (one that is not is invalid either way).
   if (token) query += `&token=${token}`;
-  return request(query).then((result) => {
+  return request(query).then(async (result) => {
     if (ask !== asked) return null;
     let next = result && result[0] === 200 && result[1];
     next = next && next.decisions ? next : null;
     if (next && token) updateConsentMode(next.consent_mode);
-    apply(next);
+    // Once what it allows has been released (later.js's part may take a request).
+    await apply(next);
     return next;
   });
 }
