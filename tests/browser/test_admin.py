@@ -163,7 +163,9 @@ def test_edit_nl_text_and_see_the_preview_change(
     assert frame.locator('[data-consent-action="reject-all"]').inner_text() == "Alles weigeren"
     typed = "Jouw keuze <i>telt</i>"
     admin.get_by_label("Title", exact=True).fill(typed)
-    title.filter(has_text="Jouw keuze").wait_for()
+    # The preview re-renders its frame (a new document loading the bundle): on a cold start,
+    # with both test workers starting Chromium, that has taken over 10 s.
+    title.filter(has_text="Jouw keuze").wait_for(timeout=30_000)
     assert title.inner_text() == typed  # markup shown as typed, never as HTML
     assert frame.locator("[data-consent-banner] i").count() == 0
     # (Performance: the category of the site's one vendor; one without is not offered.)
