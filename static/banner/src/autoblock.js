@@ -20,7 +20,8 @@ export const seen = {};
 const URL_OF = { script: 'src', iframe: 'src', img: 'src', link: 'href' };
 const TAGS = 'script,iframe,img,link';
 const setAttribute = Element.prototype.setAttribute;
-let allowed;
+// The page's URL (a relative URL's host is its host: read once, not from location each time).
+let allowed, base;
 
 // Hold back ``node`` if it is a tracker the gate does not allow yet (``url``: the URL it is
 // about to get, else its own); true if held.
@@ -30,7 +31,7 @@ function hold(node, url) {
   if (!name) return false;
   url ??= node.getAttribute(name);
   // The vendor first: most elements are no tracker, and the checks below cost more.
-  const id = vendorOf(config.block, url, node.text, location);
+  const id = vendorOf(config.block, url, !url && node.text, base);
   if (
     !id ||
     node.hasAttribute('data-consent-ignore') ||
@@ -70,6 +71,7 @@ function wrap(proto, name, set) {
 /** Hold back the trackers added from now on that ``isAllowed(id)`` does not allow (yet). */
 export function autoBlock(isAllowed) {
   allowed = isAllowed;
+  base = new URL(location.href);
   for (const tag in URL_OF)
     wrap(Object.getPrototypeOf(document.createElement(tag)), URL_OF[tag], function (value, set) {
       if (!hold(this, String(value))) set.call(this, value);

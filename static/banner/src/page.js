@@ -27,7 +27,9 @@ export function afterPaint(fn) {
 /** The page's cookies, "name=value" each (none where cookies are unavailable). */
 export function readCookies() {
   try {
-    return document.cookie.split(/; */);
+    // (The browser joins them with "; "; a string, not a pattern: a pattern's first use
+    // compiles it.)
+    return document.cookie.split('; ');
   } catch (err) {
     return [];
   }

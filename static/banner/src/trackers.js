@@ -3,7 +3,7 @@
 
 /**
  * The vendor whose tag ``url`` (a script's, frame's, image's or link's URL, maybe relative,
- * on the page at ``base``: a location) or, without a URL, an inline script's ``text`` is;
+ * on the page at ``base``: a URL) or, without a URL, an inline script's ``text`` is;
  * undefined if none. A marker found in either decides at once (it tells apart vendors that
  * share a host); else the first vendor whose host is the URL's host or a parent of it (for
  * an inline script, named in its text).
@@ -13,13 +13,14 @@ export function vendorOf([hosts, markers], url, text, base) {
   // A plain http(s) or scheme-relative URL and a relative one (the page's host) are read
   // without the URL parser, which costs more than the rest of the lookup; anything else
   // (another scheme, spaces, controls, backslashes) goes through it.
-  const plain = /^(https?:)?\/\/([\w.-]+)(:\d*)?([/?#]|$)/i.exec(url);
+  // (Lower case first: a case-insensitive pattern costs far more to compile, at its first use.)
+  const plain = /^(https?:)?\/\/([\w.-]+)(:\d*)?([/?#]|$)/.exec(url && url.toLowerCase());
   try {
     host =
       url &&
       `.${
         plain
-          ? plain[2].toLowerCase()
+          ? plain[2]
           : /[\0- \\]|^[\w+.-]*:|^\/\//.test(url)
             ? new URL(url, base).hostname
             : base.hostname

@@ -53,7 +53,7 @@ function build() {
         [config.privacy_policy_url, texts.privacy_link],
         [config.cookie_statement_url, labels.cookies],
       ].map(([url, text]) =>
-        /^https?:\/\//i.test(url)
+        ['http://', 'https://'].some((start) => (url || '').toLowerCase().startsWith(start))
           ? el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, text)
           : null,
       ),
