@@ -188,6 +188,25 @@ def traced(base: str, runs: int) -> dict[str, list[float]]:
     return cpu
 
 
+#: Appended while the goal is missed: what the overhead is made of (measured by hand).
+OVERHEAD = (
+    "\n**Where the overhead goes** (Chromium traces, thread CPU time of each script event, "
+    "10 cold loads per build, unminified builds with the compile hint; 2026-12-07). The "
+    "observer's 60 callbacks (one before each of the page's parser-inserted scripts) with "
+    "its 208 records took 2.8–3.7 ms: an empty callback 0.6 ms, reading each record's added "
+    "nodes 0.9 ms, touching each node (its JavaScript wrapper is made then) 1.4 ms, holding "
+    "nothing back 1.9 ms, the whole lookup about 1 ms more. The same lookup costs about 1 µs "
+    "an element once warm (170 elements in one task: 0.16 ms), so most of it is code and "
+    "wrappers run for the first time. Reading each node's properties once, a lookup without "
+    "patterns and with an answer kept per URL, and indexed loops left the traced CPU where "
+    "it was within the noise (33.4 against 33.4 ms in 20 alternating loads); they were not "
+    "kept. The set-up (the wrapped setters and insertion methods, the observer) adds about "
+    "0.3 ms, the page's own 30 added elements through the wrappers 0.5–1.5 ms. An observer "
+    "that only reads what each record added already takes 0.9 ms of the 2 ms goal on this "
+    "page: meeting it needs fewer records or callbacks, not a cheaper check.\n"
+)
+
+
 def run(
     service_base: str,
     site_keys: dict[bool, str],
@@ -284,6 +303,6 @@ def run(
         + f"\n\nGoal (#24): auto-blocking adds ≤ {GOAL:.0f} ms of script time, by both "
         "measures (wall-clock script time alone can pass by the noise of shared cores): "
         f"{median[ON]:.1f} − {median[OFF]:.1f} = {added:+.1f} ms, traced CPU "
-        f"{cpu_added:+.1f} ms → {verdict(ok)}\n"
+        f"{cpu_added:+.1f} ms → {verdict(ok)}\n" + ("" if ok else OVERHEAD)
     )
     return text, ok
