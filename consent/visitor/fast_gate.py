@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl
 import werkzeug.urls  # noqa: F401  # registers "werkzeug.url_quote", as request.args uses it
 
 from consent.errors import ConsentError
+from consent.service import RESPONSE_HEADERS
 from consent.visitor.api import allowed_origin, gate_json, gate_vendors, signal_on
 
 if TYPE_CHECKING:
@@ -91,10 +92,7 @@ class FastGate:
         ]
         if origin:
             headers.append(("Access-Control-Allow-Origin", origin))
-        headers += [
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", "strict-origin-when-cross-origin"),
-        ]
+        headers += RESPONSE_HEADERS
         return body, headers
 
 
