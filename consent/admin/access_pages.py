@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from consent.access.signin import current_user
@@ -170,9 +170,13 @@ def users(site_key: str) -> ResponseReturnValue:
 @bp.post("/sites/<site_key>/users/<user_id>/remove")
 @owner_only
 def remove_user(site_key: str, user_id: str) -> ResponseReturnValue:
-    """Take a user's access to this site away (the last owner stays)."""
+    """Take a user's access to this site away (the last owner stays); one's own only after a
+    second, explicit step (it cannot be taken back alone)."""
     me = current_user()
+    myself = me is not None and str(me.id) == user_id
     if CsrfForm().validate_on_submit():
+        if myself and request.form.get("confirm") != "leave":
+            return render_template("admin/leave_site.html", form=CsrfForm(), user_id=user_id)
         try:
             remove_member(lock_site(site_id()), whole(user_id) or -1)
         except InvalidField as error:
@@ -181,6 +185,6 @@ def remove_user(site_key: str, user_id: str) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash("Access removed.")
-            if me is not None and str(me.id) == user_id:
+            if myself:
                 return redirect(url_for("admin.index"))
     return redirect(url_for("admin_access.users", site_key=site_key))

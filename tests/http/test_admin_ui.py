@@ -537,11 +537,25 @@ def test_users_page(app: Flask, ui: FlaskClient, site: str) -> None:
         me = db.session.scalars(select(User).where(User.email == OWNER)).one()
         someone = db.session.scalars(select(User).where(User.email == "someone@example.com")).one()
         my_id, their_id = me.id, someone.id
+    # One's own access only after a second step: the first answers with the question.
+    add_user(app, "other.owner@example.com", "owner", site)
+    asked = ui.post(f"{url}/{my_id}/remove")
+    assert asked.status_code == 200
+    assert "You are removing your own access" in asked.get_data(as_text=True)
+    assert ui.get(f"/admin/sites/{site}/").status_code == 200
     assert ui.post(f"{url}/{their_id}/remove").status_code == 302
     assert sign_in(app, "someone@example.com").get(f"/admin/sites/{site}/").status_code == 404
-    # The last owner stays.
-    ui.post(f"{url}/{my_id}/remove")
-    assert ui.get(f"/admin/sites/{site}/").status_code == 200
+    left = ui.post(f"{url}/{my_id}/remove", data={"confirm": "leave"})
+    assert left.status_code == 302 and left.headers["Location"].endswith("/admin/")
+    assert ui.get(f"/admin/sites/{site}/").status_code == 404
+    # The last owner stays, confirmed or not.
+    other = sign_in(app, "other.owner@example.com")
+    with app.app_context():
+        other_id = (
+            db.session.scalars(select(User).where(User.email == "other.owner@example.com")).one().id
+        )
+    other.post(f"{url}/{other_id}/remove", data={"confirm": "leave"})
+    assert other.get(f"/admin/sites/{site}/").status_code == 200
 
 
 def test_pages_are_strict_about_scripts_styles_and_caching(ui: FlaskClient, site: str) -> None:
