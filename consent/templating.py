@@ -1,4 +1,5 @@
-"""What the templates of every area share beyond Flask's defaults: the ``timestamp`` filter."""
+"""What the templates of every area share beyond Flask's defaults: the ``timestamp`` and
+``setting_label`` filters."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ def timestamp(stamp: str) -> Markup:
     return element.format(stamp, readable_utc(stamp))  # format escapes both values
 
 
+def setting_label(name: str) -> str:
+    """A vendor setting's name for people: ``measurement_id`` reads "Measurement ID"."""
+    words = " ".join("ID" if word == "id" else word for word in name.split("_"))
+    return words[:1].upper() + words[1:]
+
+
 def init_app(app: Flask) -> None:
     """Register the filters on the app's Jinja environment."""
     app.add_template_filter(timestamp)
+    app.add_template_filter(setting_label)
