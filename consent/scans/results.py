@@ -72,6 +72,17 @@ def ordered_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str,
     return sorted(findings, key=lambda f: rank.get(f["kind"], len(rank)))
 
 
+def _named(
+    entries: Iterable[Mapping[str, Any]], vendors: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """``entries`` (findings, storage keys) with their vendor's name beside its id (None
+    without a vendor)."""
+    return [
+        {**entry, "vendor_name": entry.get("vendor") and vendor_name(entry["vendor"], vendors)}
+        for entry in entries
+    ]
+
+
 def _cookies_by_category(
     cookies: Iterable[Mapping[str, Any]], vendors: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
@@ -121,14 +132,14 @@ def scan_results(
     """What the results pages show of a report (done or not: then everything is empty)."""
     states = report.get("states") or {}
     return {
-        "findings": ordered_findings(report.get("findings") or ()),
+        "findings": _named(ordered_findings(report.get("findings") or ()), vendors),
         "states": [
             {
                 "state": name,
                 "label": STATE_LABELS[name],
                 "phrase": STATE_PHRASES[name],
                 "cookies": _cookies_by_category(states.get(name, {}).get("cookies", ()), vendors),
-                "storage": list(states.get(name, {}).get("storage", ())),
+                "storage": _named(states.get(name, {}).get("storage", ()), vendors),
                 "requests": _requests_by_vendor(states.get(name, {}).get("requests", ()), vendors),
             }
             for name in STATES

@@ -21,6 +21,7 @@ from consent.extensions import db
 from consent.models import AccessLogEntry, Scan
 from consent.scans.jobs import ScanJobs
 from consent.scans.plans import CrawlPlan, Progress
+from consent.scans.results import KIND_LABELS
 from consent.sites.owner import create_site
 from tests.conftest import base_config
 from tests.http.auditing import Page
@@ -173,6 +174,9 @@ def test_results_leaks_first_and_the_record(ui: FlaskClient, site: str, crawler:
     kinds = [e.attrs["data-finding"] for e in page.find("tr") if "data-finding" in e.attrs]
     assert kinds[:2] == ["leak", "leak"] and "undeclared" in kinds and "declared_unused" in kinds
     assert kinds == sorted(kinds, key=FINDING_KINDS.index)
+    # Each finding's vendor by its name, as the owner knows it (the id stays in the report).
+    vendor_cells = {row[2] for row in page.rows() if row[:1] and row[0] in KIND_LABELS.values()}
+    assert "Google Analytics" in vendor_cells and "google-analytics" not in vendor_cells
     assert len(page.text("code", data_report_hash="")) == 64
     assert page.text("pre", data_report_signature="").startswith(f"consent.test/scan/{scan_id}")
     # Cookies by category with their durations, requests by vendor, in each of the states.
