@@ -111,7 +111,12 @@ EXAMPLE_PORTS = {slug: 5001 + number for number, slug in enumerate(SLUGS)}
 @with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, help="Default: 5000, or for an --example its own (5001-5005).")
-@click.option("--no-serve", is_flag=True, help="Set up and print, but do not serve.")
+@click.option(
+    "--no-serve",
+    is_flag=True,
+    help="Set up and print, but do not serve. Like every run, it sets new passwords and a "
+    "new auditor token (the old ones stop working; they are stored only as hashes).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 @click.option(
     "--example",
