@@ -20,7 +20,8 @@
     onClick("demo-withdraw", function () { window.Consent.withdraw(); });
     onClick("demo-history", function () {
       var match = document.cookie.match(/(?:^|; )consent_token=([^;]+)/);
-      if (!match) { alert("No consent recorded yet."); return; }
+      // (The page's own words, in its language.)
+      if (!match) { alert(document.getElementById("demo-history").dataset.none); return; }
       var src = document.querySelector("script[src*='/embed/']").src;
       var base = src.slice(0, src.indexOf("/embed/"));
       var key = src.slice(src.lastIndexOf("/") + 1, -3);

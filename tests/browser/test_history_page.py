@@ -80,6 +80,11 @@ def test_the_demo_page_links_a_visitor_to_their_history(page: Any, service: Serv
         ).site_key  # fmt: skip
         db.session.commit()
     page.goto(f"{service.origin}/demo/{key}")
+    # Before any choice, the link says so in the page's own words.
+    said: list[str] = []
+    page.once("dialog", lambda dialog: (said.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("link", name="My consent history").click()
+    assert said == ["No consent recorded yet."]
     page.locator('[data-consent-banner] [data-consent-action="accept-all"]').click()
     page.locator("#demo-choice").filter(has_text="performance").wait_for()
     page.get_by_role("link", name="My consent history").click()
