@@ -127,6 +127,27 @@ def test_pages_fit_a_phone(
         assert regions, url
 
 
+def test_the_statistics_charts_stay_legible_on_a_phone(
+    open_page: Any, service: Service, owned: dict[str, Any]
+) -> None:
+    # Scaled to a phone's width a chart's labels would be 6 px: it keeps its size and
+    # scrolls sideways in a named, focusable region, as a wide table does.
+    page = open_page(PHONE)
+    page.goto(f"{service.origin}/audit/sites/{owned['key']}/stats")
+    charts = page.locator("svg.chart")
+    assert charts.count() == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    heights = page.evaluate(
+        "() => [...document.querySelectorAll('svg.chart text.tick')]"
+        ".map(t => t.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 9, heights
+    in_regions = charts.evaluate_all(
+        "cs => cs.map(c => c.parentElement.matches('.table-scroll[role=region][tabindex=\"0\"]'))"
+    )
+    assert in_regions == [True, True]
+
+
 def test_a_wide_table_scrolls_in_its_region_by_keyboard(
     open_page: Any, service: Service, owned: dict[str, Any]
 ) -> None:
