@@ -108,8 +108,8 @@ def owner_side(page: Page, base: str, password: str) -> None:
     key = page.url.split("/sites/")[1].split("/")[0]
 
     for vendor, label, setting, value in (
-        ("google-analytics", "Google Analytics", "measurement_id", "G-JANSEN01"),
-        ("meta-pixel", "Meta Pixel", "pixel_id", "123456789012345"),
+        ("google-analytics", "Google Analytics", "Measurement ID", "G-JANSEN01"),
+        ("meta-pixel", "Meta Pixel", "Pixel ID", "123456789012345"),
     ):
         box = page.locator(f'fieldset[data-vendor="{vendor}"]')
         box.get_by_label(label).check()
