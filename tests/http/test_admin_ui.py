@@ -273,9 +273,9 @@ def test_the_vendors_page_names_what_the_snippet_loads(ui: FlaskClient, site: st
     (intro,) = Page.of(ui.get(f"/admin/sites/{site}/vendors")).find("p", data_loader_vendors="")
     text = " ".join(intro.text.split())
     assert (
-        "Google Analytics (once its measurement_id is entered), LinkedIn Insight Tag (once its "
-        "partner_id is entered), Meta Pixel (once its pixel_id is entered) and HubSpot (once "
-        "its portal_id is entered) are loaded by the snippet itself"
+        "Google Analytics (once its Measurement ID is entered), LinkedIn Insight Tag (once its "
+        "Partner ID is entered), Meta Pixel (once its Pixel ID is entered) and HubSpot (once "
+        "its Portal ID is entered) are loaded by the snippet itself"
     ) in text
 
 
