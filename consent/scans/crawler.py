@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import os
 import signal
 import threading
@@ -25,6 +24,7 @@ from playwright.sync_api import Error as PlaywrightError
 from consent.core.observed import Crawl, SeenPage, StateSeen
 from consent.scans.fence import Fence
 from consent.scans.plans import CrawlFailed, CrawlPlan, Progress, origin_of, scan_user_agent
+from consent.scans.threads import OnThread
 from consent.scans.visit import StateVisit, VisitFailed
 
 #: Features Playwright disables (its chromiumSwitches.ts, 1.65): a ``--disable-features``
@@ -109,22 +109,10 @@ def crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
         asyncio.get_running_loop()
     except RuntimeError:
         return _crawl(plan, progress)
-    outcome: list[Crawl] = []
-    failure: list[BaseException] = []
-    context = contextvars.copy_context()
-
-    def run() -> None:
-        try:
-            outcome.append(context.run(_crawl, plan, progress))
-        except BaseException as error:  # handed to the caller, raised there
-            failure.append(error)
-
-    thread = threading.Thread(target=run, name="consent-crawl", daemon=True)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
-    return outcome[0]
+    running = OnThread(_crawl, plan, progress)
+    running.ended.wait()
+    crawled: Crawl = running.result()
+    return crawled
 
 
 def _crawl(plan: CrawlPlan, progress: Progress | None) -> Crawl:

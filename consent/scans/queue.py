@@ -29,7 +29,6 @@ apart here instead:
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import os
 import signal
 import subprocess
@@ -46,6 +45,7 @@ from rq.timeouts import BaseTimeoutException
 from consent.core.observed import Crawl
 from consent.scans.jobs import JOB_SECONDS, Crawler, ScanJobs, run_job, scan_queue
 from consent.scans.plans import PAGE_SECONDS, CrawlFailed, CrawlPlan, Progress
+from consent.scans.threads import OnThread
 
 #: The app a worker's jobs run in (set by :func:`work`).
 _worker_app: Flask | None = None
@@ -77,28 +77,12 @@ def crawl_on_thread(crawler: Crawler) -> Crawler:
     it to end; a time limit then fails the scan with ``timed out``."""
 
     def crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
-        outcome: list[Crawl] = []
-        failure: list[BaseException] = []
-        context = contextvars.copy_context()
-
-        # Not Thread.join: one interrupted by an exception (the signal's) may mark the
-        # thread stopped while it runs (CPython before 3.12), and the next join not wait.
-        ended = threading.Event()
-
-        def run() -> None:
-            try:
-                outcome.append(context.run(crawler, plan, progress))
-            except BaseException as error:  # handed to the caller, raised there
-                failure.append(error)
-            finally:
-                ended.set()
-
-        threading.Thread(target=run, name="consent-crawl", daemon=True).start()
+        running = OnThread(crawler, plan, progress)
         try:
-            ended.wait()
+            running.ended.wait()
         except BaseException as error:
             plan.stop.set()
-            if not ended.wait(STOP_SECONDS):
+            if not running.ended.wait(STOP_SECONDS):
                 _wedged.set()
                 current_app.logger.critical(
                     "a crawl did not stop in %.0f s: the worker exits after this job",
@@ -109,9 +93,8 @@ def crawl_on_thread(crawler: Crawler) -> Crawler:
                 limit = job.timeout if job is not None and job.timeout else JOB_SECONDS
                 raise CrawlFailed(f"timed out after {limit} s (stopped)") from error
             raise
-        if failure:
-            raise failure[0]
-        return outcome[0]
+        crawled: Crawl = running.result()
+        return crawled
 
     return crawl
 
