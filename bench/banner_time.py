@@ -313,6 +313,21 @@ SCRIPT_TIME = (
     "response in the trace, while the service answers in 2 ms (curl on the same machine).\n"
 )
 
+#: Printed while a peer's banner shows first (measured by hand, 2026-12-07, otherwise idle).
+AHEAD = (
+    "\n**Against the closest peer** (Osano cookieconsent 3). The two medians swap places from "
+    "run to run on this machine: rounds of 15–25 alternating loads gave 66.0 against 63.7, "
+    "61.2 against 60.3, 64.5 against 58.4 and 63.0 against 67.8 ms, and 60 alternating "
+    "loads 67.5 against 67.7 ms. In traced loads the main thread works 10–12 ms of either page's "
+    "~65 ms; the rest is waiting: about 20 ms from each script's request to its response on "
+    "loopback (Osano's from the page's own server, ours from the service's origin; from "
+    "another origin Osano's time did not change, 66.6 against 67.8 ms), and about 15 ms "
+    "from DOMContentLoaded, when ours builds the banner (Osano's at the load event just "
+    "after), to the next frame. Building ours in a requestAnimationFrame callback before "
+    "the first frame instead (62.1 against 61.2 ms), and a plain sans-serif font instead of "
+    "`system-ui` (61.6 against 64.5 ms), stayed within that noise and were not kept.\n"
+)
+
 
 def run(
     service_base: str,
@@ -344,7 +359,8 @@ def run(
     # The goal is the banner's own script time: ScriptDuration less the probe's callbacks.
     own = statistics.median(s.script - s.probe for s in results["Consent Ledger"])
     peers = [v[0] for n, v in median.items() if n not in ("plain HTML (floor)", "Consent Ledger")]
-    ok = at <= 1.5 * floor and all(at < p for p in peers) and own <= SCRIPT_GOAL
+    ahead = all(at < p for p in peers)
+    ok = at <= 1.5 * floor and ahead and own <= SCRIPT_GOAL
     rows = [
         [n, f"{t:.1f}", f"{t / floor:.2f}×", f"{sd:.1f}", f"{pr:.1f}"]
         for n, (t, sd, pr, _lag) in median.items()
@@ -373,5 +389,6 @@ def run(
         f"≤ {SCRIPT_GOAL:.0f} ms with auto-blocking on (ours less the probe): {at:.1f} ms, "
         f"{at / floor:.2f}× floor, script {own:.1f} ms → {verdict(ok)}\n"
         + ("" if own <= SCRIPT_GOAL else SCRIPT_TIME)
+        + ("" if ahead else AHEAD)
     )
     return text, ok
