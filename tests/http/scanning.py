@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+
+from flask import Flask
 
 from consent.core.observed import Crawl, SeenCookie, SeenPage, SeenRequest, SeenStorage, StateSeen
+from consent.scans.jobs import ScanJobs
 from consent.scans.plans import CrawlPlan, Progress
+
+#: What a test's ``crawler`` fixture gives: set the stand-in crawl that later scans run.
+UseCrawl = Callable[[Callable[..., Crawl]], None]
 
 GA_URL = "https://www.googletagmanager.com/gtag/js?id=G-TEST123"
 STRIPE_URL = "https://js.stripe.com/v3/"
@@ -46,3 +53,17 @@ def tracker_crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
         "accept_all": StateSeen(accept.cookies, accept.storage, (*accept.requests, youtube)),
     }
     return Crawl(crawl.pages, states, crawl.observed_at)
+
+
+def stand_in_crawls(app: Flask, first: Callable[..., Crawl]) -> Iterator[UseCrawl]:
+    """For a ``crawler`` fixture: the app's scans run stand-in crawls (the browser is
+    tests/browser's), ``first`` until the test sets another; the scan threads end with the
+    test."""
+    jobs: ScanJobs = app.extensions["consent_scans"]
+
+    def use(crawl: Callable[..., Crawl]) -> None:
+        jobs.crawler = crawl
+
+    use(first)
+    yield use
+    jobs.shutdown()

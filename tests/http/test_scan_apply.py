@@ -6,7 +6,7 @@ only the site's owner may call it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,29 +15,20 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 
 from consent.core.catalog import VENDORS
-from consent.core.observed import Crawl
 from consent.extensions import db
 from consent.models import Scan
 from consent.openapi.document import document
-from consent.scans.jobs import ScanJobs
 from consent.scans.plans import CrawlPlan, Progress
 from consent.sites.owner import create_site
-from tests.http.scanning import fake_crawl, tracker_crawl
+from tests.http.scanning import UseCrawl, fake_crawl, stand_in_crawls, tracker_crawl
 from tests.http.test_scans import start, wait_for
 from tests.owners import OwnerApi, mint, site_by_key
 
 
 @pytest.fixture
-def crawler(app: Flask) -> Iterator[Callable[[Callable[..., Crawl]], None]]:
+def crawler(app: Flask) -> Iterator[UseCrawl]:
     """Stand-in crawls (the browser is tests/browser's); the scan threads end with the test."""
-    jobs: ScanJobs = app.extensions["consent_scans"]
-
-    def use(crawl: Callable[..., Crawl]) -> None:
-        jobs.crawler = crawl
-
-    use(tracker_crawl)
-    yield use
-    jobs.shutdown()
+    yield from stand_in_crawls(app, tracker_crawl)
 
 
 @pytest.fixture

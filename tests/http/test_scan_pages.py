@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,22 +25,15 @@ from consent.scans.results import KIND_LABELS
 from consent.sites.owner import create_site
 from tests.conftest import base_config
 from tests.http.auditing import Page
-from tests.http.scanning import tracker_crawl
+from tests.http.scanning import UseCrawl, stand_in_crawls, tracker_crawl
 from tests.http.test_admin_ui import OWNER, draft_of, sign_in
 from tests.owners import PASSWORD, add_user, other_site, site_by_key
 
 
 @pytest.fixture
-def crawler(app: Flask) -> Iterator[Callable[[Callable[..., Crawl]], None]]:
+def crawler(app: Flask) -> Iterator[UseCrawl]:
     """Stand-in crawls (the browser is tests/browser's); the scan threads end with the test."""
-    jobs: ScanJobs = app.extensions["consent_scans"]
-
-    def use(crawl: Callable[..., Crawl]) -> None:
-        jobs.crawler = crawl
-
-    use(tracker_crawl)
-    yield use
-    jobs.shutdown()
+    yield from stand_in_crawls(app, tracker_crawl)
 
 
 @pytest.fixture

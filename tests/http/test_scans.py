@@ -27,25 +27,17 @@ from consent.extensions import db
 from consent.ledger.log_keys import log_keys
 from consent.models import Scan, utcnow
 from consent.openapi.document import document
-from consent.scans.jobs import ScanJobs
 from consent.scans.plans import CrawlFailed, CrawlPlan, Progress
 from consent.scans.records import QUEUE_LIMIT, RUN_LIMIT, create_scan
-from tests.http.scanning import fake_crawl
+from tests.http.scanning import UseCrawl, fake_crawl, stand_in_crawls
 from tests.http.test_admin_ui import OWNER, sign_in
 from tests.owners import OwnerApi, add_user, mint, site_by_key
 
 
 @pytest.fixture
-def crawler(app: Flask) -> Iterator[Callable[[Callable[..., Crawl]], None]]:
+def crawler(app: Flask) -> Iterator[UseCrawl]:
     """Replace the browser with a stand-in; the scan threads are done before the test ends."""
-    jobs: ScanJobs = app.extensions["consent_scans"]
-
-    def use(crawl: Callable[..., Crawl]) -> None:
-        jobs.crawler = crawl
-
-    use(fake_crawl)
-    yield use
-    jobs.shutdown()
+    yield from stand_in_crawls(app, fake_crawl)
 
 
 @pytest.fixture
