@@ -133,7 +133,7 @@ def _scan_page(row: Scan, errors: dict[str, str], status: int) -> ResponseReturn
             "admin/scan.html",
             scan=scan_summary(row),
             report=report,
-            results=scan_results(report, report_vendors(site_id(), report)),
+            results=scan_results(report, site.name, report_vendors(site_id(), report)),
             undeclared=[(v, vendor_name(v)) for v in undeclared],
             to_add=[(v, vendor_name(v)) for v in undeclared if v not in in_draft],
             active=row.status in ACTIVE,

@@ -36,7 +36,7 @@ def scan(site_key: str, scan_id: str) -> ResponseReturnValue:
     site = current_principal().site
     row = find_scan(site.site_id, scan_id)
     report = scan_report(row, site.site_key)
-    results = scan_results(report, report_vendors(site.site_id, report))
+    results = scan_results(report, site.name, report_vendors(site.site_id, report))
     return render_template(
         "audit/scan.html", scan=scan_summary(row), report=report, results=results
     )

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from consent.core.catalog import CATEGORIES
+from consent.core.classify import OWN_COOKIES
 from consent.core.observed import STATES
 from consent.core.scan_report import FINDING_KINDS
 from consent.core.vendors import vendor_name as name_of
@@ -84,14 +85,16 @@ def _named(
 
 
 def _cookies_by_category(
-    cookies: Iterable[Mapping[str, Any]], vendors: Mapping[str, Any]
+    cookies: Iterable[Mapping[str, Any]], vendors: Mapping[str, Any], site_name: str
 ) -> list[dict[str, Any]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for cookie in cookies:
+        own = cookie["vendor"] is None and cookie["name"] in OWN_COOKIES
         entry = {
             **cookie,
             "duration": duration(cookie),
-            "vendor_name": vendor_name(cookie["vendor"], vendors),
+            # The banner's own cookie is the site's, as its declaration says.
+            "vendor_name": site_name if own else vendor_name(cookie["vendor"], vendors),
         }
         groups.setdefault(cookie["category"] or UNKNOWN, []).append(entry)
     order = [*CATEGORIES, UNKNOWN]
@@ -127,9 +130,10 @@ def _requests_by_vendor(
 
 
 def scan_results(
-    report: Mapping[str, Any], vendors: Mapping[str, Any] = NO_VENDORS
+    report: Mapping[str, Any], site_name: str, vendors: Mapping[str, Any] = NO_VENDORS
 ) -> dict[str, Any]:
-    """What the results pages show of a report (done or not: then everything is empty)."""
+    """What the results pages show of a report (done or not: then everything is empty) of
+    the site ``site_name`` (the provider of the banner's own cookie)."""
     states = report.get("states") or {}
     return {
         "findings": _named(ordered_findings(report.get("findings") or ()), vendors),
@@ -138,7 +142,9 @@ def scan_results(
                 "state": name,
                 "label": STATE_LABELS[name],
                 "phrase": STATE_PHRASES[name],
-                "cookies": _cookies_by_category(states.get(name, {}).get("cookies", ()), vendors),
+                "cookies": _cookies_by_category(
+                    states.get(name, {}).get("cookies", ()), vendors, site_name
+                ),
                 "storage": _named(states.get(name, {}).get("storage", ()), vendors),
                 "requests": _requests_by_vendor(states.get(name, {}).get("requests", ()), vendors),
             }

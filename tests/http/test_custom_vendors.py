@@ -279,8 +279,8 @@ def test_scan_results_name_own_vendors_by_their_version() -> None:
     request.update(vendor="acme-chat", category="functionality")
     state = {"cookies": [{**cookie, "session": True, "duration_days": None}], "requests": [request]}
     report = {"states": {"none": state}}
-    shown = scan_results(report, {"acme-chat": CHAT})["states"][0]
+    shown = scan_results(report, "Shop", {"acme-chat": CHAT})["states"][0]
     assert shown["cookies"][0]["cookies"][0]["vendor_name"] == "Acme Chat"
     assert shown["requests"][0]["vendor_name"] == "Acme Chat"
     # Without the version (a report older than the vendor): its id.
-    assert scan_results(report)["states"][0]["requests"][0]["vendor_name"] == "acme-chat"
+    assert scan_results(report, "Shop")["states"][0]["requests"][0]["vendor_name"] == "acme-chat"

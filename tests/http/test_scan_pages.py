@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from consent import create_app
-from consent.core.observed import Crawl
+from consent.core.observed import Crawl, SeenCookie, StateSeen
 from consent.core.scan_report import FINDING_KINDS
 from consent.extensions import db
 from consent.models import AccessLogEntry, Scan
@@ -25,7 +25,7 @@ from consent.scans.results import KIND_LABELS
 from consent.sites.owner import create_site
 from tests.conftest import base_config
 from tests.http.auditing import Page
-from tests.http.scanning import UseCrawl, stand_in_crawls, tracker_crawl
+from tests.http.scanning import UseCrawl, fake_crawl, stand_in_crawls, tracker_crawl
 from tests.http.test_admin_ui import OWNER, draft_of, sign_in
 from tests.owners import PASSWORD, add_user, other_site, site_by_key
 
@@ -187,6 +187,32 @@ def test_results_leaks_first_and_the_record(ui: FlaskClient, site: str, crawler:
         e.attrs["data-request-vendor"] for e in page.find("tr") if "data-request-vendor" in e.attrs
     }
     assert {"google-analytics", "leadinfo", "youtube", "stripe"} <= vendors
+
+
+def token_crawl(plan: CrawlPlan, progress: Progress | None = None) -> Crawl:
+    """:func:`fake_crawl`, with the banner's own cookie (the visitor's consent token) after
+    "Reject all"."""
+    crawl = fake_crawl(plan, progress)
+    expires = time.time() + 182 * 86_400
+    first = crawl.pages[0].url
+    token = SeenCookie("consent_token", "shop.example", "/", expires, False, True, "Lax", (first,))
+    reject = crawl.states["reject_all"]
+    states = {**crawl.states, "reject_all": StateSeen((token,), reject.storage, reject.requests)}
+    return Crawl(crawl.pages, states, crawl.observed_at)
+
+
+def test_the_banners_own_cookie_is_named_as_the_sites(
+    app: Flask, ui: FlaskClient, site: str, crawler: Any
+) -> None:
+    # As the cookie declaration names it (its provider is the site), not "unknown".
+    crawler(token_crawl)
+    scan_id = start(ui, site, max_pages="1")
+    wait_done(ui, site, scan_id)
+    with app.app_context():
+        name = site_by_key(site).name
+    page = Page.of(ui.get(f"/admin/sites/{site}/scans/{scan_id}"))
+    rows = [row for row in page.rows() if row[:1] == ["consent_token"]]
+    assert [row[1] for row in rows] == [name]
 
 
 def test_the_button_adds_the_undeclared_vendors_to_the_draft(
