@@ -16,7 +16,8 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, StringField, TextAreaField
 
 from consent.core.catalog import CATEGORIES, VENDORS, Vendor
-from consent.core.texts import TEXT_KEYS, language_label
+from consent.core.language_names import language_label
+from consent.core.texts import TEXT_KEYS
 from consent.errors import FieldProblem, InvalidField
 from consent.params import whole
 

@@ -26,6 +26,7 @@ from consent.admin.forms import (
 )
 from consent.admin.ui import admin_blueprint, owner_only, site_id
 from consent.core.texts import DEFAULT_LANGUAGES
+from consent.core.vendors import vendor_names
 from consent.errors import InvalidField
 from consent.extensions import db
 from consent.sites.drafts import draft_diff
@@ -105,6 +106,7 @@ def site(site_key: str) -> ResponseReturnValue:
     return render_template(
         "admin/site.html",
         row=row,
+        names=vendor_names(row.draft["vendors"]),
         current=latest_version(row.id),
         pending=draft_diff(row),
         snippet=snippet_html(row.site_key),

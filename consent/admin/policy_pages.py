@@ -23,7 +23,9 @@ from consent.admin.forms import (
 from consent.admin.preview import preview_document
 from consent.admin.ui import admin_blueprint, owner_only, site_id
 from consent.core.catalog import CATEGORIES, LOADER_VENDORS, VENDORS, movable_categories
-from consent.core.texts import DEFAULT_TEXTS, is_language, language_label
+from consent.core.language_names import language_label
+from consent.core.texts import DEFAULT_TEXTS, is_language
+from consent.core.vendors import vendor_names
 from consent.errors import FieldProblem, InvalidField
 from consent.extensions import db
 from consent.models import Site
@@ -198,13 +200,16 @@ def publish(site_key: str) -> ResponseReturnValue:
 
 def _publish_page(form: PublishForm, pending: dict[str, Any], *, identical_to: int | None) -> str:
     # ``identical_to``: the version the draft equals, when there is nothing to publish.
+    current = latest_version(site_id())
+    draft = site_row(site_id()).draft["vendors"]
     return render_template(
         "admin/publish.html",
         form=form,
         diff=pending,
-        current=latest_version(site_id()),
+        names=vendor_names(draft, current.vendors if current else {}),
+        current=current,
         identical_to=identical_to,
-        necessary_notice=necessary_notice(site_row(site_id()).draft["vendors"]),
+        necessary_notice=necessary_notice(draft),
     )
 
 
@@ -236,5 +241,8 @@ def diff(site_key: str, a: str, b: str) -> ResponseReturnValue:
     """What changed from version ``a`` to ``b``: texts, vendors, links, re-consent."""
     changes = version_diff(site_id(), a, b)
     return render_template(
-        "admin/diff.html", diff=changes, versions=list(reversed(list_policies(site_id())))
+        "admin/diff.html",
+        diff=changes,
+        names=vendor_names(get_version(site_id(), b).vendors, get_version(site_id(), a).vendors),
+        versions=list(reversed(list_policies(site_id()))),
     )

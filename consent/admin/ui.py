@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consent.access.auth import current_principal, require_member
 from consent.access.signin import current_user
-from consent.core.texts import language_label
+from consent.core.language_names import language_label
 from consent.extensions import db
 from consent.service import PAGE_CSP
 

@@ -222,14 +222,6 @@ DEFAULT_TEXTS: dict[str, dict[str, Any]] = {
 #: Languages we ship default texts for: a new site starts with all of them.
 DEFAULT_LANGUAGES: tuple[str, ...] = tuple(DEFAULT_TEXTS)
 
-#: The names of the languages we ship, in their own language (others show their tag).
-LANGUAGE_NAMES: dict[str, str] = {
-    "en": "English",
-    "nl": "Nederlands",
-    "de": "Deutsch",
-    "fr": "Français",
-}
-
 #: Interface words that are not banner texts (the owner does not edit them), per language;
 #: a language without its own gets English's. The config carries the page language's.
 #: ``load`` is a placeholder's button ({category}: the title of the category it turns on);
@@ -275,12 +267,6 @@ def labels_for(language: str) -> dict[str, str]:
 def is_language(value: object) -> bool:
     """Whether ``value`` can key a language's texts (a BCP 47 primary subtag, lower case)."""
     return isinstance(value, str) and _LANGUAGE_TAG.fullmatch(value) is not None
-
-
-def language_label(language: str) -> str:
-    """How the admin names a language: ``Deutsch (de)`` for one we ship, else its tag."""
-    name = LANGUAGE_NAMES.get(language)
-    return f"{name} ({language})" if name else language
 
 
 def texts_to_translate(language: str, default_language_texts: dict[str, Any]) -> dict[str, Any]:

@@ -139,6 +139,16 @@ def vendor_name(vendors: Mapping[str, Mapping[str, Any]], vendor_id: str) -> str
     return vendor.name if vendor else vendor_id
 
 
+def vendor_names(*versions: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Each vendor id of ``versions`` (vendor maps; the first that has an id names it) with
+    its name for people."""
+    names: dict[str, str] = {}
+    for vendors in versions:
+        for vendor_id in vendors:
+            names.setdefault(vendor_id, vendor_name(vendors, vendor_id))
+    return names
+
+
 def _lifetime(duration: object) -> Lifetime:
     return (int(duration), "day") if isinstance(duration, int) else None
 

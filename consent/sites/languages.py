@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from consent.core.texts import LANGUAGE_RULE, is_language, language_label, texts_to_translate
+from consent.core.language_names import language_label
+from consent.core.texts import LANGUAGE_RULE, is_language, texts_to_translate
 from consent.errors import InvalidField, NotFound
 from consent.models import Site
 from consent.sites.custom_vendors import without_language

@@ -15,7 +15,7 @@ from consent.core.history import (
     version_texts,
     words_language,
 )
-from consent.core.texts import LANGUAGE_NAMES
+from consent.core.language_names import LANGUAGE_NAMES
 from consent.sites.state import SiteState
 from consent.sites.versions import find_policy
 

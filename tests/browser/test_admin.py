@@ -149,7 +149,7 @@ def test_add_vendor(admin: Any, service: Service, owner_site: str) -> None:
     assert "Vendors saved" in admin.locator("[data-flash]").inner_text()
     _go(admin, service, f"/sites/{owner_site}/publish")
     changes = admin.locator("[data-change]")
-    assert sorted(changes.all_inner_texts()) == ["Added meta-pixel", "Added vimeo"]
+    assert sorted(changes.all_inner_texts()) == ["Added Meta Pixel", "Added Vimeo"]
 
 
 def test_edit_nl_text_and_see_the_preview_change(
@@ -211,7 +211,7 @@ def test_publish_with_reconsent_asks_a_returning_visitor_again(
     _go(admin, service, f"/sites/{owner_site}/versions")
     admin.locator("tr", has_text="yes").first.get_by_role("link").click()
     assert admin.locator("[data-reconsent]").get_attribute("data-reconsent") == "yes"
-    assert "Added linkedin-insight" in admin.locator("[data-change]").all_inner_texts()
+    assert "Added LinkedIn Insight Tag" in admin.locator("[data-change]").all_inner_texts()
 
 
 def test_copy_snippet(admin: Any, service: Service, owner_site: str) -> None:

@@ -389,12 +389,21 @@ def test_publish_proposes_reconsent_when_vendors_are_added(
     (box,) = page.find("input", name="requires_reconsent")
     assert ("checked" in box.attrs) is proposed
     assert page.find("tr", data_text_change="en.title")
+    # A vendor by its name, as the owner knows it (its id in data-vendor).
+    added = [
+        (e.attrs["data-vendor"], " ".join(e.text.split()))
+        for e in page.find("li", data_change="added")
+    ]
+    assert added == ([("youtube", "Added YouTube")] if proposed else [])
     data = {"requires_reconsent": "y"} if proposed else {}
     assert ui.post(url, data=data).status_code == 302
     reason = visitor.gate("google-analytics")["decisions"]["google-analytics"]["reason"]
     assert reason == ("outdated_policy" if proposed else "consented")
     diff = Page.of(ui.get(f"/admin/sites/{site}/versions/1/diff/2"))
     assert diff.find("p", data_reconsent="yes" if proposed else "no")
+    assert [e.text for e in diff.find("li", data_change="added")] == (
+        ["Added YouTube"] if proposed else []
+    )
     assert ui.get(f"/admin/sites/{site}/versions/1/diff/3").status_code == 404
     compare = ui.get(f"/admin/sites/{site}/versions/compare?from=1&to=2")
     assert compare.headers["Location"].endswith("/versions/1/diff/2")
@@ -665,3 +674,11 @@ def test_snippet_page_shows_tags_as_text_never_as_elements(ui: FlaskClient, site
     shown = " ".join(code.text for code in page.find("code"))
     for example in ("data-consent-ignore", 'type="text/plain"', "data-src=", "data-consent-open"):
         assert example in shown, example
+
+
+def test_the_overview_names_the_drafts_vendors(ui: FlaskClient, site: str) -> None:
+    page = Page.of(ui.get(f"/admin/sites/{site}/"))
+    terms = [e for e in page.elements if e.tag in ("dt", "dd")]
+    (at,) = [i for i, e in enumerate(terms) if e.text == "Vendors in the draft"]
+    shown = " ".join(terms[at + 1].text.split())
+    assert "Google Analytics (performance)" in shown and "google-analytics" not in shown

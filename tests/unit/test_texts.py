@@ -97,3 +97,13 @@ def test_every_text_is_required_and_non_blank(change: Any, fields: list[str]) ->
     with pytest.raises(InvalidField) as raised:
         validate_texts(texts)
     assert [p.field for p in raised.value.problems] == fields
+
+
+def test_languages_are_named_in_their_own_words() -> None:
+    from consent.core.language_names import language_label
+
+    assert language_label("de") == "Deutsch (de)"
+    # A language we ship no texts for has its name too (the admin's list, the history page).
+    assert language_label("es") == "Español (es)"
+    assert language_label("sv") == "Svenska (sv)"
+    assert language_label("xq") == "xq"
