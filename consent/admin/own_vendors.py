@@ -37,6 +37,18 @@ def _own(vendors: dict[str, Any], vendor_id: str | None) -> dict[str, Any] | Non
     return dict(entry)
 
 
+def saved_notice(vendor_id: str, entry: dict[str, Any]) -> str:
+    """What saving a vendor of one's own says: that it is in the draft, and for one that
+    may be refused but names no host, that auto-blocking cannot recognise its tags."""
+    notice = f"{entry['custom']['name']} saved in the draft. Publish to make it live."
+    if entry["category"] != "necessary" and not any(entry["custom"]["hosts"].values()):
+        notice += (
+            " It names no hosts, so auto-blocking cannot recognise its tags: mark them"
+            f' data-consent-vendor="{vendor_id}" (see Snippet).'
+        )
+    return notice
+
+
 @bp.route("/sites/<site_key>/vendors/own", methods=["GET", "POST"])
 @bp.route("/sites/<site_key>/vendors/own/<vendor_id>", methods=["GET", "POST"])
 @owner_only
@@ -63,7 +75,7 @@ def own_vendor(site_key: str, vendor_id: str | None = None) -> ResponseReturnVal
             errors = form_errors(error, own_vendor_input(new_id))
         else:
             db.session.commit()
-            flash(f"{entry['custom']['name']} saved in the draft. Publish to make it live.")
+            flash(saved_notice(new_id, entry))
             return redirect(url_for("admin_policy.vendors", site_key=site_key))
     return render_template(
         "admin/own_vendor.html",

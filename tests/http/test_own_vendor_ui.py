@@ -190,3 +190,22 @@ def test_removing_a_language_drops_own_cookies_purposes_in_it(
     assert stored["vendors"]["acme-chat"]["custom"]["cookies"][0]["purpose"] == {
         "en": purpose["en"]
     }
+
+
+@pytest.mark.parametrize(
+    ("category", "hosts", "warned"),
+    [
+        ("functionality", "", True),
+        ("functionality", "cdn.acmechat.test", False),
+        # Never held back: its hosts do not matter.
+        ("necessary", "", False),
+    ],
+)
+def test_saving_a_vendor_without_hosts_says_auto_blocking_cannot_see_its_tags(
+    ui: FlaskClient, site: str, category: str, hosts: str, warned: bool
+) -> None:
+    form = {**FORM, "category": category, "hosts.script": hosts}
+    assert ui.post(f"/admin/sites/{site}/vendors/own", data=form).status_code == 302
+    flashed = Page.of(ui.get(f"/admin/sites/{site}/vendors")).text("div", data_flash="")
+    assert flashed.startswith("Acme Chat saved in the draft.")
+    assert ('data-consent-vendor="acme-chat"' in flashed) is warned
