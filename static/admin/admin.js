@@ -228,7 +228,11 @@
     }
     form.addEventListener('input', later);
     form.addEventListener('change', later);
-    if (schemes) schemes.addEventListener('change', later);
+    if (schemes) {
+      schemes.addEventListener('change', later);
+      // As the saved mode has it: only "auto" follows the visitor's system.
+      schemes.disabled = themeFrom(form).mode !== 'auto';
+    }
     if (status) status.textContent = contrastStatus(themeFrom(form));
   }
 

@@ -321,6 +321,8 @@ def test_the_appearance_preview_follows_every_change(
     # Saved into the draft; a light accent that light mode cannot show is refused, the ratio said.
     page.get_by_role("button", name="Save appearance").click()
     assert "Appearance saved" in page.locator("[data-flash]").inner_text()
+    # The saved mode is dark: the choice of the visitor's system means nothing, as before.
+    assert page.locator("[data-preview-scheme]").evaluate("e => e.disabled")
     page.get_by_label("Light", exact=True).check()
     page.get_by_label("Accent colour").fill("#7fa8ff")
     page.get_by_role("button", name="Save appearance").click()
