@@ -331,3 +331,32 @@ def test_phone_preferences_show_nothing_under_the_buttons(visit: Visit) -> None:
     under = dialog.evaluate(UNDER_THE_BUTTONS)
     assert under["height"] > 0
     assert under["found"] == []
+
+
+#: The focused control inside the banner and whether the buttons that stay in view cover it.
+FOCUS_COVERED = """dialog => {
+  const target = dialog.getRootNode().activeElement;
+  const bar = dialog.querySelector('.cl-actions');
+  if (!target || bar.contains(target)) return null;
+  const under = target.getBoundingClientRect().bottom > bar.getBoundingClientRect().top;
+  return {what: target.getAttribute('data-consent-category') || target.tagName, under};
+}"""
+
+
+def test_phone_preferences_never_hide_the_focus_under_the_buttons(visit: Visit) -> None:
+    # WCAG 2.2's 2.4.11: a control reached by Tab scrolls up above the sticky buttons.
+    page = visit.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    visit.open("tags.html")
+    visit.banner().wait_for()
+    visit.preferences()
+    # Once the vendors' cookie lists are in (they come after, and move what is below them).
+    visit.banner().locator("details").first.wait_for(state="attached")
+    seen = []
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        state = visit.banner().evaluate(FOCUS_COVERED)
+        if state:
+            seen.append(state)
+    assert len(seen) > 5, seen
+    assert [s["what"] for s in seen if s["under"]] == []

@@ -83,6 +83,15 @@ function buildPrefs(config, texts, labels, vendors, inputs, dialog) {
       stops[event.shiftKey ? stops.length - 1 : 0].focus();
     }
   });
+  // Focus never hides under the buttons that stay in view (WCAG 2.4.11): a control that
+  // takes focus beneath them is scrolled up above them.
+  dialog.addEventListener('focusin', (event) => {
+    const bar = dialog.querySelector('.cl-actions');
+    const target = event.composedPath()[0];
+    if (prefs.hidden || bar.contains(target)) return;
+    const below = target.getBoundingClientRect().bottom + 8 - bar.getBoundingClientRect().top;
+    if (below > 0) dialog.scrollTop += below;
+  });
   // Hidden, before the first layer's links: the paragraph before its buttons, the dialog's
   // last child (ui.js's build, of the same build as this code).
   dialog.lastChild.previousSibling.before(prefs);
