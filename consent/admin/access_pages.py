@@ -145,14 +145,20 @@ def users(site_key: str) -> ResponseReturnValue:
     added = None
     if form.validate_on_submit():
         try:
-            user, password = add_member(
+            user, password, before = add_member(
                 lock_site(site_id()), form.email.data or "", form.role.data or ""
             )
         except InvalidField as error:
             db.session.rollback()
             errors[error.field] = error.message
         else:
-            added = {"email": user.email, "role": form.role.data, "password": password}
+            added = {
+                "email": user.email,
+                "role": form.role.data,
+                "password": password,
+                "before": before,
+                "temporary": user.must_change_password,
+            }
             db.session.commit()
             form = MemberForm(formdata=None)
     me = current_user()
@@ -176,7 +182,11 @@ def remove_user(site_key: str, user_id: str) -> ResponseReturnValue:
     myself = me is not None and str(me.id) == user_id
     if CsrfForm().validate_on_submit():
         if myself and request.form.get("confirm") != "leave":
-            return render_template("admin/leave_site.html", form=CsrfForm(), user_id=user_id)
+            owners = [m for m, role in site_members(site_id()) if role == "owner"]
+            last = [str(m.id) for m in owners] == [user_id]
+            return render_template(
+                "admin/leave_site.html", form=CsrfForm(), user_id=user_id, last_owner=last
+            )
         try:
             remove_member(lock_site(site_id()), whole(user_id) or -1)
         except InvalidField as error:

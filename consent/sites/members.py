@@ -96,8 +96,9 @@ def site_members(site_id: int) -> list[tuple[User, str]]:
     return [(user, role) for user, role in rows]
 
 
-def add_member(site: Site, email: str, role: str) -> tuple[User, str | None]:
-    """Give a user a role on the site; a new user gets a password, returned to show once.
+def add_member(site: Site, email: str, role: str) -> tuple[User, str | None, str | None]:
+    """Give a user a role on the site; a new user gets a password, returned to show once, and
+    a member's role before (None for a new member; one that has the role already is refused).
 
     An existing user keeps its password: an owner can grant access to its own site, never
     take over an account.
@@ -119,13 +120,16 @@ def add_member(site: Site, email: str, role: str) -> tuple[User, str | None]:
     membership = db.session.scalar(
         select(Membership).where(Membership.user_id == user.id, Membership.site_id == site.id)
     )
+    before = membership.role if membership is not None else None
     if membership is None:
         db.session.add(Membership(user_id=user.id, site_id=site.id, role=role))
+    elif before == role:
+        raise InvalidField("email", f"{email} is already {role} of this site")
     else:
         _keep_an_owner(site.id, membership, role)
         membership.role = role
     db.session.flush()
-    return user, password
+    return user, password, before
 
 
 def remove_member(site: Site, user_id: int) -> None:

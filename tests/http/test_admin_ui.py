@@ -537,6 +537,18 @@ def test_users_page(app: Flask, ui: FlaskClient, site: str) -> None:
     fresh = app.test_client()
     login = {"email": "new.auditor@example.com", "password": password}
     assert fresh.post("/audit/login", data=login).status_code == 302
+    # A member again with the role they have: refused, the field named; with another, said.
+    twice = ui.post(url, data={"email": "new.auditor@example.com", "role": "auditor"})
+    assert twice.status_code == 422
+    assert "already auditor" in Page.of(twice).text("p", data_field_error="email")
+    promoted = Page.of(ui.post(url, data={"email": "new.auditor@example.com", "role": "owner"}))
+    said = promoted.text("div", data_added_user="new.auditor@example.com")
+    assert "was auditor and is now owner" in said
+    assert "one-time password" in said  # they have not signed in since they were added
+    assert (
+        ui.post(url, data={"email": "new.auditor@example.com", "role": "auditor"}).status_code
+        == 200
+    )
     # An existing account keeps its password: an owner grants access, never takes over.
     add_user(app, "someone@example.com", "owner", None)
     again = Page.of(ui.post(url, data={"email": "someone@example.com", "role": "owner"}))
@@ -565,6 +577,10 @@ def test_users_page(app: Flask, ui: FlaskClient, site: str) -> None:
         )
     other.post(f"{url}/{other_id}/remove", data={"confirm": "leave"})
     assert other.get(f"/admin/sites/{site}/").status_code == 200
+    # Asked to leave, the last owner is told at once, with no button to try.
+    asking = Page.of(other.post(f"{url}/{other_id}/remove"))
+    assert asking.find("p", data_leave_site="last-owner")
+    assert not asking.find("input", name="confirm")
 
 
 def test_pages_are_strict_about_scripts_styles_and_caching(ui: FlaskClient, site: str) -> None:
