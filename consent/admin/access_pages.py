@@ -16,7 +16,6 @@ from consent.core.times import readable_utc
 from consent.core.vendors import custom_vendors
 from consent.errors import InvalidField
 from consent.extensions import db
-from consent.params import whole
 from consent.sites.members import (
     active_token,
     active_tokens,
@@ -176,25 +175,37 @@ def users(site_key: str) -> ResponseReturnValue:
 @bp.post("/sites/<site_key>/users/<user_id>/remove")
 @owner_only
 def remove_user(site_key: str, user_id: str) -> ResponseReturnValue:
-    """Take a user's access to this site away (the last owner stays); one's own only after a
-    second, explicit step (it cannot be taken back alone)."""
+    """Take a user's access to this site away (the last owner stays), after a second,
+    explicit step that names who (one's own: "leave", which cannot be taken back alone)."""
     me = current_user()
     myself = me is not None and str(me.id) == user_id
     if CsrfForm().validate_on_submit():
-        if myself and request.form.get("confirm") != "leave":
-            owners = [m for m, role in site_members(site_id()) if role == "owner"]
-            last = [str(m.id) for m in owners] == [user_id]
+        members = site_members(site_id())
+        found = [(m, role) for m, role in members if str(m.id) == user_id]
+        if not found:
+            flash("Not removed: unknown user.")
+            return redirect(url_for("admin_access.users", site_key=site_key))
+        member, role = found[0]
+        step = "leave" if myself else "remove"
+        if request.form.get("confirm") != step:
+            owners = [str(m.id) for m, r in members if r == "owner"]
             return render_template(
-                "admin/leave_site.html", form=CsrfForm(), user_id=user_id, last_owner=last
+                "admin/remove_member.html",
+                form=CsrfForm(),
+                member=member,
+                role=role,
+                step=step,
+                last_owner=owners == [user_id],
             )
         try:
-            remove_member(lock_site(site_id()), whole(user_id) or -1)
+            remove_member(lock_site(site_id()), member.id)
         except InvalidField as error:
             db.session.rollback()
             flash(f"Not removed: {error.message}.")
         else:
             db.session.commit()
-            flash("Access removed.")
             if myself:
+                flash("You left the site.")
                 return redirect(url_for("admin.index"))
+            flash(f"Removed {member.email} ({role}) from this site.")
     return redirect(url_for("admin_access.users", site_key=site_key))

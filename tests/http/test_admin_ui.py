@@ -564,7 +564,15 @@ def test_users_page(app: Flask, ui: FlaskClient, site: str) -> None:
     assert asked.status_code == 200
     assert "You are removing your own access" in asked.get_data(as_text=True)
     assert ui.get(f"/admin/sites/{site}/").status_code == 200
-    assert ui.post(f"{url}/{their_id}/remove").status_code == 302
+    # Another's access too, after the question that names them.
+    question = ui.post(f"{url}/{their_id}/remove")
+    assert question.status_code == 200
+    assert Page.of(question).find("p", data_remove_member="someone@example.com")
+    assert sign_in(app, "someone@example.com").get(f"/admin/sites/{site}/").status_code == 200
+    removed = ui.post(f"{url}/{their_id}/remove", data={"confirm": "remove"})
+    assert removed.status_code == 302
+    users_page = Page.of(ui.get(url))
+    assert "Removed someone@example.com (owner)" in users_page.text("div", data_flash="")
     assert sign_in(app, "someone@example.com").get(f"/admin/sites/{site}/").status_code == 404
     left = ui.post(f"{url}/{my_id}/remove", data={"confirm": "leave"})
     assert left.status_code == 302 and left.headers["Location"].endswith("/admin/")
