@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +17,9 @@ from consent.sites.custom_vendors import validate_custom_vendor
 #: A vendor entry's members (and ``custom`` for a vendor the owner defines).
 _MEMBERS = frozenset({"category", "settings"})
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+#: A host name's labels (or an IPv4 address), or an IPv6 address (urlsplit drops its brackets).
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?"
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*|[0-9a-f:.]+")
 
 
 def normalize_origin(value: object, field: str = "origins") -> str:
@@ -26,7 +30,14 @@ def normalize_origin(value: object, field: str = "origins") -> str:
     if text.endswith("/"):
         text = text[:-1]
     if "://" not in text:
-        raise InvalidField(field, f"{text!r} needs its scheme: https://{text}")
+        # The fix named only where it would be an origin (not for "not a url").
+        try:
+            fixed = normalize_origin(f"https://{text}", field)
+        except InvalidField:
+            raise InvalidField(
+                field, f"{text!r} is not an origin (like https://www.example.com)"
+            ) from None
+        raise InvalidField(field, f"{text!r} needs its scheme: {fixed}")
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -36,12 +47,25 @@ def normalize_origin(value: object, field: str = "origins") -> str:
     scheme = parts.scheme.lower()
     if parts.path or parts.query or parts.fragment or "@" in parts.netloc or not host:
         raise InvalidField(field, "an origin has no path, query, fragment or user info")
+    host = _ascii_host(host, field)
     if scheme not in ("https", "http") or (scheme == "http" and host not in _LOCAL_HOSTS):
         raise InvalidField(field, "origins must use https (http only for localhost)")
     display_host = f"[{host}]" if ":" in host else host
     if port is None or (scheme, port) in (("https", 443), ("http", 80)):
         return f"{scheme}://{display_host}"
     return f"{scheme}://{display_host}:{port}"
+
+
+def _ascii_host(host: str, field: str) -> str:
+    """``host`` as browsers send it in ``Origin``: a name in ASCII (an internationalised one
+    in punycode) or an IP address; 422 for anything else (spaces, other punctuation)."""
+    try:
+        ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_host = ""
+    if not _HOST.fullmatch(ascii_host):
+        raise InvalidField(field, f"{host!r} is not a host name")
+    return ascii_host
 
 
 def origin_of(header: str | None) -> str | None:
