@@ -90,11 +90,11 @@ def form_errors(
 ) -> dict[str, str]:
     """Every invalid field of ``error`` as ``{input name: message}``, to show each message
     next to its input at once; ``input_of`` maps a field to its input and message. Messages
-    for one input (two lines of the origins) are joined."""
+    for one input (two lines of the origins) are one per line (shown so: app.css)."""
     errors: dict[str, str] = {}
     for problem in error.problems:
         name, message = input_of(problem)
-        errors[name] = f"{errors[name]} {message}" if name in errors else message
+        errors[name] = f"{errors[name]}\n{message}" if name in errors else message
     return errors
 
 

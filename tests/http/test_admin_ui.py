@@ -225,6 +225,10 @@ def test_settings_save_all_or_nothing(
     assert Page.of(bad).find("p", data_field_error="choice_lifetime_days")
     line = ui.post(url, data={**form, "origins": "https://shop.example\nhttp://shop.example"})
     assert "Line 2" in Page.of(line).text("p", data_field_error="origins")
+    # Each wrong line's message on a line of its own.
+    lines = ui.post(url, data={**form, "origins": "https://shop.example\nhttp://shop.example\nx y"})
+    (message,) = Page.of(lines).find("p", data_field_error="origins")
+    assert [text[:7] for text in message.text.strip().split("\n")] == ["Line 2:", "Line 3:"]
     with app.app_context():
         assert site_by_key(site).name == "Shop"
     assert ui.post(url, data=form).status_code == 302
