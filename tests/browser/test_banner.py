@@ -278,12 +278,17 @@ def test_withdrawal_is_confirmed_and_the_first_layer_shows_again(visit: Visit) -
     assert visit.action("accept-all").is_visible() and visit.action("reject-all").is_visible()
 
 
-def test_phone_preferences_keep_save_and_reject_in_view(visit: Visit) -> None:
-    page = visit.page
-    page.set_viewport_size({"width": 390, "height": 844})
+def phone_preferences(visit: Visit) -> Any:
+    """The page at phone width (390 by 844) with the banner's preferences open; the page."""
+    visit.page.set_viewport_size({"width": 390, "height": 844})
     visit.open("tags.html")
     visit.banner().wait_for()
     visit.preferences()
+    return visit.page
+
+
+def test_phone_preferences_keep_save_and_reject_in_view(visit: Visit) -> None:
+    phone_preferences(visit)
     for action in ("save", "reject-all"):
         box = visit.action(action).bounding_box()
         assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, action
@@ -317,11 +322,7 @@ UNDER_THE_BUTTONS = """dialog => {
 
 
 def test_phone_preferences_show_nothing_under_the_buttons(visit: Visit) -> None:
-    page = visit.page
-    page.set_viewport_size({"width": 390, "height": 844})
-    visit.open("tags.html")
-    visit.banner().wait_for()
-    visit.preferences()
+    phone_preferences(visit)
     dialog = visit.banner()
     # Scrolled part way: categories go on below the footer.
     scrolled = dialog.evaluate(
@@ -345,11 +346,7 @@ FOCUS_COVERED = """dialog => {
 
 def test_phone_preferences_never_hide_the_focus_under_the_buttons(visit: Visit) -> None:
     # WCAG 2.2's 2.4.11: a control reached by Tab scrolls up above the sticky buttons.
-    page = visit.page
-    page.set_viewport_size({"width": 390, "height": 844})
-    visit.open("tags.html")
-    visit.banner().wait_for()
-    visit.preferences()
+    page = phone_preferences(visit)
     # Once the vendors' cookie lists are in (they come after, and move what is below them).
     visit.banner().locator("details").first.wait_for(state="attached")
     seen = []
