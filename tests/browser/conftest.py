@@ -85,8 +85,17 @@ class _Server:
         self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
 
     def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        # The body is read and its iterable closed here, before werkzeug writes it: when a
+        # browser drops the connection (an iframe reloaded mid-response), werkzeug's serving
+        # loop can raise before it closes the iterable, leaving a static file open for the
+        # garbage collector to report in some later test.
         assert self.app is not None
-        return self.app(environ, start_response)
+        body = self.app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
 
     def start(self, app: Callable[..., Any]) -> None:
         self.app = app

@@ -189,6 +189,8 @@ def test_placeholder_button_loads_the_vimeo_iframe(visit: Visit) -> None:
         "social": False,
     }
     # Performance is not granted, so Vimeo is asked not to track.
+    # (The frame's src is set once the gate answers, which may come after the change event.)
+    page.wait_for_selector("iframe[data-consent-vendor=vimeo][src]", state="attached")
     assert frame.get_attribute("src") == "https://player.vimeo.com/video/1?dnt=1"
     frame.wait_for()
     assert page.locator('[data-consent-action="allow-vendor"]').count() == 0
