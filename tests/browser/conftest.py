@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,18 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _closing(body: Iterable[bytes]) -> Iterator[bytes]:
+    """``body``, streamed, and closed however its reading ends. When a browser drops the
+    connection (a frame reloaded mid-response), werkzeug's serving loop can raise before it
+    closes the body, leaving a static file open for the garbage collector to report in some
+    later test; this generator's own finaliser closes it then."""
+    try:
+        yield from body
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+
+
 class _Server:
     """A werkzeug server on 127.0.0.1 in a daemon thread; the app may be set after binding."""
 
@@ -85,17 +97,8 @@ class _Server:
         self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
 
     def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        # The body is read and its iterable closed here, before werkzeug writes it: when a
-        # browser drops the connection (an iframe reloaded mid-response), werkzeug's serving
-        # loop can raise before it closes the iterable, leaving a static file open for the
-        # garbage collector to report in some later test.
         assert self.app is not None
-        body = self.app(environ, start_response)
-        try:
-            return [b"".join(body)]
-        finally:
-            if hasattr(body, "close"):
-                body.close()
+        return _closing(self.app(environ, start_response))
 
     def start(self, app: Callable[..., Any]) -> None:
         self.app = app
