@@ -1,5 +1,5 @@
-// The admin UI's progressive enhancements: copy buttons and the live banner previews (texts,
-// appearance).
+// The admin UI's progressive enhancements: copy buttons, the summary of a rejected form and
+// the live banner previews (texts, appearance).
 // Every page works without this file; it only adds to it.
 (function () {
   'use strict';
@@ -236,7 +236,59 @@
     if (status) status.textContent = contrastStatus(themeFrom(form));
   }
 
+  // --- After a rejected save: a summary of what needs a change, each linked to its input,
+  // focused so that it is read first and seen on a phone (each message stays by its input).
+
+  function inputOf(error) {
+    var id = error.id && error.id.slice(-6) === '-error' ? error.id.slice(0, -6) : '';
+    return id && document.getElementById(id);
+  }
+
+  function showErrorSummary() {
+    var errors = document.querySelectorAll('[data-field-error]');
+    var items = [];
+    for (var i = 0; i < errors.length; i++) {
+      var input = inputOf(errors[i]);
+      if (input) items.push([input, errors[i]]);
+    }
+    // Page-level messages (no input of their own) already stand at the top of the form.
+    if (!items.length) return;
+    var summary = document.createElement('div');
+    summary.className = 'error-summary';
+    summary.tabIndex = -1;
+    summary.setAttribute('data-error-summary', '');
+    summary.setAttribute('aria-labelledby', 'error-summary-title');
+    var title = document.createElement('h2');
+    title.id = 'error-summary-title';
+    title.textContent =
+      items.length === 1 ? 'One field needs a change' : items.length + ' fields need a change';
+    var list = document.createElement('ul');
+    items.forEach(function (item) {
+      var label = document.querySelector('label[for="' + item[0].id + '"]');
+      var link = document.createElement('a');
+      link.href = '#' + item[0].id;
+      link.textContent =
+        (label ? label.textContent.trim() + ': ' : '') + item[1].textContent.replace(/\s+/g, ' ');
+      link.addEventListener('click', function (event) {
+        event.preventDefault();
+        // An input in a closed section (a vendor's settings) is shown first.
+        for (var node = item[0]; node; node = node.parentElement)
+          if (node.localName === 'details') node.open = true;
+        (label || item[0]).scrollIntoView({ block: 'center' });
+        item[0].focus({ preventScroll: true });
+      });
+      var entry = document.createElement('li');
+      entry.append(link);
+      list.append(entry);
+    });
+    summary.append(title, list);
+    var before = items[0][1].closest('form') || items[0][1];
+    before.parentNode.insertBefore(summary, before);
+    summary.focus();
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    showErrorSummary();
     var buttons = document.querySelectorAll('[data-copy-target]');
     for (var i = 0; i < buttons.length; i++) setUpCopy(buttons[i]);
     var forms = document.querySelectorAll('[data-preview-form]');

@@ -264,3 +264,27 @@ def _config(service: Service, site_key: str, origin: str) -> dict[str, Any]:
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         return dict(json.loads(answer.read()))
+
+
+def test_a_rejected_save_starts_with_a_summary_of_what_to_change(
+    admin: Any, service: Service, owner_site: str
+) -> None:
+    # On a phone the second message is far below the first, out of view.
+    admin.set_viewport_size({"width": 390, "height": 700})
+    _go(admin, service, f"/sites/{owner_site}/settings")
+    origins = admin.get_by_label("Allowed origins").input_value()
+    admin.get_by_label("Allowed origins").fill(f"{origins}\nnot a url")
+    admin.get_by_label("Privacy policy URL").fill("ftp://example.com/privacy")
+    admin.get_by_role("button", name="Save settings").click()
+    summary = admin.locator("[data-error-summary]")
+    summary.wait_for()
+    # Focused, so a screen reader reads it first and a phone shows it.
+    assert admin.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    assert summary.get_by_role("heading").inner_text() == "2 fields need a change"
+    links = summary.get_by_role("link")
+    texts = links.all_inner_texts()
+    assert texts[0].startswith("Allowed origins: Line 2: ") and "not a url" in texts[0]
+    assert texts[1].startswith("Privacy policy URL: ")
+    links.nth(1).click()
+    assert admin.evaluate("document.activeElement.id") == "f-privacy_policy_url"
+    assert admin.get_by_label("Privacy policy URL").is_visible()
