@@ -239,17 +239,32 @@
   // --- After a rejected save: a summary of what needs a change, each linked to its input,
   // focused so that it is read first and seen on a phone (each message stays by its input).
 
+  // An error's input and the words that name it: its label, or a group's legend (a choice of
+  // radios), after the section it belongs to where one field name repeats (a vendor's ID).
   function inputOf(error) {
     var id = error.id && error.id.slice(-6) === '-error' ? error.id.slice(0, -6) : '';
-    return id && document.getElementById(id);
+    var input = id && document.getElementById(id);
+    var label = input && document.querySelector('label[for="' + id + '"]');
+    var group = !input && error.closest('fieldset');
+    if (group) {
+      input = group.querySelector('input, select, textarea');
+      label = group.querySelector('legend');
+    }
+    if (!input) return null;
+    var name = label ? label.textContent.trim() : '';
+    var section = input.closest('[data-error-context]');
+    if (section) name = section.getAttribute('data-error-context') + (name ? ', ' + name : '');
+    return { input: input, label: label || input, name: name };
   }
 
   function showErrorSummary() {
     var errors = document.querySelectorAll('[data-field-error]');
     var items = [];
     for (var i = 0; i < errors.length; i++) {
-      var input = inputOf(errors[i]);
-      if (input) items.push([input, errors[i]]);
+      var item = inputOf(errors[i]);
+      if (!item) continue;
+      item.message = errors[i].textContent.replace(/\s+/g, ' ').trim();
+      items.push(item);
     }
     // Page-level messages (no input of their own) already stand at the top of the form.
     if (!items.length) return;
@@ -264,25 +279,23 @@
       items.length === 1 ? 'One field needs a change' : items.length + ' fields need a change';
     var list = document.createElement('ul');
     items.forEach(function (item) {
-      var label = document.querySelector('label[for="' + item[0].id + '"]');
       var link = document.createElement('a');
-      link.href = '#' + item[0].id;
-      link.textContent =
-        (label ? label.textContent.trim() + ': ' : '') + item[1].textContent.replace(/\s+/g, ' ');
+      link.href = '#' + (item.input.id || '');
+      link.textContent = (item.name ? item.name + ': ' : '') + item.message;
       link.addEventListener('click', function (event) {
         event.preventDefault();
-        // An input in a closed section (a vendor's settings) is shown first.
-        for (var node = item[0]; node; node = node.parentElement)
+        // An input in a closed section is shown first.
+        for (var node = item.input; node; node = node.parentElement)
           if (node.localName === 'details') node.open = true;
-        (label || item[0]).scrollIntoView({ block: 'center' });
-        item[0].focus({ preventScroll: true });
+        item.label.scrollIntoView({ block: 'center' });
+        item.input.focus({ preventScroll: true });
       });
       var entry = document.createElement('li');
       entry.append(link);
       list.append(entry);
     });
     summary.append(title, list);
-    var before = items[0][1].closest('form') || items[0][1];
+    var before = errors[0].closest('form') || errors[0];
     before.parentNode.insertBefore(summary, before);
     summary.focus();
   }

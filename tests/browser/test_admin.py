@@ -138,6 +138,9 @@ def test_add_vendor(admin: Any, service: Service, owner_site: str) -> None:
     admin.get_by_role("button", name="Save vendors").click()
     error = admin.locator('[data-field-error="setting.meta-pixel.pixel_id"]')
     assert error.is_visible()
+    # The summary says whose ID it is (every pixel vendor has one).
+    summary = admin.locator("[data-error-summary]").get_by_role("link")
+    assert summary.inner_text().startswith("Meta Pixel, Pixel ID: ")
     meta = admin.locator('fieldset[data-vendor="meta-pixel"]')
     assert meta.get_by_label("Pixel ID").get_attribute("aria-invalid") == "true"
     meta.get_by_label("Pixel ID").fill("123456789")
