@@ -263,7 +263,8 @@
     for (var i = 0; i < errors.length; i++) {
       var item = inputOf(errors[i]);
       if (!item) continue;
-      item.message = errors[i].textContent.replace(/\s+/g, ' ').trim();
+      // (Several messages for one input, a line each, are read as one list.)
+      item.message = errors[i].textContent.trim().replace(/\s*\n\s*/g, '; ').replace(/\s+/g, ' ');
       items.push(item);
     }
     // Page-level messages (no input of their own) already stand at the top of the form.

@@ -276,7 +276,7 @@ def test_a_rejected_save_starts_with_a_summary_of_what_to_change(
     admin.set_viewport_size({"width": 390, "height": 700})
     _go(admin, service, f"/sites/{owner_site}/settings")
     origins = admin.get_by_label("Allowed origins").input_value()
-    admin.get_by_label("Allowed origins").fill(f"{origins}\nnot a url")
+    admin.get_by_label("Allowed origins").fill(f"{origins}\nnot a url\nhttp://shop.example")
     admin.get_by_label("Privacy policy URL").fill("ftp://example.com/privacy")
     admin.get_by_role("button", name="Save settings").click()
     summary = admin.locator("[data-error-summary]")
@@ -286,7 +286,9 @@ def test_a_rejected_save_starts_with_a_summary_of_what_to_change(
     assert summary.get_by_role("heading").inner_text() == "2 fields need a change"
     links = summary.get_by_role("link")
     texts = links.all_inner_texts()
+    # One entry per input; its wrong lines one after the other.
     assert texts[0].startswith("Allowed origins: Line 2: ") and "not a url" in texts[0]
+    assert "https://www.example.com); Line 3: origins must use https" in texts[0]
     assert texts[1].startswith("Privacy policy URL: ")
     links.nth(1).click()
     assert admin.evaluate("document.activeElement.id") == "f-privacy_policy_url"
