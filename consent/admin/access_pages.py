@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from consent.access.signin import current_user
 from consent.admin.forms import CsrfForm, MemberForm, TokenForm
+from consent.admin.shown_once import keep, take
 from consent.admin.ui import admin_blueprint, owner_only, site_id
 from consent.core.catalog import EXAMPLE_SRC, VENDORS
 from consent.core.times import readable_utc
@@ -96,10 +97,9 @@ def _named(token: dict[str, Any]) -> dict[str, Any]:
 @bp.route("/sites/<site_key>/tokens", methods=["GET", "POST"])
 @owner_only
 def tokens(site_key: str) -> ResponseReturnValue:
-    """The site's API tokens; a new one is shown once, in the answer that created it."""
+    """The site's API tokens; a new one is shown once, on the page its form redirects to."""
     form = TokenForm()
     errors: dict[str, str] = {}
-    created = None
     if form.validate_on_submit():
         try:
             role, label = parse_token_request({"role": form.role.data, "label": form.label.data})
@@ -109,12 +109,13 @@ def tokens(site_key: str) -> ResponseReturnValue:
             errors[error.field] = error.message
         else:
             db.session.commit()
-            form = TokenForm(formdata=None)
+            keep(f"token.{site_key}", created)
+            return redirect(url_for("admin_access.tokens", site_key=site_key), 303)
     return render_template(
         "admin/tokens.html",
         form=form,
         errors=errors,
-        created=created,
+        created=take(f"token.{site_key}") if not errors else None,
         tokens=[_named(token_dict(t)) for t in active_tokens(site_id())],
         no_label=NO_LABEL,
     ), (422 if errors else 200)
@@ -138,10 +139,10 @@ def revoke(site_key: str, token_id: str) -> ResponseReturnValue:
 @bp.route("/sites/<site_key>/users", methods=["GET", "POST"])
 @owner_only
 def users(site_key: str) -> ResponseReturnValue:
-    """Who may sign in to this site, as owner or auditor; a new user's password is shown once."""
+    """Who may sign in to this site, as owner or auditor; a new user's password is shown once,
+    on the page the form redirects to."""
     form = MemberForm()
     errors: dict[str, str] = {}
-    added = None
     if form.validate_on_submit():
         try:
             user, password, before = add_member(
@@ -159,14 +160,15 @@ def users(site_key: str) -> ResponseReturnValue:
                 "temporary": user.must_change_password,
             }
             db.session.commit()
-            form = MemberForm(formdata=None)
+            keep(f"member.{site_key}", added)
+            return redirect(url_for("admin_access.users", site_key=site_key), 303)
     me = current_user()
     return render_template(
         "admin/users.html",
         form=form,
         remove=CsrfForm(),
         errors=errors,
-        added=added,
+        added=take(f"member.{site_key}") if not errors else None,
         members=site_members(site_id()),
         me=me.id if me else None,
     ), (422 if errors else 200)

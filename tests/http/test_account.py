@@ -136,7 +136,11 @@ def test_a_user_an_owner_added_chooses_a_password_first(app: Flask, site: str) -
     add_user(app, EMAIL, "owner", site)
     owner = sign_in(app, "admin")
     added = Page.of(
-        owner.post(f"/admin/sites/{site}/users", data={"email": "new@example.com", "role": "owner"})
+        owner.post(
+            f"/admin/sites/{site}/users",
+            data={"email": "new@example.com", "role": "owner"},
+            follow_redirects=True,
+        )
     )
     given = added.text("code", id="new-password")
     assert stored(app, "new@example.com")[1] is True
