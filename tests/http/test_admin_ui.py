@@ -465,6 +465,11 @@ def test_tokens_page(app: Flask, client: FlaskClient, ui: FlaskClient, site: str
     assert posted.status_code == 303 and posted.headers["Location"] == url
     token = Page.of(ui.get(url)).text("code", id="new-token")
     assert token.startswith("cl_")
+    # On its way it was in the session cookie, which is signed, not encrypted: not readable.
+    cookie = posted.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    session = serializer.loads(cookie)
+    assert session.get(f"once.token.{site}") and token not in json.dumps(session)
     reloaded = ui.get(url)
     assert token not in reloaded.get_data(as_text=True)
     listed = Page.of(reloaded)
