@@ -296,7 +296,10 @@
       list.append(entry);
     });
     summary.append(title, list);
+    // Above the form and whatever stands beside it (the texts' preview).
     var before = errors[0].closest('form') || errors[0];
+    while (before.parentElement && before.parentElement.localName !== 'main')
+      before = before.parentElement;
     before.parentNode.insertBefore(summary, before);
     summary.focus();
   }

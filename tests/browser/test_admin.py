@@ -295,3 +295,31 @@ def test_a_rejected_save_starts_with_a_summary_of_what_to_change(
     links.nth(1).click()
     assert admin.evaluate("document.activeElement.id") == "f-privacy_policy_url"
     assert admin.get_by_label("Privacy policy URL").is_visible()
+
+
+def test_the_preview_never_takes_the_focus_from_the_page(
+    admin: Any, service: Service, owner_site: str
+) -> None:
+    # The banner moves the focus into itself after its first paint when it shows on a site,
+    # but not in the preview (which scrolled the texts page down to it, and took the focus
+    # from the field being typed in each time it re-rendered).
+    # Tall enough for the preview to be in view: a frame out of view gets no animation frames
+    # (Chromium throttles it), so neither the banner's move nor the wait below would happen.
+    admin.set_viewport_size({"width": 1280, "height": 2400})
+
+    def painted() -> None:
+        _preview_title(admin).wait_for()
+        frame = admin.locator("iframe[data-preview-frame]").element_handle().content_frame()
+        # Its callbacks after the paint have run: a frame and a task later.
+        frame.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r)))")
+
+    _go(admin, service, f"/sites/{owner_site}/texts/en")
+    painted()
+    assert admin.evaluate("[document.activeElement.localName, scrollY]") == ["body", 0]
+    admin.get_by_label("Title", exact=True).fill("Your choices")
+    _preview_title(admin).filter(has_text="Your choices").wait_for()
+    painted()
+    assert admin.evaluate("document.activeElement.id") == "text-title"
+    _go(admin, service, f"/sites/{owner_site}/appearance")
+    painted()
+    assert admin.evaluate("[document.activeElement.localName, scrollY]") == ["body", 0]

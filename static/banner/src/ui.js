@@ -177,6 +177,7 @@ export function show(current, expanded, auto) {
   const focus = () => {
     if (!dialog.hidden && document.activeElement !== host) dialog.focus();
   };
-  if (auto) afterPaint(focus);
-  else focus();
+  if (!auto) focus();
+  // (The admin's preview and an auditor's replay never take the focus from their page.)
+  else if (!config.preview) afterPaint(focus);
 }
