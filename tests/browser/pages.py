@@ -88,6 +88,12 @@ _EMBEDS_BODY = """
   width="480" height="270" title="Not enabled"></iframe>
 """
 
+#: A long page with a link in every paragraph: some of them under the banner as one tabs.
+_TALL_BODY = "".join(
+    f'<p style="margin: 0 0 60px; text-align: center"><a href="#p{n}" id="p{n}">link {n}</a></p>'
+    for n in range(30)
+)
+
 #: Page name → (site name or literal key, html lang, extra head, extra body, CSP kind).
 PAGES: dict[str, tuple[str, str, str, str, str | None]] = {
     "tags.html": ("tags", "en", "", "", None),
@@ -97,6 +103,7 @@ PAGES: dict[str, tuple[str, str, str, str, str | None]] = {
     "embeds.html": ("embeds", "en", _EMBEDS_HEAD, _EMBEDS_BODY, None),
     "markup.html": ("markup", "en", "", "", None),
     "reconsent.html": ("reconsent", "en", "", "", None),
+    "tall.html": ("tags", "en", "", _TALL_BODY, None),
     "unknown-site.html": ("no-such-site-key", "en", "", "", "strict"),
     # The cookie declaration's element (tests/browser/test_declaration.py).
     "declaration-nl.html": ("tags", "nl-NL", "", "<div data-consent-declaration></div>", "strict"),

@@ -357,3 +357,39 @@ def test_phone_preferences_never_hide_the_focus_under_the_buttons(visit: Visit) 
             seen.append(state)
     assert len(seen) > 5, seen
     assert [s["what"] for s in seen if s["under"]] == []
+
+
+#: The focused element of the page and whether the banner's dialog covers any of it.
+PAGE_FOCUS_COVERED = """dialog => {
+  const it = document.activeElement.getBoundingClientRect();
+  const box = dialog.getBoundingClientRect();
+  return {
+    id: document.activeElement.id,
+    under: it.bottom > box.top && it.top < box.bottom && it.right > box.left && it.left < box.right,
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_first_layer_never_hides_the_focus_of_the_page(visit: Visit, width: int) -> None:
+    # WCAG 2.2's 2.4.11: the first layer lets the page be used, so a link of the page reached
+    # by Tab is scrolled clear of it (helper review: the demo's links hid under it).
+    visit.page.set_viewport_size({"width": width, "height": 800})
+    visit.open("tall.html")
+    visit.banner().wait_for()
+    visit.page.evaluate("document.activeElement.blur()")
+    seen = []
+    for _ in range(40):
+        visit.page.keyboard.press("Tab")
+        if visit.page.evaluate("document.activeElement.localName") == "a":
+            # (Once the banner's own check, in the next frame, has run.)
+            visit.page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+            seen.append(visit.banner().evaluate(PAGE_FOCUS_COVERED))
+    assert len([s for s in seen if s["id"].startswith("p")]) == 30, seen
+    assert [s["id"] for s in seen if s["under"]] == []
+    assert visit.banner().is_visible()  # still asking: tabbing is no choice
+    # The room made at the page's end goes with the banner.
+    host = visit.page.locator("consent-ledger")
+    assert host.evaluate("h => h.style.minHeight") != ""
+    visit.choose("reject-all")
+    assert host.evaluate("h => [h.style.minHeight, h.getBoundingClientRect().height]") == ["", 0]

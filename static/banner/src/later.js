@@ -3,8 +3,9 @@
 // preferences layer (the second), when first opened, with its cookie lists (cookie-lists.js);
 // the placeholder of a blocked frame, when
 // the page has one; the release of blocked tags the gate allows (release.js), when a page
-// has one; and the set-up of the vendors the loader injects itself, when the gate first
-// allows one with settings. It is served as part of
+// has one; the set-up of the vendors the loader injects itself, when the gate first
+// allows one with settings; and keeping the page's focus clear of the first layer, when a
+// control of the page first takes it. It is served as part of
 // the first layer's build (/embed/builds/<build>/later.js), whose code names its sha256 as the
 // script's integrity (LATER_INTEGRITY): the build covers it.
 //
@@ -138,8 +139,28 @@ function placeholder(frame, id, vendor, allow, shadowHost, texts, labels) {
   return holder;
 }
 
+/**
+ * ``target``, a control of the page that took the focus while the first layer shows, is
+ * scrolled clear of the banner's ``dialog`` if under it: above a banner in the lower half,
+ * below one in the upper (WCAG 2.2's 2.4.11). Before the next paint, once the browser has
+ * scrolled it into view (focus moved on meanwhile: each in turn, the last one last). At the
+ * page's end the banner's ``host``, in the page's flow after it, makes the room (ui.js's
+ * close takes it back).
+ */
+function unobscure(target, dialog, host) {
+  requestAnimationFrame(() => {
+    const box = dialog.getBoundingClientRect();
+    const it = target.getBoundingClientRect();
+    const lower = box.top + box.bottom > innerHeight;
+    if (it.bottom > box.top && it.top < box.bottom && it.right > box.left && it.left < box.right) {
+      if (lower) host.style.minHeight = `${box.height + 16}px`;
+      scrollBy(0, lower ? it.bottom - box.top + 8 : it.top - box.bottom - 8);
+    }
+  });
+}
+
 document.dispatchEvent(
   new CustomEvent('consent-ledger-later', {
-    detail: { buildPrefs, placeholder, managed: MANAGED, release, addScript },
+    detail: { buildPrefs, placeholder, managed: MANAGED, release, addScript, unobscure },
   }),
 );

@@ -69,6 +69,7 @@ function build() {
   );
   dialog.addEventListener('click', onClick);
   dialog.addEventListener('keydown', onKey);
+  document.addEventListener('focusin', onPageFocus);
   // Built at DOMContentLoaded at the earliest: the body is there.
   document.body.append((host = shadowHost('consent-ledger', dialog)));
 }
@@ -118,7 +119,7 @@ function expand(on) {
 export function close() {
   if (!dialog || dialog.hidden) return;
   dialog.hidden = true;
-  status.textContent = '';
+  status.textContent = host.style.minHeight = '';
   let target = returnFocus;
   returnFocus = null;
   if (!(target && target.isConnected))
@@ -143,6 +144,13 @@ function onClick(event) {
   for (const input of inputs) picked[input.name] = input.checked;
   if (action === 'save') record('custom', picked);
   else record(action.replace('-', '_'));
+}
+
+// A control of the page reached (by Tab) under the banner is scrolled clear of it (later.js's
+// unobscure). Focus inside the banner comes as the host's.
+function onPageFocus({ target }) {
+  if (target !== host && !dialog.hidden)
+    later().then(({ unobscure }) => unobscure(target, dialog, host), () => {});
 }
 
 // (While the preferences are open, Tab stays inside the banner: later.js.)
