@@ -100,6 +100,13 @@ def index() -> ResponseReturnValue:
     return render_template("audit/index.html", sites=memberships(user))
 
 
+#: The filter parser's messages (the API's, naming its parameters) in the search form's words.
+FORM_WORDS = {
+    "granted needs the category it applies to": "choose the category that was granted or refused",
+    "must be later than from": "must be a later day than “Recorded on or after”",
+}
+
+
 @bp.get("/sites/<site_key>/")
 @require_member(*READERS)
 def search(site_key: str) -> ResponseReturnValue:
@@ -113,10 +120,15 @@ def search(site_key: str) -> ResponseReturnValue:
         "next_url": None,
         "errors": {},
     }
+    # A pasted subject id may bring spaces along; the API takes the id as given.
+    args = request.args.copy()
+    if "subject" in args:
+        args["subject"] = args["subject"].strip()
+    context["args"] = args
     try:
-        flt, limit, before = parse_search(request.args, PAGE_SIZE)
+        flt, limit, before = parse_search(args, PAGE_SIZE)
     except InvalidField as error:
-        context["errors"] = {p.field: p.message for p in error.problems}
+        context["errors"] = {p.field: FORM_WORDS.get(p.message, p.message) for p in error.problems}
         return render_template("audit/search.html", **context), 422
     items, last = search_receipts(site.site_id, flt, limit, before)
     params: dict[str, Any] = flt.as_params()  # Any: url_for types its own keywords (_external…)

@@ -238,6 +238,13 @@ def test_verify_and_statistics_pages(
     page.get_by_role("button", name="Verify ledger").click()
     page.get_by_role("heading", name="The ledger is intact").wait_for()
     assert_accessible(page)
+    # The commands to copy never break an option's name at its hyphens (a "-" / "-key" line).
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        lines = page.locator("pre .opt").evaluate_all(
+            "spans => spans.map(s => s.getClientRects().length)"
+        )
+        assert lines and set(lines) == {1}, (width, lines)
     page.get_by_role("link", name="Statistics").click()
     page.get_by_role("img", name="Opt-in rate per category by day").wait_for()
     assert page.locator("svg rect.bar").count() >= 1

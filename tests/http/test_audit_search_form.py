@@ -85,3 +85,29 @@ def test_past_the_cap_the_count_says_more_than(
     assert " ".join(shown.text.split()) == "More than 1 receipts match."
     # Without a filter the newest seq is the count, exact at any size.
     assert Page.of(ui.get(url)).find("p", data_receipt_count="3")
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        # "any category … was refused": the form says what to choose, not the API's names.
+        ({"category": "", "granted": "false"}, "category", "choose the category that was"),
+        # The same day at both ends: an empty period.
+        ({"from": "2026-01-02", "to": "2026-01-02"}, "to", "a later day than “Recorded on or"),
+    ],
+)
+def test_a_refused_filter_speaks_the_forms_words(
+    ui: FlaskClient, site: str, query: dict[str, str], field: str, words: str
+) -> None:
+    answer = ui.get(f"/audit/sites/{site}/", query_string=query)
+    assert answer.status_code == 422
+    message = Page.of(answer).text("p", data_field_error=field)
+    assert words in message and "granted" not in message.replace("granted or", "")
+
+
+def test_a_pasted_subject_id_with_spaces_is_found(ui: FlaskClient, site: str) -> None:
+    listed = Page.of(ui.get(f"/audit/sites/{site}/"))
+    (subject,) = {a.text.strip() for a in listed.find("a") if "/subjects/" in a.attrs["href"]}
+    page = Page.of(ui.get(f"/audit/sites/{site}/", query_string={"subject": f"  {subject}\n"}))
+    assert page.find("p", data_receipt_count="3")
+    assert page.find("input", name="subject")[0].attrs["value"] == subject
