@@ -166,6 +166,8 @@ def test_the_policy_pages_embed_the_banner_and_the_cookie_declaration(
         assert found.first_script == f"/embed/{key}.js", path
         assert found.html_lang == lang, path
         assert found.declarations == 1
+        if path.startswith("/demo/privacy"):  # a way back to the demo's page, in its language
+            assert found.home == f"/demo/{key}?lang={lang}", path
         answer = visitor.get(f"/api/v1/sites/{key}/declaration?lang={lang}")
         assert answer.status_code == 200
         assert answer.json["language"] == lang
@@ -202,9 +204,12 @@ class _Elements(HTMLParser):
         self.html_lang: str | None = None
         self.first_script: str | None = None
         self.declarations = 0
+        self.home: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
+        if "data-home-link" in named:
+            self.home = named.get("href")
         if tag == "html":
             self.html_lang = named.get("lang")
         elif tag == "script" and self.first_script is None:
