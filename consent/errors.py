@@ -164,7 +164,8 @@ FALLBACK_CODE = "error"
 def error_response(status: int, code: str, message: str, **details: Any) -> Response:
     """Build the JSON error response, or an HTML page for browsers on UI pages."""
     if _wants_html():
-        body = render_template("error.html", status=status, message=message)
+        fields = [f"{p['field']}: {p['message']}" for p in details.get("fields", [])]
+        body = render_template("error.html", status=status, messages=fields or [message])
         response = Response(body, status=status, mimetype="text/html")
     else:
         response = jsonify({"error": {"code": code, "message": message, **details}})

@@ -209,7 +209,19 @@ def test_kantara_download(client: FlaskClient, ui: FlaskClient, site: str) -> No
 
 def test_unknown_receipt_and_subject_are_404(ui: FlaskClient, site: str) -> None:
     assert ui.get(f"/audit/sites/{site}/receipts/nope").status_code == 404
-    assert ui.get(f"/audit/sites/{site}/subjects/nobody").status_code == 404
+    html = {"Accept": "text/html"}
+    answer = ui.get(f"/audit/sites/{site}/subjects/nobody", headers=html)
+    assert answer.status_code == 404
+    # A page in words, styled as the area, with a way back to one's sites.
+    page = Page.of(answer)
+    assert page.text("h1") == "Not found"
+    assert page.text("p", data_error_message="") == "Unknown subject."
+    assert page.find("a", href="/audit/")
+    assert page.find("link", rel="stylesheet")
+    # A refused parameter is named.
+    answer = ui.get(f"/audit/sites/{site}/export?format=xml", headers=html)
+    assert answer.status_code == 422
+    assert Page.of(answer).text("p", data_error_message="").startswith("Format: must be")
 
 
 def test_subject_timeline_and_erasure_by_an_owner(
