@@ -471,8 +471,16 @@ class Topology:
 
     def _await_instance(self, name: str) -> None:
         base, pid = self.instances[name], self.services[name].pid
-        wait_until(lambda: answers(f"{base}/healthz"), f"instance {name} answering")
-        wait_until(lambda: len(children(pid)) == 2, f"instance {name}'s 2 workers")
+        try:
+            wait_until(lambda: answers(f"{base}/healthz"), f"instance {name} answering")
+            wait_until(lambda: len(children(pid)) == 2, f"instance {name}'s 2 workers")
+        except TopologyError as error:
+            # What gunicorn said (a worker that fails to boot, or is killed at its timeout).
+            log = (self.folder / f"app-{name}.log").read_text(errors="replace")
+            children_now = children(pid)
+            raise TopologyError(
+                f"{error}; its workers now {children_now}; its log ends:\n{log[-3000:]}"
+            ) from error
 
     def _control_socket(self, name: str) -> list[str]:
         """Each instance's own control socket (gunicorn 24+ shares one path by default)."""
