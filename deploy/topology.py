@@ -477,9 +477,8 @@ class Topology:
         except TopologyError as error:
             # What gunicorn said (a worker that fails to boot, or is killed at its timeout).
             log = (self.folder / f"app-{name}.log").read_text(errors="replace")
-            children_now = children(pid)
             raise TopologyError(
-                f"{error}; its workers now {children_now}; its log ends:\n{log[-3000:]}"
+                f"{error}; its workers now {children(pid)}; its log ends:\n{log[-3000:]}"
             ) from error
 
     def _control_socket(self, name: str) -> list[str]:

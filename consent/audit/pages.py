@@ -112,19 +112,18 @@ FORM_WORDS = {
 def search(site_key: str) -> ResponseReturnValue:
     """The search form and one page of matching receipts, newest first."""
     site = current_principal().site
+    # A pasted subject id may bring spaces along; the API takes the id as given.
+    args = request.args.copy()
+    if "subject" in args:
+        args["subject"] = args["subject"].strip()
     context: dict[str, Any] = {
-        "args": request.args,
+        "args": args,
         "actions": ACTIONS,
         "versions": [v.version for v in list_policies(site.site_id)],
         "items": [],
         "next_url": None,
         "errors": {},
     }
-    # A pasted subject id may bring spaces along; the API takes the id as given.
-    args = request.args.copy()
-    if "subject" in args:
-        args["subject"] = args["subject"].strip()
-    context["args"] = args
     try:
         flt, limit, before = parse_search(args, PAGE_SIZE)
     except InvalidField as error:
